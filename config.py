@@ -1,0 +1,160 @@
+"""Configuration: one class per environment, read from the environment when instantiated.
+
+Instances (not classes) are handed to ``create_app`` so that a test can build a config
+after changing the environment, and so ``ProductionConfig`` can refuse to exist without
+a real secret key.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+# Anything equal to this, or empty, is not a secret. Development uses it so that
+# `make run` works out of the box; production refuses it.
+DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105
+
+
+class ConfigurationError(SystemExit):
+    """Raised for a configuration the app must not start with.
+
+    It is a ``SystemExit`` so that gunicorn or ``flask`` print the one-line reason and
+    exit non-zero instead of a traceback.
+    """
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL whatever spelling the operator used."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    ENV_NAME = "base"
+    DEBUG = False
+    TESTING = False
+
+    def __init__(self) -> None:
+        env = os.environ
+        self.SECRET_KEY = env.get("SECRET_KEY") or DEFAULT_SECRET_KEY
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
+            env.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'portal.sqlite'}"
+        )
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.REDIS_URL = env.get("REDIS_URL") or None
+
+        self.MAIL_SERVER = env.get("MAIL_SERVER") or None
+        self.MAIL_PORT = _env_int("MAIL_PORT", 25)
+        self.MAIL_USE_TLS = _env_bool("MAIL_USE_TLS")
+        self.MAIL_USE_SSL = _env_bool("MAIL_USE_SSL")
+        self.MAIL_USERNAME = env.get("MAIL_USERNAME") or None
+        self.MAIL_PASSWORD = env.get("MAIL_PASSWORD") or None
+        self.MAIL_DEFAULT_SENDER = env.get("MAIL_DEFAULT_SENDER") or (
+            "Massage Works <hello@massageworks.example>"
+        )
+        self.MAIL_RATE_PER_SECOND = float(env.get("MAIL_RATE_PER_SECOND") or 0) or None
+        self.PORTAL_BASE_URL = (env.get("PORTAL_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+
+        self.PRACTICE_NAME = env.get("PRACTICE_NAME") or "Massage Works"
+        self.PRACTICE_ADDRESS = env.get("PRACTICE_ADDRESS") or "12 Tempo Lane, Riverside, RS1 4KM"
+
+        # Flask-Limiter keeps its counters in Redis when there is one, so that every web
+        # process of a deployment sees the same counts.
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        self.RATELIMIT_HEADERS_ENABLED = True
+
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+        self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+        self.HSTS = False
+
+    def validate(self) -> None:
+        """Raise ``ConfigurationError`` if the app must not start with these settings."""
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    DEBUG = True
+
+
+class TestingConfig(Config):
+    """The test suite's settings: an explicit database, no throttling surprises."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+
+    def __init__(self, database_url: str | None = None) -> None:
+        super().__init__()
+        self.SECRET_KEY = "testing-secret-key"  # noqa: S105
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
+            database_url or os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+        )
+        self.MAIL_SERVER = None
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        self.SERVER_NAME = None
+        # Tests post forms directly; CSRF is switched back on by the CSRF tests and by every
+        # browser test (``live_url``), where real pages carry real tokens.
+        self.WTF_CSRF_ENABLED = False
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SESSION_COOKIE_SECURE = True
+        self.REMEMBER_COOKIE_SECURE = True
+        self.PREFERRED_URL_SCHEME = "https"
+        self.HSTS = True
+
+    def validate(self) -> None:
+        if not os.environ.get("SECRET_KEY") or self.SECRET_KEY == DEFAULT_SECRET_KEY:
+            raise ConfigurationError(
+                "refusing to start: SECRET_KEY is missing or is the development default; "
+                "set SECRET_KEY to a long random value (python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))')"
+            )
+        if len(self.SECRET_KEY) < 32:
+            raise ConfigurationError("refusing to start: SECRET_KEY is shorter than 32 characters")
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def load_config(name: str | None = None) -> Config:
+    """Build the config named by ``name`` or by ``PORTAL_CONFIG`` (default: development)."""
+    name = name or os.environ.get("PORTAL_CONFIG") or "development"
+    try:
+        config_class = CONFIGS[name]
+    except KeyError:
+        raise ConfigurationError(
+            f"refusing to start: unknown PORTAL_CONFIG {name!r} "
+            f"(expected one of {', '.join(CONFIGS)})"
+        ) from None
+    return config_class()

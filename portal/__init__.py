@@ -1,0 +1,67 @@
+"""The Massage Works portal: ``create_app`` builds the Flask application."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from config import BASE_DIR, INSTANCE_DIR, Config, load_config
+
+
+def create_app(config: Config | str | Mapping[str, Any] | None = None) -> Flask:
+    """Build the app from a ``Config`` instance, a config name, or a mapping of overrides.
+
+    A mapping is applied on top of the environment's config (``PORTAL_CONFIG``), which is
+    how a quick script or test tweaks one setting.
+    """
+    overrides: Mapping[str, Any] = {}
+    if isinstance(config, Mapping):
+        overrides, config = config, None
+    if config is None or isinstance(config, str):
+        config = load_config(config)
+    config.validate()
+
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_DIR),
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+    )
+    app.config.from_object(config)
+    app.config.update(overrides)
+
+    from portal import extensions, models  # noqa: F401  (models register their tables)
+    from portal.database import configure_database
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(app, extensions.db)
+    extensions.csrf.init_app(app)
+    extensions.mail.init_app(app)
+    extensions.limiter.init_app(app)
+    configure_database(app)
+
+    from portal.auth.session import configure_login
+
+    configure_login(app)
+
+    from portal import security, templating
+    from portal.errors import register_error_handlers
+
+    security.init_app(app)
+    templating.init_app(app)
+    register_error_handlers(app)
+
+    from portal.auth import bp as auth_bp
+    from portal.main import bp as main_bp
+    from portal.staff import bp as staff_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(staff_bp)
+
+    from portal.cli import register_commands
+
+    register_commands(app)
+    return app

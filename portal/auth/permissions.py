@@ -1,0 +1,34 @@
+"""One decorator per access rule, used by every view that needs it.
+
+Anonymous visitors are sent to the login page; signed-in people without the role get 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+from flask import abort
+from flask_login import current_user, login_required
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _role_required(check: Callable[[object], bool]) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    def decorator(view: Callable[P, R]) -> Callable[P, R]:
+        @wraps(view)
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
+            if not check(current_user):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return login_required(wrapped)
+
+    return decorator
+
+
+client_required = _role_required(lambda user: user.is_client)
+staff_required = _role_required(lambda user: user.is_staff)
+admin_required = _role_required(lambda user: user.is_admin)

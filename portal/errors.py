@@ -1,0 +1,61 @@
+"""Error pages in the site's layout, one template for every HTTP error."""
+
+from __future__ import annotations
+
+import math
+import time
+
+from flask import Flask, render_template
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from portal.extensions import db, limiter
+
+MESSAGES = {
+    400: ("Bad request", "The request could not be understood. Please go back and try again."),
+    403: ("Not allowed", "Your account does not have access to this page."),
+    404: ("Page not found", "There is nothing at this address."),
+    405: ("Method not allowed", "This page cannot be used that way."),
+    413: ("Too large", "What you sent is larger than this site accepts."),
+    429: ("Too many attempts", "You have tried this too often."),
+    500: ("Something went wrong", "The error has been logged. Please try again shortly."),
+}
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(InternalServerError, handle_server_error)
+
+
+def handle_http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+    code = error.code or 500
+    if code == 500:
+        return handle_server_error(error)
+    title, message = MESSAGES.get(code, (error.name, error.description or ""))
+    retry_after = None
+    if code == 429:
+        retry_after = _retry_after_seconds()
+    response = render_template(
+        "errors/error.html", code=code, title=title, message=message, retry_after=retry_after
+    )
+    headers = dict(error.get_response().headers) if code in (405, 429) else {}
+    headers.pop("Content-Type", None)
+    headers.pop("Content-Length", None)
+    return response, code, headers
+
+
+def handle_server_error(error: Exception):  # type: ignore[no-untyped-def]
+    # A failed transaction must not leak into the rendering of the error page.
+    db.session.rollback()
+    title, message = MESSAGES[500]
+    return (
+        render_template("errors/error.html", code=500, title=title, message=message),
+        500,
+    )
+
+
+def _retry_after_seconds() -> int | None:
+    """Seconds until the limit that refused this request resets (Flask-Limiter knows)."""
+    current = limiter.current_limit
+    if current is None:
+        return None
+    return max(1, math.ceil(current.reset_at - time.time()))

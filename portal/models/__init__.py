@@ -1,0 +1,7 @@
+"""All models, imported here so that Alembic and ``db.create_all`` see every table."""
+
+from portal.models.audit import AuditEntry
+from portal.models.outbox import MailCategory, OutboxMessage, OutboxStatus
+from portal.models.users import Role, User
+
+__all__ = ["AuditEntry", "MailCategory", "OutboxMessage", "OutboxStatus", "Role", "User"]

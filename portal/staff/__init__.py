@@ -1,0 +1,19 @@
+"""The back office (``/staff/``): therapists and admins only.
+
+Each area of the back office is its own module of routes on this one blueprint.
+"""
+
+from flask import Blueprint
+
+from portal.auth.permissions import staff_required
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+@bp.before_request
+@staff_required
+def require_staff() -> None:
+    """Every back-office page needs a staff or admin account (anonymous → login, client → 403)."""
+
+
+from portal.staff import routes  # noqa: E402,F401

@@ -1,0 +1,105 @@
+"""Signing in and out; the login form's failures; role checks; CSRF on every POST route."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from werkzeug.routing import Rule
+
+from tests.conftest import PASSWORD
+
+
+def test_login_and_logout(client, auth, make_user):
+    make_user("rosa@example.com")
+    response = auth.login("  ROSA@example.com ")
+    assert response.status_code == 302
+    assert "Sign out" in client.get("/").get_data(as_text=True)
+    response = auth.logout()
+    assert response.status_code == 302
+    assert "Sign in" in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("email", "password", "message"),
+    [
+        ("", PASSWORD, "This field is required."),
+        ("not-an-email", PASSWORD, "Invalid email address."),
+        ("rosa@example.com", "", "This field is required."),
+        ("rosa@example.com", "wrong-password-here", "do not match an account"),
+        ("nobody@example.com", PASSWORD, "do not match an account"),
+    ],
+)
+def test_login_failures_say_why_and_keep_the_email(client, make_user, email, password, message):
+    make_user("rosa@example.com")
+    response = client.post("/login", data={"email": email, "password": password})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert message in page
+    if email:
+        assert f'value="{email}"' in page
+    assert PASSWORD not in page  # a password is never echoed back
+
+
+def test_login_ignores_an_offsite_next(client, make_user):
+    make_user("rosa@example.com")
+    response = client.post(
+        "/login?next=https://evil.example/",
+        data={"email": "rosa@example.com", "password": PASSWORD},
+    )
+    assert response.headers["Location"] == "/"
+
+
+def test_staff_pages_are_403_for_clients_and_login_for_anonymous(client, auth):
+    response = client.get("/staff/")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+    auth.login_client()
+    assert client.get("/staff/").status_code == 403
+
+
+def test_staff_reach_the_back_office(client, auth):
+    auth.login_staff()
+    response = client.get("/staff/")
+    assert response.status_code == 200
+    assert "Back office" in response.get_data(as_text=True)
+
+
+def _example_url(rule: Rule) -> str:
+    values = {}
+    for name, converter in rule._converters.items():  # noqa: SLF001
+        kind = type(converter).__name__
+        values[name] = 1 if kind in ("IntegerConverter",) else "x"
+    path = rule.rule
+    for name, value in values.items():
+        path = re.sub(rf"<(?:[^:<>]+:)?{name}>", str(value), path)
+    return path
+
+
+def post_routes(app) -> list[str]:
+    return sorted(
+        _example_url(rule)
+        for rule in app.url_map.iter_rules()
+        if "POST" in rule.methods and rule.endpoint != "static"
+    )
+
+
+def test_every_post_route_refuses_a_request_without_a_csrf_token(app, make_user):
+    """Covers every POST route in the URL map, so new routes are checked automatically."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    make_user("staffer@example.com", role="admin")
+    routes = post_routes(app)
+    assert "/login" in routes and "/logout" in routes
+    client = app.test_client()
+    # Sign in with a token first (the form is fetched, as a browser would).
+    login_page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page).group(1)
+    signed_in = client.post(
+        "/login",
+        data={"email": "staffer@example.com", "password": PASSWORD, "csrf_token": token},
+    )
+    assert signed_in.status_code == 302
+    for path in routes:
+        response = client.post(path, data={"anything": "1"})
+        assert response.status_code == 400, f"{path} accepted a POST without a CSRF token"
+        assert "Bad request" in response.get_data(as_text=True)
