@@ -5,22 +5,25 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from portal.auth import bp
-from portal.auth.forms import LoginForm
+from portal.auth.forms import LoginForm, NewPasswordForm
 from portal.auth.passwords import hash_password, needs_rehash, verify_password
+from portal.auth.tokens import TokenError, peek_token, redeem_token
 from portal.extensions import db
 from portal.models import User
+from portal.models.tokens import TokenPurpose
 from portal.models.types import utcnow
 
 
 def home_for(user: User) -> str:
-    """Where a person lands after signing in."""
-    if user.is_staff:
-        return url_for("main.index")
+    """Where a person lands after signing in: the back office or the client dashboard."""
+    endpoint = "staff.index" if user.is_staff else "clients.dashboard"
+    if endpoint in current_app.view_functions:
+        return url_for(endpoint)
     return url_for("main.index")
 
 
@@ -64,3 +67,28 @@ def logout() -> Response:
         logout_user()
         flash("You are signed out.", "info")
     return redirect(url_for("main.index"))
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invite(token: str) -> str | Response:
+    """An invited client chooses a password; the link is single-use and lasts 7 days."""
+    try:
+        invited = peek_token(token, TokenPurpose.INVITE).user
+    except TokenError as error:
+        return render_template("auth/token_problem.html", problem=error.problem), 400
+    form = NewPasswordForm(email=invited.email)
+    if form.validate_on_submit():
+        try:
+            user = redeem_token(token, TokenPurpose.INVITE).user
+        except TokenError as error:
+            db.session.rollback()
+            return render_template("auth/token_problem.html", problem=error.problem), 400
+        user.password_hash = hash_password(form.password.data)
+        user.email_confirmed_at = user.email_confirmed_at or utcnow()
+        user.revoke_sessions()
+        user.last_login_at = utcnow()
+        db.session.commit()
+        login_user(user)
+        flash("Welcome! Your password is set and you are signed in.", "success")
+        return redirect(home_for(user))
+    return render_template("auth/accept_invite.html", form=form, invited=invited)

@@ -2,6 +2,16 @@
 
 from portal.models.audit import AuditEntry
 from portal.models.outbox import MailCategory, OutboxMessage, OutboxStatus
+from portal.models.tokens import AccountToken, TokenPurpose
 from portal.models.users import Role, User
 
-__all__ = ["AuditEntry", "MailCategory", "OutboxMessage", "OutboxStatus", "Role", "User"]
+__all__ = [
+    "AccountToken",
+    "AuditEntry",
+    "MailCategory",
+    "OutboxMessage",
+    "OutboxStatus",
+    "Role",
+    "TokenPurpose",
+    "User",
+]
