@@ -81,6 +81,12 @@ class Config:
         # process of a deployment sees the same counts.
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_HEADERS_ENABLED = True
+        self.LOGIN_LIMIT_PER_IP = env.get("LOGIN_LIMIT_PER_IP") or "30 per minute;300 per hour"
+        self.LOGIN_FAILURES_PER_ACCOUNT = env.get("LOGIN_FAILURES_PER_ACCOUNT") or "100 per hour"
+        self.REGISTER_LIMIT_PER_IP = env.get("REGISTER_LIMIT_PER_IP") or "5 per minute;30 per hour"
+        self.REGISTER_LIMIT_PER_ACCOUNT = env.get("REGISTER_LIMIT_PER_ACCOUNT") or "5 per hour"
+        self.RESET_LIMIT_PER_IP = env.get("RESET_LIMIT_PER_IP") or "5 per minute;30 per hour"
+        self.RESET_LIMIT_PER_ACCOUNT = env.get("RESET_LIMIT_PER_ACCOUNT") or "5 per hour"
 
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

@@ -94,6 +94,14 @@ def _push_request_context() -> None:
 
 
 @pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client used outside ``with``: pytest-flask's keeps the last request's contexts
+    pushed, so a later request from another client would reuse its ``g`` (and signed-in
+    user). Every request here starts from fresh contexts."""
+    return app.test_client()
+
+
+@pytest.fixture
 def runner(app: Flask):
     return app.test_cli_runner()
 

@@ -147,3 +147,15 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
         assert db.session.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
         assert db.session.execute(sa.text("PRAGMA busy_timeout")).scalar() == 10000
         assert db.session.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_external_urls_use_the_configured_base_outside_requests(app):
+    from portal.urls import external_url
+
+    app.config["PORTAL_BASE_URL"] = "https://portal.example.test/sub"
+    with app.app_context():
+        assert external_url("auth.login") == "https://portal.example.test/sub/login"
+        assert (
+            external_url("auth.reset_password", token="abc")
+            == "https://portal.example.test/sub/reset-password/abc"
+        )

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app, url_for
 
+from portal.auth.emails import send_invitation as send_invitation_email
 from portal.auth.tokens import issue_token
 from portal.extensions import db
-from portal.mail import enqueue_email
 from portal.models import Role, User
 from portal.models.tokens import TokenPurpose
 
@@ -16,32 +15,26 @@ class EmailTaken(ValueError):
     """An account with this email already exists."""
 
 
-def external_url(endpoint: str, **values: object) -> str:
-    """An absolute link for emails, on ``PORTAL_BASE_URL`` (not on the request's host)."""
-    return current_app.config["PORTAL_BASE_URL"] + url_for(endpoint, **values)
-
-
 def send_invitation(user: User) -> None:
-    """Queue an invitation email with a fresh 7-day link (caller commits)."""
-    token = issue_token(user, TokenPurpose.INVITE)
-    enqueue_email(
-        to=user.email,
-        to_name=user.name,
-        subject=f"Your {current_app.config['PRACTICE_NAME']} client account",
-        template="invite",
-        context={"name": user.name, "link": external_url("auth.accept_invite", token=token)},
-        # One invitation email per token: a resend is a new token and a new message.
-        idempotency_key=f"invite:{user.id}:{token[:16]}",
-    )
+    """Queue an invitation email with a fresh 7-day link (caller commits).
+
+    Issuing a new link retires the previous one, so "resend invitation" is safe.
+    """
+    send_invitation_email(user, issue_token(user, TokenPurpose.INVITE))
 
 
-def invite_client(*, email: str, name: str) -> User:
-    """Create a client without a password and queue their invitation (caller commits)."""
+def invite_user(*, email: str, name: str, role: Role = Role.CLIENT) -> User:
+    """Create an account without a password and queue its invitation (caller commits)."""
     email = email.strip().lower()
     if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
         raise EmailTaken(email)
-    user = User(email=email, name=name.strip(), role=Role.CLIENT.value, password_hash=None)
+    user = User(email=email, name=name.strip(), role=role.value, password_hash=None)
     db.session.add(user)
     db.session.flush()
     send_invitation(user)
     return user
+
+
+def invite_client(*, email: str, name: str) -> User:
+    """Staff add a client: the record exists at once, the client sets a password later."""
+    return invite_user(email=email, name=name, role=Role.CLIENT)

@@ -1,18 +1,28 @@
-"""Sign in and sign out."""
+"""Sign in and out, register, confirm, reset a password, accept an invitation.
+
+Links in emails open a page with a button; only the POST changes anything, so link
+scanners that fetch every URL in a message cannot confirm or reset on anyone's behalf.
+"""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
-from portal.auth import bp
-from portal.auth.forms import LoginForm, NewPasswordForm
+from portal.auth import bp, services, throttle
+from portal.auth.forms import (
+    ConfirmForm,
+    LoginForm,
+    NewPasswordForm,
+    RegisterForm,
+    ResetRequestForm,
+)
 from portal.auth.passwords import hash_password, needs_rehash, verify_password
-from portal.auth.tokens import TokenError, peek_token, redeem_token
+from portal.auth.tokens import TokenError, peek_token
 from portal.extensions import db
 from portal.models import User
 from portal.models.tokens import TokenPurpose
@@ -37,15 +47,29 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def token_problem(error: TokenError) -> tuple[str, int]:
+    db.session.rollback()
+    return render_template("auth/token_problem.html", problem=error.problem), 400
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@throttle.login_per_ip
+@throttle.login_per_account
 def login() -> str | Response:
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.scalar(sa.select(User).where(User.email == form.email.data))
+        user = services.find_user_by_email(form.email.data)
         password_ok = verify_password(user.password_hash if user else None, form.password.data)
         if user is not None and password_ok and user.is_active:
+            if user.email_confirmed_at is None:
+                services.resend_confirmation(user)
+                db.session.commit()
+                form.email.errors.append(
+                    "Please confirm your email address first: we have sent you a new link."
+                )
+                return render_template("auth/login.html", form=form)
             if needs_rehash(user.password_hash or ""):
                 user.password_hash = hash_password(form.password.data)
             user.last_login_at = utcnow()
@@ -61,7 +85,8 @@ def logout() -> Response:
     if current_user.is_authenticated:
         user = db.session.get(User, current_user.id)
         if user is not None:
-            # Rotating the token ends this session and any remember-me cookie everywhere.
+            # Rotating the token ends this session and every other one of this account,
+            # remember-me cookies included.
             user.revoke_sessions()
             db.session.commit()
         logout_user()
@@ -69,23 +94,96 @@ def logout() -> Response:
     return redirect(url_for("main.index"))
 
 
+@bp.route("/register", methods=["GET", "POST"])
+@throttle.register_per_ip
+@throttle.register_per_account
+def register() -> str | Response:
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            services.register_reader(
+                name=form.name.data, email=form.email.data, password=form.password.data
+            )
+            db.session.commit()
+        except IntegrityError:
+            # A concurrent registration of the same address won: nothing of ours is kept.
+            db.session.rollback()
+        # The same page whether or not the address already had an account.
+        return render_template("auth/check_email.html", email=form.email.data, purpose="register")
+    return render_template("auth/register.html", form=form)
+
+
+@bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+def confirm_email(token: str) -> str | Response | tuple[str, int]:
+    try:
+        peek_token(token, TokenPurpose.CONFIRM_EMAIL)
+    except TokenError as error:
+        return token_problem(error)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            services.confirm_email(token)
+        except TokenError as error:
+            return token_problem(error)
+        db.session.commit()
+        flash("Your email address is confirmed. You can sign in now.", "success")
+        return redirect(url_for("auth.login"))
+    return render_template(
+        "auth/confirm.html",
+        form=form,
+        title="Confirm your email address",
+        text="Press the button to confirm this address and activate your account.",
+        button="Confirm my email address",
+    )
+
+
+@bp.route("/reset-password", methods=["GET", "POST"])
+@throttle.reset_per_ip
+@throttle.reset_per_account
+def reset_request() -> str | Response:
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        db.session.commit()
+        return render_template("auth/check_email.html", email=form.email.data, purpose="reset")
+    return render_template("auth/reset_request.html", form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> str | Response | tuple[str, int]:
+    try:
+        owner = peek_token(token, TokenPurpose.RESET_PASSWORD).user
+    except TokenError as error:
+        return token_problem(error)
+    form = NewPasswordForm(email=owner.email)
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data)
+        except TokenError as error:
+            return token_problem(error)
+        db.session.commit()
+        if current_user.is_authenticated:
+            logout_user()
+        flash("Your password is changed and every other session is signed out.", "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form)
+
+
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
-def accept_invite(token: str) -> str | Response:
+def accept_invite(token: str) -> str | Response | tuple[str, int]:
     """An invited client chooses a password; the link is single-use and lasts 7 days."""
     try:
         invited = peek_token(token, TokenPurpose.INVITE).user
     except TokenError as error:
-        return render_template("auth/token_problem.html", problem=error.problem), 400
+        return token_problem(error)
     form = NewPasswordForm(email=invited.email)
     if form.validate_on_submit():
         try:
-            user = redeem_token(token, TokenPurpose.INVITE).user
+            user = services.accept_invitation(token, form.password.data)
         except TokenError as error:
-            db.session.rollback()
-            return render_template("auth/token_problem.html", problem=error.problem), 400
-        user.password_hash = hash_password(form.password.data)
-        user.email_confirmed_at = user.email_confirmed_at or utcnow()
-        user.revoke_sessions()
+            return token_problem(error)
         user.last_login_at = utcnow()
         db.session.commit()
         login_user(user)

@@ -70,6 +70,7 @@ def issue_token(user: User, purpose: TokenPurpose, *, new_email: str | None = No
             user_id=user.id,
             purpose=purpose.value,
             token_hash=_digest(token),
+            created_at=now,
             expires_at=now + LIFETIMES[purpose],
             new_email=new_email,
         )

@@ -31,3 +31,11 @@ class AuditEntry(db.Model):
     target_id: so.Mapped[int | None] = so.mapped_column()
     detail: so.Mapped[str | None] = so.mapped_column(sa.String(500))
     ip_address: so.Mapped[str | None] = so.mapped_column(sa.String(45))
+
+
+@sa.event.listens_for(so.Session, "before_flush")
+def _audit_entries_are_append_only(session: so.Session, _context, _instances) -> None:  # type: ignore[no-untyped-def]
+    """Refuse any update or delete of an audit entry made through the ORM."""
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, AuditEntry) and (obj in session.deleted or session.is_modified(obj)):
+            raise PermissionError("audit entries cannot be changed or deleted")

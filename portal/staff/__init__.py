@@ -16,4 +16,4 @@ def require_staff() -> None:
     """Every back-office page needs a staff or admin account (anonymous → login, client → 403)."""
 
 
-from portal.staff import routes  # noqa: E402,F401
+from portal.staff import accounts, audit, routes  # noqa: E402,F401
