@@ -6,6 +6,7 @@ import math
 import time
 
 from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.extensions import db, limiter
@@ -22,6 +23,7 @@ MESSAGES = {
 
 
 def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InternalServerError, handle_server_error)
 
@@ -41,6 +43,15 @@ def handle_http_error(error: HTTPException):  # type: ignore[no-untyped-def]
     headers.pop("Content-Type", None)
     headers.pop("Content-Length", None)
     return response, code, headers
+
+
+def handle_csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
+    """A form without a valid CSRF token: usually a page left open too long, or a forgery."""
+    message = (
+        "The form could not be accepted because its security token is missing or has expired. "
+        "Go back, reload the page and send it again."
+    )
+    return render_template("errors/error.html", code=400, title="Bad request", message=message), 400
 
 
 def handle_server_error(error: Exception):  # type: ignore[no-untyped-def]
