@@ -88,6 +88,10 @@ class Config:
         self.RESET_LIMIT_PER_IP = env.get("RESET_LIMIT_PER_IP") or "5 per minute;30 per hour"
         self.RESET_LIMIT_PER_ACCOUNT = env.get("RESET_LIMIT_PER_ACCOUNT") or "5 per hour"
 
+        # How many proxies in front of the app set X-Forwarded-For/-Proto/-Host (0: none).
+        # Rate limits and the audit log need the client's real IP.
+        self.PROXY_FIX_HOPS = _env_int("PROXY_FIX_HOPS", 0)
+
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_HTTPONLY = True

@@ -31,6 +31,10 @@ def create_app(config: Config | str | Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.from_object(config)
     app.config.update(overrides)
+    if hops := app.config.get("PROXY_FIX_HOPS"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     from portal import extensions, models  # noqa: F401  (models register their tables)
     from portal.database import configure_database

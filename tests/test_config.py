@@ -120,3 +120,22 @@ def test_unknown_config_name_is_refused():
 )
 def test_database_urls_use_psycopg3(given, expected):
     assert normalise_database_url(given) == expected
+
+
+def test_proxy_fix_trusts_the_configured_number_of_proxies(tmp_path):
+    from flask import request
+
+    from tests.conftest import make_test_app
+
+    app = make_test_app(f"sqlite:///{tmp_path / 'p.sqlite'}", PROXY_FIX_HOPS=1)
+    app.add_url_rule("/ip", "ip", lambda: request.remote_addr)
+    response = app.test_client().get(
+        "/ip", headers={"X-Forwarded-For": "203.0.113.7"}, environ_base={"REMOTE_ADDR": "10.0.0.2"}
+    )
+    assert response.get_data(as_text=True) == "203.0.113.7"
+    plain = make_test_app(f"sqlite:///{tmp_path / 'q.sqlite'}")
+    plain.add_url_rule("/ip", "ip", lambda: request.remote_addr)
+    response = plain.test_client().get(
+        "/ip", headers={"X-Forwarded-For": "203.0.113.7"}, environ_base={"REMOTE_ADDR": "10.0.0.2"}
+    )
+    assert response.get_data(as_text=True) == "10.0.0.2"
