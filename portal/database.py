@@ -25,6 +25,7 @@ def configure_database(app: Flask) -> None:
     with app.app_context():
         engine = db.engine
     event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "savepoint", _begin_before_first_savepoint)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -33,6 +34,19 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _begin_before_first_savepoint(connection, _name) -> None:  # type: ignore[no-untyped-def]
+    """Open the real transaction before a SAVEPOINT on SQLite.
+
+    pysqlite only begins a transaction implicitly before INSERT/UPDATE/DELETE. A SAVEPOINT
+    issued first would start a transaction of its own, and releasing it would COMMIT —
+    so a ``begin_nested()`` block would be saved even if the surrounding transaction later
+    rolls back. Beginning explicitly keeps the savepoint nested, as on PostgreSQL.
+    """
+    dbapi_connection = connection.connection.dbapi_connection
+    if dbapi_connection is not None and not dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")
 
 
 def is_sqlite(engine: Engine | None = None) -> bool:
