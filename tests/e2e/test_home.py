@@ -24,3 +24,19 @@ def test_login_page_has_no_axe_violations_and_works_by_keyboard(page, axe, make_
     page.get_by_label("Password").press("Enter")
     page.wait_for_url("**/")
     assert page.get_by_role("button", name="Sign out").is_visible()
+
+
+@pytest.mark.parametrize("path", ["/", "/login", "/register", "/reset-password"])
+def test_public_pages_fit_a_phone_screen(page, fits_phone, path):
+    page.goto(path)
+    fits_phone(page)
+
+
+def test_account_page_fits_a_phone_screen(page, fits_phone, make_user):
+    make_user("phone@example.com")
+    page.goto("/login")
+    page.get_by_label("Email").fill("phone@example.com")
+    page.get_by_label("Password").fill("correct-horse-battery-staple")
+    page.get_by_role("button", name="Sign in").click()
+    page.goto("/account")
+    fits_phone(page)
