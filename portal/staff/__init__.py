@@ -17,3 +17,6 @@ def require_staff() -> None:
 
 
 from portal.staff import routes  # noqa: E402,F401
+
+# Areas of the back office, one module each (isort: skip keeps them one line apiece).
+from portal.staff import clients  # noqa: E402,F401  # isort: skip
