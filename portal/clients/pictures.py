@@ -40,7 +40,7 @@ class SorenessChart:
     bottom: float
     points: list[ChartPoint]
     y_ticks: list[tuple[float, int]]
-    x_labels: list[tuple[float, str]]
+    x_labels: list[tuple[float, str, str]]  # x, text, text-anchor
 
     @property
     def before_line(self) -> str:
@@ -57,6 +57,15 @@ def _label_indices(count: int, wanted: int) -> list[int]:
         return list(range(count))
     step = (count - 1) / (wanted - 1)
     return sorted({round(i * step) for i in range(wanted)})
+
+
+def _anchor(index: int, series: list[SorenessPoint]) -> str:
+    """Labels at the chart's edges align inwards, so they are not cut off."""
+    if len(series) > 1 and index == 0:
+        return "start"
+    if len(series) > 1 and index == len(series) - 1:
+        return "end"
+    return "middle"
 
 
 def soreness_chart(series: list[SorenessPoint]) -> SorenessChart | None:
@@ -85,7 +94,7 @@ def soreness_chart(series: list[SorenessPoint]) -> SorenessChart | None:
         points=points,
         y_ticks=[(y(value), value) for value in range(0, MAX_SORENESS + 1, 2)],
         x_labels=[
-            (points[i].x, f"{series[i].held_on.day} {series[i].held_on:%b}")
+            (points[i].x, f"{series[i].held_on.day} {series[i].held_on:%b}", _anchor(i, series))
             for i in _label_indices(len(series), MAX_DATE_LABELS)
         ],
     )

@@ -22,7 +22,11 @@ def test_chart_scales_soreness_from_bottom_to_top_and_dates_left_to_right():
     assert first.before_y == chart.top and first.after_y == chart.bottom  # 10 at the top
     assert middle.before_y == middle.after_y == (chart.top + chart.bottom) / 2
     assert chart.before_line.startswith(f"{chart.left:.1f},{chart.top:.1f}")
-    assert [label for _, label in chart.x_labels] == ["1 Sep", "8 Sep", "15 Sep"]
+    assert [(label, anchor) for _, label, anchor in chart.x_labels] == [
+        ("1 Sep", "start"),
+        ("8 Sep", "middle"),
+        ("15 Sep", "end"),
+    ]
     assert [value for _, value in chart.y_ticks] == [0, 2, 4, 6, 8, 10]
 
 
