@@ -25,7 +25,7 @@ def _back_to(default: str) -> str:
 @bp.route("/")
 @client_required
 def dashboard() -> str:
-    client_id = current_user.id
+    client_id, today = current_user.id, records.practice_today()
     profile = queries.training_profile(client_id)
     last = queries.last_session(client_id)
     advice: list[guidance.Guidance] = []
@@ -33,7 +33,7 @@ def dashboard() -> str:
         advice = guidance.evaluate(
             guidance.active_rules(),
             race_on=profile.goal_race_on,
-            today=records.practice_today(),
+            today=today,
             last_session_on=last.held_on if last else None,
             new_to_massage=guidance.is_new_to_massage(queries.session_count(client_id)),
         )
@@ -44,7 +44,7 @@ def dashboard() -> str:
         active=queries.active_recommendations(client_id),
         guidance=advice,
         next_booking=guidance.next_booking(advice),
-        today=records.practice_today(),
+        today=today,
     )
 
 
