@@ -47,7 +47,7 @@ def test_login_ignores_an_offsite_next(client, make_user):
         "/login?next=https://evil.example/",
         data={"email": "rosa@example.com", "password": PASSWORD},
     )
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/portal/"  # a client's home, not the next
 
 
 def test_staff_pages_are_403_for_clients_and_login_for_anonymous(client, auth):

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from portal.demo import users
+from portal.demo import sessions, users
 
-SEEDERS: list[Callable[[], list[str]]] = [users.seed]
+SEEDERS: list[Callable[[], list[str]]] = [users.seed, sessions.seed]
 
 DEMO_LOGINS = users.DEMO_LOGINS
 

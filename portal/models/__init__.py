@@ -1,17 +1,34 @@
 """All models, imported here so that Alembic and ``db.create_all`` see every table."""
 
 from portal.models.audit import AuditEntry
+from portal.models.guidance import Audience, BookingRule, RuleKind
 from portal.models.outbox import MailCategory, OutboxMessage, OutboxStatus
+from portal.models.recommendations import Recommendation
+from portal.models.sessions import MassageSession, SessionArea
 from portal.models.tokens import AccountToken, TokenPurpose
+from portal.models.training import CalendarFeed, DistanceUnit, TrainingProfile
 from portal.models.users import Role, User
+from portal.models.vocabulary import BodyArea, Modality, Pressure
 
 __all__ = [
     "AccountToken",
+    "Audience",
     "AuditEntry",
+    "BodyArea",
+    "BookingRule",
+    "CalendarFeed",
+    "DistanceUnit",
     "MailCategory",
+    "MassageSession",
+    "Modality",
     "OutboxMessage",
     "OutboxStatus",
+    "Pressure",
+    "Recommendation",
     "Role",
+    "RuleKind",
+    "SessionArea",
     "TokenPurpose",
+    "TrainingProfile",
     "User",
 ]

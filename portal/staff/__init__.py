@@ -16,4 +16,9 @@ def require_staff() -> None:
     """Every back-office page needs a staff or admin account (anonymous → login, client → 403)."""
 
 
-from portal.staff import accounts, audit, routes  # noqa: E402,F401
+from portal.staff import routes  # noqa: E402,F401
+
+# Areas of the back office, one module each (isort: skip keeps them one line apiece).
+from portal.staff import accounts  # noqa: E402,F401  # isort: skip
+from portal.staff import audit  # noqa: E402,F401  # isort: skip
+from portal.staff import clients  # noqa: E402,F401  # isort: skip

@@ -1,0 +1,48 @@
+"""Where a recommendation's "further reading" link goes.
+
+An ``article_slug`` wins once the practice's blog serves that article; until then (and for
+recommendations without one) the stored http(s) ``link_url`` is used.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlsplit
+
+from flask import current_app, request
+from werkzeug.exceptions import HTTPException
+
+from portal.models import Recommendation
+
+ALLOWED_SCHEMES = ("http", "https")
+
+
+def is_web_url(value: str) -> bool:
+    """True for an absolute http(s) URL with a host: no ``javascript:``, no relative paths."""
+    parts = urlsplit(value.strip())
+    return parts.scheme.lower() in ALLOWED_SCHEMES and bool(parts.netloc)
+
+
+def article_url(slug: str) -> str | None:
+    """The blog article's URL, if the blog exists and serves ``/blog/<slug>``.
+
+    DESIGN.md fixes articles at ``/blog/<slug>``; matching that path against the URL map
+    avoids guessing the name of the blog's view.
+    """
+    if "blog" not in current_app.blueprints:
+        return None
+    path = f"/blog/{quote(slug)}"
+    try:
+        endpoint, _ = current_app.url_map.bind("localhost").match(path, method="GET")
+    except HTTPException:
+        return None
+    if not endpoint.startswith("blog."):
+        return None
+    return request.script_root + path
+
+
+def further_reading(recommendation: Recommendation) -> str | None:
+    if recommendation.article_slug:
+        url = article_url(recommendation.article_slug)
+        if url:
+            return url
+    return recommendation.link_url or None

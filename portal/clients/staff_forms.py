@@ -1,0 +1,261 @@
+"""The back office's forms for client records.
+
+Each form's ``values()`` returns exactly the model fields it sets, already normalised, so
+the services never see form plumbing (CSRF tokens, submit buttons, empty strings).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    Form,
+    IntegerField,
+    SearchField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.fields import DateField, TimeField
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.clients.forms import options, strip
+from portal.clients.links import is_web_url
+from portal.clients.records import practice_today
+from portal.models import Audience, BodyArea, Modality, Pressure, RuleKind
+from portal.models.sessions import DURATION_MINUTES, SORENESS
+
+
+def lower(value: str | None) -> str | None:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+class CheckboxGroupField(SelectMultipleField):
+    """Several choices as a group of checkboxes.
+
+    The form macro draws a ``RadioField`` as a fieldset of options with a legend; a group of
+    checkboxes wants exactly that markup, so this field presents itself under that type.
+    """
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.type = "RadioField"
+
+
+class ClientSearchForm(Form):
+    q = SearchField("Name or email", validators=[Optional(), Length(max=254)], filters=[strip])
+    submit = SubmitField("Search")
+
+
+class InviteClientForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)], filters=[strip])
+    email = EmailField(
+        "Email",
+        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+        filters=[lower],
+        description="They get an email with a link to choose their password.",
+    )
+    submit = SubmitField("Invite client")
+
+
+SORENESS_MESSAGE = f"Soreness is a whole number from {SORENESS[0]} (none) to {SORENESS[1]} (worst)."
+DURATION_MESSAGE = f"Enter a duration from {DURATION_MINUTES[0]} to {DURATION_MINUTES[1]} minutes."
+
+
+def _soreness(label: str) -> IntegerField:
+    return IntegerField(
+        label,
+        validators=[
+            InputRequired(message=SORENESS_MESSAGE),
+            NumberRange(min=SORENESS[0], max=SORENESS[1], message=SORENESS_MESSAGE),
+        ],
+        render_kw={"min": SORENESS[0], "max": SORENESS[1], "inputmode": "numeric"},
+    )
+
+
+class SessionForm(FlaskForm):
+    therapist_id = SelectField("Therapist", coerce=int)
+    held_on = DateField("Date", validators=[InputRequired(message="Enter the session's date.")])
+    starts_at = TimeField(
+        "Start time", validators=[Optional()], description="Optional; shown in calendars."
+    )
+    duration_minutes = IntegerField(
+        "Duration (minutes)",
+        validators=[
+            InputRequired(message=DURATION_MESSAGE),
+            NumberRange(min=DURATION_MINUTES[0], max=DURATION_MINUTES[1], message=DURATION_MESSAGE),
+        ],
+        default=60,
+        render_kw={"min": DURATION_MINUTES[0], "max": DURATION_MINUTES[1], "step": 5},
+    )
+    modality = SelectField("Modality", choices=options(Modality.choices()))
+    pressure = SelectField(
+        "Pressure", choices=options(Pressure.choices()), default=Pressure.MEDIUM.value
+    )
+    areas = CheckboxGroupField("Areas worked", choices=options(BodyArea.choices()))
+    soreness_before = _soreness("Soreness before (0–10)")
+    soreness_after = _soreness("Soreness after (0–10)")
+    client_notes = TextAreaField(
+        "Notes for the client",
+        validators=[Length(max=5000)],
+        filters=[strip],
+        description="The client reads these in their portal.",
+    )
+    private_notes = TextAreaField(
+        "Private notes",
+        validators=[Length(max=5000)],
+        filters=[strip],
+        description="Only staff ever see these.",
+    )
+    submit = SubmitField("Save session")
+
+    def validate_held_on(self, field) -> None:  # type: ignore[no-untyped-def]
+        today = practice_today()
+        if field.data and field.data > today:
+            raise ValidationError(
+                f"A session can't be in the future: use today ({today:%d %b %Y}) or earlier."
+            )
+
+    def validate_areas(self, field) -> None:  # type: ignore[no-untyped-def]
+        if not field.data:
+            raise ValidationError("Tick at least one area worked.")
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "therapist_id": self.therapist_id.data,
+            "held_on": self.held_on.data,
+            "starts_at": self.starts_at.data,
+            "duration_minutes": self.duration_minutes.data,
+            "modality": self.modality.data,
+            "pressure": self.pressure.data,
+            "areas": list(self.areas.data or []),
+            "soreness_before": self.soreness_before.data,
+            "soreness_after": self.soreness_after.data,
+            "client_notes": self.client_notes.data or "",
+            "private_notes": self.private_notes.data or "",
+        }
+
+
+NO_SESSION = 0
+
+
+class RecommendationForm(FlaskForm):
+    title = StringField(
+        "Recommendation",
+        validators=[DataRequired(), Length(max=200)],
+        filters=[strip],
+        description="Short and concrete, e.g. “Calves with a roller stick”.",
+    )
+    frequency = StringField(
+        "How often",
+        validators=[Optional(), Length(max=120)],
+        filters=[strip],
+        description="Optional, e.g. “5 minutes a day”.",
+    )
+    due_on = DateField("Due by", validators=[Optional()], description="Optional.")
+    details = TextAreaField("Details", validators=[Length(max=5000)], filters=[strip])
+    link_url = URLField(
+        "Further reading (web address)",
+        validators=[Optional(), Length(max=500)],
+        filters=[strip],
+        description="Optional; must start with https:// or http://.",
+    )
+    session_id = SelectField("Given in session", coerce=int, default=NO_SESSION)
+    submit = SubmitField("Save recommendation")
+
+    def validate_link_url(self, field) -> None:  # type: ignore[no-untyped-def]
+        if field.data and not is_web_url(field.data):
+            raise ValidationError("Enter a web address that starts with https:// or http://.")
+
+    def set_sessions(self, sessions: list[tuple[int, date]]) -> None:
+        self.session_id.choices = options(
+            [(NO_SESSION, "Not tied to a session")]
+            + [(session_id, f"{held_on:%d %b %Y}") for session_id, held_on in sessions]
+        )
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "title": self.title.data,
+            "frequency": self.frequency.data or None,
+            "due_on": self.due_on.data,
+            "details": self.details.data or "",
+            "link_url": self.link_url.data or None,
+            "session_id": self.session_id.data or None,
+        }
+
+
+class BookingRuleForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=120)], filters=[strip])
+    advice = TextAreaField(
+        "Advice shown to clients",
+        validators=[DataRequired(), Length(max=500)],
+        filters=[strip],
+    )
+    kind = SelectField(
+        "Kind",
+        choices=options(
+            [(RuleKind.BOOK.value, "Book a session"), (RuleKind.AVOID.value, "Avoid massage")]
+        ),
+    )
+    audience = SelectField(
+        "Who it is for",
+        choices=options(
+            [
+                (Audience.EVERYONE.value, "Everyone"),
+                (Audience.NEW_TO_MASSAGE.value, "Clients new to massage (fewer than 3 sessions)"),
+                (Audience.EXPERIENCED.value, "Clients used to massage"),
+            ]
+        ),
+    )
+    starts_days = IntegerField(
+        "From (days relative to race day)",
+        validators=[Optional(), NumberRange(min=-365, max=365)],
+        description="Negative is before the race: -3 is three days before. Empty: no start.",
+    )
+    ends_days = IntegerField(
+        "Until (days relative to race day)",
+        validators=[Optional(), NumberRange(min=-365, max=365)],
+        description="Empty: no end.",
+    )
+    repeat_every_days = IntegerField(
+        "Repeat every (days)",
+        validators=[Optional(), NumberRange(min=1, max=90)],
+        description="For regular sessions, e.g. 7 for weekly. Empty: once.",
+    )
+    position = IntegerField("Order", validators=[InputRequired(), NumberRange(min=0, max=1000)])
+    is_active = BooleanField("In use")
+    submit = SubmitField("Save rule")
+
+    def validate_ends_days(self, field) -> None:  # type: ignore[no-untyped-def]
+        start = self.starts_days.data
+        if start is not None and field.data is not None and field.data < start:
+            raise ValidationError("The window must end on or after the day it starts.")
+
+    def values(self) -> dict[str, Any]:
+        names = ("title", "advice", "kind", "audience", "starts_days", "ends_days")
+        values = {name: getattr(self, name).data for name in names}
+        values.update(
+            repeat_every_days=self.repeat_every_days.data,
+            position=self.position.data,
+            is_active=self.is_active.data,
+        )
+        return values

@@ -1,0 +1,71 @@
+"""Fixed vocabularies of the client records: modalities, pressure, body areas.
+
+Values are stored as short strings; the labels are what people read. Keeping both on one
+enum means a form's choices, a template's label and a chart's legend cannot disagree.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class LabelledChoice(StrEnum):
+    """A string enum whose members also carry the label shown to people."""
+
+    label: str
+
+    def __new__(cls, value: str, label: str) -> LabelledChoice:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(member.value, member.label) for member in cls]
+
+    @classmethod
+    def label_for(cls, value: str | None) -> str:
+        """The label of ``value``; an unknown value (an old record) is shown as stored."""
+        try:
+            return cls(value).label
+        except ValueError:
+            return value or ""
+
+
+class Modality(LabelledChoice):
+    SPORTS = "sports", "Sports massage"
+    DEEP_TISSUE = "deep_tissue", "Deep tissue"
+    TRIGGER_POINT = "trigger_point", "Trigger point"
+    ACTIVE_RELEASE = "active_release", "Active release"
+    MYOFASCIAL = "myofascial", "Myofascial release"
+    RECOVERY_FLUSH = "recovery_flush", "Recovery flush"
+    PRE_EVENT = "pre_event", "Pre-event"
+
+
+class Pressure(LabelledChoice):
+    LIGHT = "light", "Light"
+    MEDIUM = "medium", "Medium"
+    FIRM = "firm", "Firm"
+    DEEP = "deep", "Deep"
+
+
+class BodyArea(LabelledChoice):
+    """Areas a runner's session works on, head to toe (the order lists and the body map use)."""
+
+    NECK = "neck", "Neck"
+    SHOULDERS = "shoulders", "Shoulders"
+    UPPER_BACK = "upper_back", "Upper back"
+    LOWER_BACK = "lower_back", "Lower back"
+    GLUTES = "glutes", "Glutes"
+    HIP_FLEXORS = "hip_flexors", "Hip flexors"
+    ADDUCTORS = "adductors", "Adductors"
+    QUADS = "quads", "Quadriceps"
+    IT_BAND = "it_band", "IT band"
+    HAMSTRINGS = "hamstrings", "Hamstrings"
+    CALVES = "calves", "Calves"
+    SHINS = "shins", "Shins"
+    FEET = "feet", "Feet"
+
+
+AREA_ORDER = {area.value: position for position, area in enumerate(BodyArea)}

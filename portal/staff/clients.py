@@ -1,0 +1,251 @@
+"""Back office: clients and their records (``/staff/clients…``).
+
+Staff find a client, read their record, record and correct sessions, and write
+recommendations. Reading a client's record and every change to it leave an audit entry in
+the same transaction; lookups go through ``portal.clients.queries`` like the portal's own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from portal import audit
+from portal.auth.invitations import EmailTaken, invite_client
+from portal.clients import queries, records
+from portal.clients.forms import options
+from portal.clients.staff_forms import (
+    NO_SESSION,
+    BookingRuleForm,
+    ClientSearchForm,
+    InviteClientForm,
+    RecommendationForm,
+    SessionForm,
+)
+from portal.extensions import db
+from portal.models import BookingRule, MassageSession, Recommendation, Role, User
+from portal.staff import bp
+
+CLIENTS_PER_PAGE = 25
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, with its own % and _ taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _therapist_choices() -> list[tuple[int, str]]:
+    rows = db.session.execute(
+        sa.select(User.id, User.name)
+        .where(User.role.in_([Role.STAFF, Role.ADMIN]), User.is_active_account)
+        .order_by(User.name)
+    )
+    return [(user_id, name) for user_id, name in rows]
+
+
+def _session_choices(client_id: int) -> list[tuple[int, Any]]:
+    rows = db.session.execute(
+        sa.select(MassageSession.id, MassageSession.held_on)
+        .where(MassageSession.client_id == client_id)
+        .order_by(MassageSession.held_on.desc(), MassageSession.id.desc())
+        .limit(40)
+    )
+    return [(session_id, held_on) for session_id, held_on in rows]
+
+
+@bp.route("/clients")
+def clients() -> str:
+    form = ClientSearchForm(request.args)
+    form.validate()
+    query = sa.select(User).where(User.role == Role.CLIENT).order_by(User.name, User.id)
+    if form.q.data:
+        pattern = _like(form.q.data)
+        query = query.where(
+            sa.or_(User.name.ilike(pattern, escape="\\"), User.email.ilike(pattern, escape="\\"))
+        )
+    page = db.paginate(
+        query, page=request.args.get("page", 1, int), per_page=CLIENTS_PER_PAGE, error_out=False
+    )
+    # Last visit and number of sessions for the clients on this page, in one query.
+    ids = [client.id for client in page.items]
+    stats = {
+        client_id: (last_on, count)
+        for client_id, last_on, count in db.session.execute(
+            sa.select(
+                MassageSession.client_id, sa.func.max(MassageSession.held_on), sa.func.count()
+            )
+            .where(MassageSession.client_id.in_(ids))
+            .group_by(MassageSession.client_id)
+        )
+    }
+    return render_template(
+        "staff/clients/list.html", form=form, page=page, stats=stats, q=form.q.data or ""
+    )
+
+
+@bp.route("/clients/invite", methods=["GET", "POST"])
+def invite() -> str | Response:
+    form = InviteClientForm()
+    if form.validate_on_submit():
+        try:
+            client = invite_client(email=form.email.data, name=form.name.data)
+        except EmailTaken:
+            form.email.errors.append("There is already an account with this email.")
+        else:
+            audit.record(
+                "client.invite",
+                subject_user_id=client.id,
+                target_type="user",
+                target_id=client.id,
+            )
+            db.session.commit()
+            flash(f"Invitation sent to {client.email}.", "success")
+            return redirect(url_for(".client_detail", client_id=client.id))
+    return render_template("staff/clients/invite.html", form=form)
+
+
+@bp.route("/clients/<int:client_id>")
+def client_detail(client_id: int) -> str:
+    client = queries.get_client_or_404(client_id)
+    active, done = queries.recommendations_by_state(client.id)
+    page = render_template(
+        "staff/clients/detail.html",
+        client=client,
+        profile=queries.training_profile(client.id),
+        page=queries.session_history(client.id, page=request.args.get("page", 1, int)),
+        active=active,
+        done=done,
+    )
+    # Written once the page is ready, so committing does not expire what it displays.
+    audit.record("client.view", subject_user_id=client.id, target_type="user", target_id=client.id)
+    db.session.commit()
+    return page
+
+
+@bp.route("/clients/<int:client_id>/sessions/new", methods=["GET", "POST"])
+def record_session(client_id: int) -> str | Response:
+    client = queries.get_client_or_404(client_id)
+    form = SessionForm(therapist_id=current_user.id, held_on=records.practice_today())
+    form.therapist_id.choices = options(_therapist_choices())
+    if form.validate_on_submit():
+        session = records.record_session(client, form.values())
+        db.session.commit()
+        flash(f"Session on {session.held_on:%d %b %Y} recorded for {client.name}.", "success")
+        return redirect(url_for(".client_detail", client_id=client.id))
+    return render_template("staff/clients/session_form.html", form=form, client=client)
+
+
+@bp.route("/clients/<int:client_id>/sessions/<int:session_id>", methods=["GET", "POST"])
+def edit_session(client_id: int, session_id: int) -> str | Response:
+    client = queries.get_client_or_404(client_id)
+    session = queries.get_session_for_client(session_id, client.id, with_private_notes=True)
+    current = {name: getattr(session, name) for name in records.SESSION_FIELDS}
+    form = SessionForm(data={**current, "areas": session.area_keys})
+    therapists = _therapist_choices()
+    if session.therapist_id is not None and session.therapist_id not in dict(therapists):
+        # A therapist whose account is closed stays selectable on their own old sessions.
+        therapists.append((session.therapist_id, "(former therapist)"))
+    form.therapist_id.choices = options(therapists)
+    if form.validate_on_submit():
+        changed = records.update_session(session, form.values())
+        db.session.commit()
+        flash("Session updated." if changed else "Nothing changed.", "success")
+        return redirect(url_for(".client_detail", client_id=client.id))
+    page = render_template(
+        "staff/clients/session_form.html", form=form, client=client, visit=session
+    )
+    if request.method == "GET":  # staff read the private notes: that goes in the log
+        audit.record(
+            "session.view",
+            subject_user_id=client.id,
+            target_type="massage_session",
+            target_id=session.id,
+        )
+        db.session.commit()
+    return page
+
+
+@bp.route("/clients/<int:client_id>/sessions/<int:session_id>/delete", methods=["GET", "POST"])
+def delete_session(client_id: int, session_id: int) -> str | Response:
+    client = queries.get_client_or_404(client_id)
+    session = queries.get_session_for_client(session_id, client.id)
+    if request.method == "POST":
+        records.delete_session(session)
+        db.session.commit()
+        flash(f"Session on {session.held_on:%d %b %Y} deleted.", "success")
+        return redirect(url_for(".client_detail", client_id=client.id))
+    return render_template("staff/clients/session_delete.html", client=client, visit=session)
+
+
+def _recommendation_form(client_id: int, **data: Any) -> RecommendationForm:
+    form = RecommendationForm(data=data or None)
+    form.set_sessions(_session_choices(client_id))
+    return form
+
+
+@bp.route("/clients/<int:client_id>/recommendations/new", methods=["GET", "POST"])
+def add_recommendation(client_id: int) -> str | Response:
+    client = queries.get_client_or_404(client_id)
+    form = _recommendation_form(
+        client.id, session_id=request.args.get("session_id", NO_SESSION, int)
+    )
+    if form.validate_on_submit():
+        recommendation = Recommendation(client_id=client.id)
+        records.save_recommendation(recommendation, form.values(), author=current_user)
+        db.session.commit()
+        flash(f"Recommendation added for {client.name}.", "success")
+        return redirect(url_for(".client_detail", client_id=client.id))
+    return render_template("staff/clients/recommendation_form.html", form=form, client=client)
+
+
+@bp.route(
+    "/clients/<int:client_id>/recommendations/<int:recommendation_id>", methods=["GET", "POST"]
+)
+def edit_recommendation(client_id: int, recommendation_id: int) -> str | Response:
+    client = queries.get_client_or_404(client_id)
+    recommendation = queries.get_recommendation_for_client(recommendation_id, client.id)
+    current = {name: getattr(recommendation, name) for name in records.RECOMMENDATION_FIELDS}
+    form = _recommendation_form(client.id, **{**current, "session_id": current["session_id"] or 0})
+    if form.validate_on_submit():
+        changed = records.save_recommendation(recommendation, form.values())
+        db.session.commit()
+        flash("Recommendation updated." if changed else "Nothing changed.", "success")
+        return redirect(url_for(".client_detail", client_id=client.id))
+    return render_template(
+        "staff/clients/recommendation_form.html",
+        form=form,
+        client=client,
+        recommendation=recommendation,
+    )
+
+
+# --- booking guidance: the rules behind "when to book next" on every client's dashboard ---
+
+
+@bp.route("/clients/guidance")
+def booking_rules() -> str:
+    rules = db.session.scalars(
+        sa.select(BookingRule).order_by(BookingRule.position, BookingRule.id)
+    )
+    return render_template("staff/clients/rules.html", rules=list(rules))
+
+
+@bp.route("/clients/guidance/new", methods=["GET", "POST"])
+@bp.route("/clients/guidance/<int:rule_id>", methods=["GET", "POST"])
+def edit_booking_rule(rule_id: int | None = None) -> str | Response:
+    rule = db.get_or_404(BookingRule, rule_id) if rule_id is not None else None
+    form = BookingRuleForm(obj=rule) if rule else BookingRuleForm(position=100, is_active=True)
+    if form.validate_on_submit():
+        rule = rule or BookingRule()
+        for name, value in form.values().items():
+            setattr(rule, name, value)
+        db.session.add(rule)
+        db.session.commit()
+        flash(f"Booking rule “{rule.title}” saved.", "success")
+        return redirect(url_for(".booking_rules"))
+    return render_template("staff/clients/rule_form.html", form=form, rule=rule)

@@ -1,0 +1,49 @@
+"""Further-reading links: any web address now, a blog article once the blog exists."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Blueprint
+
+from portal.clients.links import further_reading, is_web_url
+from portal.models import Recommendation
+from tests.conftest import make_test_app
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://example.org/a", True),
+        ("HTTP://example.org", True),
+        ("javascript:alert(1)", False),
+        ("data:text/html,hi", False),
+        ("//example.org/a", False),
+        ("/blog/x", False),
+        ("https://", False),
+        ("mailto:a@example.org", False),
+    ],
+)
+def test_only_absolute_web_addresses_are_links(url, ok):
+    assert is_web_url(url) is ok
+
+
+def test_an_article_slug_waits_for_the_blog(app):
+    rec = Recommendation(article_slug="calf-care", link_url="https://example.org/fallback")
+    with app.test_request_context():
+        assert further_reading(rec) == "https://example.org/fallback"
+    rec = Recommendation(article_slug="calf-care")
+    with app.test_request_context():
+        assert further_reading(rec) is None
+
+
+def test_an_article_slug_points_at_the_blog_once_it_serves_articles(database_url):
+    app = make_test_app(database_url)
+    blog = Blueprint("blog", __name__, url_prefix="/blog")
+    blog.add_url_rule("/<slug>", "show_article", lambda slug: slug)
+    app.register_blueprint(blog)
+    with app.test_request_context():
+        rec = Recommendation(article_slug="calf-care", link_url="https://example.org/fallback")
+        assert further_reading(rec) == "/blog/calf-care"
+        assert further_reading(Recommendation(link_url="https://example.org/x")) == (
+            "https://example.org/x"
+        )
