@@ -8,6 +8,7 @@ a real secret key.
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -123,6 +124,10 @@ class TestingConfig(Config):
         )
         self.MAIL_SERVER = None
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        if self.REDIS_URL:
+            # Each test app counts under its own prefix, so tests (or two suites sharing one
+            # Redis) never see each other's counters.
+            self.RATELIMIT_STORAGE_OPTIONS = {"key_prefix": f"LIMITS-test-{uuid.uuid4().hex}"}
         self.SERVER_NAME = None
         # Tests post forms directly; CSRF is switched back on by the CSRF tests and by every
         # browser test (``live_url``), where real pages carry real tokens.
