@@ -15,7 +15,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal import audit
-from portal.auth.invitations import EmailTaken, invite_client
+from portal.auth.invitations import EmailTaken, invite_client, send_invitation
 from portal.clients import queries, records
 from portal.clients.forms import options
 from portal.clients.staff_forms import (
@@ -107,6 +107,22 @@ def invite() -> str | Response:
             flash(f"Invitation sent to {client.email}.", "success")
             return redirect(url_for(".client_detail", client_id=client.id))
     return render_template("staff/clients/invite.html", form=form)
+
+
+@bp.post("/clients/<int:client_id>/invitation")
+def resend_invitation(client_id: int) -> Response:
+    """A fresh 7-day link for a client who has not chosen a password yet (the old one dies)."""
+    client = queries.get_client_or_404(client_id)
+    if client.password_hash is not None:
+        flash(f"{client.name} has already set a password.", "info")
+    else:
+        send_invitation(client)
+        audit.record(
+            "client.reinvite", subject_user_id=client.id, target_type="user", target_id=client.id
+        )
+        db.session.commit()
+        flash(f"A new invitation is on its way to {client.email}.", "success")
+    return redirect(url_for(".client_detail", client_id=client.id))
 
 
 @bp.route("/clients/<int:client_id>")

@@ -146,3 +146,27 @@ def test_tokens_are_stored_only_as_digests(app, client, make_user, outbox):
     with app.app_context():
         stored = db.session.scalar(sa.select(AccountToken.token_hash))
     assert stored != token and len(stored) == 64
+
+
+def test_staff_resend_an_invitation_and_the_old_link_dies(app, client, auth, outbox):
+    with app.app_context():
+        invited = invite_client(email="slow@example.com", name="Slow Starter")
+        db.session.commit()
+        invited_id = invited.id
+    first = outbox.link("invite")
+    auth.login_staff()
+    page = client.get(f"/staff/clients/{invited_id}").get_data(as_text=True)
+    assert "Send a new invitation" in page
+    assert client.post(f"/staff/clients/{invited_id}/invitation").status_code == 302
+    second = outbox.link("invite")
+    assert second != first
+    assert app.test_client().get(first).status_code == 400
+    assert app.test_client().get(second).status_code == 200
+
+
+def test_no_new_invitation_once_the_client_has_a_password(app, client, auth, make_user, outbox):
+    rosa = make_user("rosa@example.com")
+    auth.login_staff()
+    response = client.post(f"/staff/clients/{rosa}/invitation", follow_redirects=True)
+    assert "already set a password" in response.get_data(as_text=True)
+    assert outbox.messages("invite") == []
