@@ -1,0 +1,153 @@
+"""Where composed messages go: an SMTP server through Flask-Mail, or the development mailbox.
+
+Both are "channels" opened once per batch. SMTP failures are sorted into three kinds:
+temporary (4xx, refused connection, timeout: retry later), permanent (5xx: fail the row),
+and bounce (a permanent refusal of the recipient itself: fail the row and count it against
+the address, see ``portal.mail.suppression``).
+"""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from flask import Flask
+
+from portal.extensions import mail
+
+
+class FailureKind(StrEnum):
+    TEMPORARY = "temporary"
+    PERMANENT = "permanent"
+    BOUNCE = "bounce"
+
+
+class DeliveryFailure(Exception):
+    """Why one message (or a whole batch, when connecting failed) was not delivered."""
+
+    def __init__(self, kind: FailureKind, reason: str, *, connection_lost: bool = False):
+        super().__init__(reason)
+        self.kind = kind
+        self.reason = reason
+        self.connection_lost = connection_lost
+
+
+@dataclass
+class SmtpEnvelope:
+    """A message in the shape ``flask_mail.Connection.send`` expects, its bytes ready.
+
+    The bytes come from ``portal.mail.compose``, which writes every header on one line, so
+    Flask-Mail's own newline check has nothing left to find.
+    """
+
+    sender: str
+    recipients: list[str]
+    raw: bytes
+    date: float
+    mail_options: list[str] = field(default_factory=list)
+    rcpt_options: list[str] = field(default_factory=list)
+
+    @property
+    def send_to(self) -> set[str]:
+        return set(self.recipients)
+
+    def has_bad_headers(self) -> bool:
+        return False
+
+    def as_bytes(self) -> bytes:
+        return self.raw
+
+
+def _reply_text(reply: bytes | str) -> str:
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
+    return " ".join(text.split())
+
+
+def _from_reply(code: int, reply: bytes | str, *, recipient_stage: bool) -> DeliveryFailure:
+    text = _reply_text(reply)
+    reason = f"{code} {text}"[:500]
+    if code == 421:  # the server is closing the connection
+        return DeliveryFailure(FailureKind.TEMPORARY, reason, connection_lost=True)
+    if 400 <= code < 500:
+        return DeliveryFailure(FailureKind.TEMPORARY, reason)
+    mailbox_problem = text.startswith(("5.1.", "5.2."))
+    if recipient_stage or mailbox_problem:
+        return DeliveryFailure(FailureKind.BOUNCE, reason)
+    return DeliveryFailure(FailureKind.PERMANENT, reason)
+
+
+def classify(error: Exception) -> DeliveryFailure:
+    """Sort an exception raised while sending one message."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        code, reply = next(iter(error.recipients.values()))
+        return _from_reply(code, reply, recipient_stage=True)
+    if isinstance(error, smtplib.SMTPSenderRefused | smtplib.SMTPDataError):
+        return _from_reply(error.smtp_code, error.smtp_error, recipient_stage=False)
+    if isinstance(error, smtplib.SMTPResponseException):
+        failure = _from_reply(error.smtp_code, error.smtp_error, recipient_stage=False)
+        return DeliveryFailure(FailureKind.TEMPORARY, failure.reason, connection_lost=True)
+    reason = f"{type(error).__name__}: {error}"[:500]
+    return DeliveryFailure(FailureKind.TEMPORARY, reason, connection_lost=True)
+
+
+class SmtpChannel:
+    """One SMTP connection for a batch (Flask-Mail reconnects after ``MAIL_MAX_EMAILS``)."""
+
+    keeps_copy = False
+
+    def __init__(self, connection) -> None:  # type: ignore[no-untyped-def]
+        self.connection = connection
+
+    def send(self, envelope: SmtpEnvelope) -> None:
+        try:
+            self.connection.send(envelope)
+        except (smtplib.SMTPException, OSError) as error:
+            raise classify(error) from error
+
+
+class MailboxChannel:
+    """No SMTP server configured: the message is stored with the row marked sent."""
+
+    keeps_copy = True
+
+    def send(self, envelope: SmtpEnvelope) -> None:
+        """Nothing to transmit; the bookkeeping stores ``envelope.raw`` in the mailbox."""
+
+
+@contextmanager
+def _socket_timeout(seconds: float) -> Iterator[None]:
+    """Flask-Mail opens sockets without a timeout; a silent server must not hang a worker.
+
+    New sockets take the process default, so it is set while the batch's connections are
+    opened (a worker process sends one batch at a time).
+    """
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(seconds)
+    try:
+        yield
+    finally:
+        socket.setdefaulttimeout(previous)
+
+
+@contextmanager
+def open_channel(app: Flask) -> Iterator[SmtpChannel | MailboxChannel]:
+    """Open the batch's channel. Failing to connect raises a temporary ``DeliveryFailure``."""
+    if not app.config.get("MAIL_SERVER"):
+        yield MailboxChannel()
+        return
+    connection = mail.connect()
+    with _socket_timeout(app.config["MAIL_SMTP_TIMEOUT"]):
+        try:
+            connection.__enter__()  # connects (and logs in); ``with`` cannot sort this error
+        except (smtplib.SMTPException, OSError) as error:
+            raise classify(error) from error
+        try:
+            yield SmtpChannel(connection)
+        finally:
+            # QUIT. If the server went away after our last message, nothing is lost.
+            with suppress(smtplib.SMTPException, OSError):
+                connection.__exit__(None, None, None)
