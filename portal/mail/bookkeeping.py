@@ -42,7 +42,13 @@ def _leased(row: ClaimedRow, owner: str) -> sa.ColumnElement[bool]:
 
 
 def _unleased(**values: object) -> dict[str, object]:
+    """Back to pending: no owner, no lease."""
     return {"leased_by": None, "lease_expires_at": None, **values}
+
+
+def _finished(**values: object) -> dict[str, object]:
+    """A final state: the lease ends, ``leased_by`` stays to tell which worker did it."""
+    return {"lease_expires_at": None, **values}
 
 
 # Built once: this statement runs for every message, and building it costs more than running it.
@@ -50,7 +56,7 @@ _MARK_SENT = (
     outbox.update()
     .where(outbox.c.id == sa.bindparam("row_id"), outbox.c.leased_by == sa.bindparam("owner"))
     .values(
-        _unleased(
+        _finished(
             status=OutboxStatus.SENT,
             sent_at=sa.bindparam("now", type_=outbox.c.sent_at.type),
             attempts=sa.bindparam("attempts"),
@@ -119,7 +125,7 @@ def record_failure(
         reason = failure.reason
         if failure.kind is FailureKind.TEMPORARY:
             reason = f"gave up after {attempts} attempts: {reason}"
-        values = _unleased(status=status, attempts=attempts, last_error=reason[:500])
+        values = _finished(status=status, attempts=attempts, last_error=reason[:500])
     result = conn.execute(outbox.update().where(_leased(row, owner)).values(values))
     if result.rowcount == 1 and failure.kind is FailureKind.BOUNCE:
         count_hard_failure(conn, row.to_address, error=failure.reason, now=now)
@@ -137,7 +143,7 @@ def record_suppressed(
             outbox.update()
             .where(_leased(row, owner))
             .values(
-                _unleased(
+                _finished(
                     status=OutboxStatus.SUPPRESSED,
                     last_error=f"suppressed: the address refused mail {count} times in a row",
                 )

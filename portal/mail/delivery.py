@@ -29,10 +29,10 @@ from portal.mail.render import TemplateProblem, render_parts
 from portal.mail.suppression import failure_counts
 from portal.mail.transport import (
     DeliveryFailure,
+    Envelope,
     FailureKind,
     MailboxChannel,
     SmtpChannel,
-    SmtpEnvelope,
     open_channel,
 )
 from portal.models.outbox import MailCategory, OutboxStatus
@@ -217,12 +217,7 @@ def _send_one(batch: _Batch, channel: SmtpChannel | MailboxChannel, row: Claimed
     except (TemplateProblem, ValueError) as problem:
         _record_failure(batch, row, DeliveryFailure(FailureKind.PERMANENT, str(problem)))
         return True
-    envelope = SmtpEnvelope(
-        sender=batch.settings.sender.address,
-        recipients=[row.to_address],
-        raw=raw,
-        date=now.timestamp(),
-    )
+    envelope = Envelope(sender=batch.settings.sender.address, recipient=row.to_address, raw=raw)
     try:
         channel.send(envelope)
     except DeliveryFailure as failure:

@@ -10,7 +10,13 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
-from portal.mail.compose import Sender, check_address, check_extra_headers, new_message_id
+from portal.mail.compose import (
+    Sender,
+    check_address,
+    check_extra_headers,
+    header_text,
+    new_message_id,
+)
 from portal.mail.queue import request_delivery_after_commit
 from portal.mail.render import check_templates_exist
 from portal.models.outbox import MailCategory, MailPriority, OutboxMessage
@@ -49,8 +55,9 @@ def enqueue_email(
     message = OutboxMessage(
         idempotency_key=idempotency_key,
         to_address=check_address(to.strip()),
-        to_name=to_name,
-        subject=subject,
+        # Single-line text from here on: what the mail log shows is what the headers carry.
+        to_name=header_text(to_name) if to_name else None,
+        subject=header_text(subject),
         template=template,
         context=dict(context or {}),
         headers=check_extra_headers(headers or {}),

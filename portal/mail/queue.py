@@ -85,6 +85,8 @@ def request_delivery_after_commit(session: Session) -> None:
 
 
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint (``enqueue_email`` uses one): wait for the real commit
     if session.info.pop(_DELIVERY_REQUESTED, False):
         mail_queue().request_delivery()
 

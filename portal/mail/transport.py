@@ -12,10 +12,11 @@ import smtplib
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 from flask import Flask
+from flask_mail import Connection
 
 from portal.extensions import mail
 
@@ -36,30 +37,13 @@ class DeliveryFailure(Exception):
         self.connection_lost = connection_lost
 
 
-@dataclass
-class SmtpEnvelope:
-    """A message in the shape ``flask_mail.Connection.send`` expects, its bytes ready.
-
-    The bytes come from ``portal.mail.compose``, which writes every header on one line, so
-    Flask-Mail's own newline check has nothing left to find.
-    """
+@dataclass(frozen=True)
+class Envelope:
+    """One composed message and who it goes to."""
 
     sender: str
-    recipients: list[str]
+    recipient: str
     raw: bytes
-    date: float
-    mail_options: list[str] = field(default_factory=list)
-    rcpt_options: list[str] = field(default_factory=list)
-
-    @property
-    def send_to(self) -> set[str]:
-        return set(self.recipients)
-
-    def has_bad_headers(self) -> bool:
-        return False
-
-    def as_bytes(self) -> bytes:
-        return self.raw
 
 
 def _reply_text(reply: bytes | str) -> str:
@@ -95,18 +79,35 @@ def classify(error: Exception) -> DeliveryFailure:
 
 
 class SmtpChannel:
-    """One SMTP connection for a batch (Flask-Mail reconnects after ``MAIL_MAX_EMAILS``)."""
+    """One SMTP connection for a batch, opened by Flask-Mail (TLS, login and QUIT included).
+
+    Messages go through the connection's ``sendmail`` as the bytes ``compose`` wrote.
+    ``flask_mail.Connection.send`` would re-parse and re-encode both addresses of every
+    message, a fifth of the pipeline's time per message, to reach the same bytes. Like
+    Flask-Mail, the channel reconnects after ``MAIL_MAX_EMAILS`` messages.
+    """
 
     keeps_copy = False
 
-    def __init__(self, connection) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, connection: Connection, max_emails: int | None) -> None:
         self.connection = connection
+        self.max_emails = max_emails
+        self.sent_on_connection = 0
 
-    def send(self, envelope: SmtpEnvelope) -> None:
+    def send(self, envelope: Envelope) -> None:
         try:
-            self.connection.send(envelope)
+            if self.max_emails and self.sent_on_connection >= self.max_emails:
+                self._reconnect()
+            self.connection.host.sendmail(envelope.sender, [envelope.recipient], envelope.raw)
         except (smtplib.SMTPException, OSError) as error:
             raise classify(error) from error
+        self.sent_on_connection += 1
+
+    def _reconnect(self) -> None:
+        with suppress(smtplib.SMTPException, OSError):
+            self.connection.host.quit()
+        self.connection.host = self.connection.configure_host()
+        self.sent_on_connection = 0
 
 
 class MailboxChannel:
@@ -114,7 +115,7 @@ class MailboxChannel:
 
     keeps_copy = True
 
-    def send(self, envelope: SmtpEnvelope) -> None:
+    def send(self, envelope: Envelope) -> None:
         """Nothing to transmit; the bookkeeping stores ``envelope.raw`` in the mailbox."""
 
 
@@ -146,7 +147,7 @@ def open_channel(app: Flask) -> Iterator[SmtpChannel | MailboxChannel]:
         except (smtplib.SMTPException, OSError) as error:
             raise classify(error) from error
         try:
-            yield SmtpChannel(connection)
+            yield SmtpChannel(connection, app.config.get("MAIL_MAX_EMAILS"))
         finally:
             # QUIT. If the server went away after our last message, nothing is lost.
             with suppress(smtplib.SMTPException, OSError):

@@ -78,6 +78,7 @@ class OutboxMessage(db.Model):
     attempts: so.Mapped[int] = so.mapped_column(default=0)
     next_attempt_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     lease_expires_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    # While sending: the lease owner. Once sent, failed or suppressed: the worker that did it.
     leased_by: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     last_error: so.Mapped[str | None] = so.mapped_column(sa.String(500))
     # Chosen at enqueue, so a copy resent after a crash carries the same Message-ID and

@@ -17,3 +17,5 @@ def require_staff() -> None:
 
 
 from portal.staff import routes  # noqa: E402,F401
+
+from portal.staff import mail  # noqa: E402,F401  # isort: skip
