@@ -36,6 +36,8 @@ def worker(workers: int | None, worker_type: str) -> None:
     if queue.huey.immediate:
         raise click.ClickException("HUEY_IMMEDIATE is set: tasks run inline, not in a worker")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("huey").setLevel(logging.WARNING)  # not a line per task run
+    logging.getLogger("huey.consumer").setLevel(logging.INFO)  # but starting and stopping
     where = "the development mailbox" if not app.config["MAIL_SERVER"] else "SMTP"
     click.echo(f"worker: {app.config['MAIL_WORKERS']} {worker_type}(es), mail to {where}")
     consumer = queue.huey.create_consumer(
