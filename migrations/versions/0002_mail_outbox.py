@@ -65,7 +65,11 @@ def upgrade():
     )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_outbox_due", ["status", "priority", "next_attempt_at"], unique=False
+            "ix_outbox_due",
+            ["priority", "next_attempt_at"],
+            unique=False,
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
         )
         batch_op.create_index(batch_op.f("ix_outbox_to_address"), ["to_address"], unique=False)
 
@@ -101,7 +105,11 @@ def downgrade():
     op.drop_table("mailbox_messages")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outbox_to_address"))
-        batch_op.drop_index("ix_outbox_due")
+        batch_op.drop_index(
+            "ix_outbox_due",
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        )
 
     op.drop_table("outbox")
     op.drop_table("bounced_addresses")

@@ -47,8 +47,15 @@ class MailPriority(IntEnum):
 class OutboxMessage(db.Model):
     __tablename__ = "outbox"
     __table_args__ = (
-        # The claim query: pending rows, by priority, oldest due first.
-        sa.Index("ix_outbox_due", "status", "priority", "next_attempt_at"),
+        # The claim query: pending rows, by priority, oldest due first. Partial, so marking a
+        # row sent (a commit per message) rewrites the row's page and no index page.
+        sa.Index(
+            "ix_outbox_due",
+            "priority",
+            "next_attempt_at",
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        ),
         sa.CheckConstraint(
             "status IN ('pending', 'sending', 'sent', 'failed', 'suppressed')",
             name="status_known",
