@@ -46,7 +46,7 @@ def worker(workers: int | None, worker_type: str) -> None:
         periodic=True,
         initial_delay=0.05,
         backoff=1.5,
-        max_delay=0.25,  # an idle process looks at the queue 4 times a second
+        max_delay=0.1,  # an idle process looks at the queue 10 times a second
     )
     queue.sweep()  # whatever was queued, or left behind, while no worker ran
     db.engine.dispose()  # children open their own connections

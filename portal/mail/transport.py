@@ -8,6 +8,7 @@ the address, see ``portal.mail.suppression``).
 
 from __future__ import annotations
 
+import re
 import smtplib
 import socket
 from collections.abc import Iterator
@@ -81,10 +82,12 @@ def classify(error: Exception) -> DeliveryFailure:
 class SmtpChannel:
     """One SMTP connection for a batch, opened by Flask-Mail (TLS, login and QUIT included).
 
-    Messages go through the connection's ``sendmail`` as the bytes ``compose`` wrote.
-    ``flask_mail.Connection.send`` would re-parse and re-encode both addresses of every
-    message, a fifth of the pipeline's time per message, to reach the same bytes. Like
-    Flask-Mail, the channel reconnects after ``MAIL_MAX_EMAILS`` messages.
+    Messages go out as the bytes ``compose`` wrote. Where the server offers PIPELINING
+    (RFC 2920; Postfix, Exim and the big providers do), MAIL, RCPT and DATA travel in one
+    write: two round trips per message instead of four. Otherwise ``sendmail`` is used.
+    ``flask_mail.Connection.send`` is not, because it re-parses and re-encodes both
+    addresses of every message, a fifth of the pipeline's time per message, to reach the
+    same bytes. Like Flask-Mail, the channel reconnects after ``MAIL_MAX_EMAILS`` messages.
     """
 
     keeps_copy = False
@@ -98,7 +101,12 @@ class SmtpChannel:
         try:
             if self.max_emails and self.sent_on_connection >= self.max_emails:
                 self._reconnect()
-            self.connection.host.sendmail(envelope.sender, [envelope.recipient], envelope.raw)
+            host = self.connection.host
+            host.ehlo_or_helo_if_needed()
+            if host.has_extn("pipelining"):
+                send_pipelined(host, envelope)
+            else:
+                host.sendmail(envelope.sender, [envelope.recipient], envelope.raw)
         except (smtplib.SMTPException, OSError) as error:
             raise classify(error) from error
         self.sent_on_connection += 1
@@ -108,6 +116,45 @@ class SmtpChannel:
             self.connection.host.quit()
         self.connection.host = self.connection.configure_host()
         self.sent_on_connection = 0
+
+
+_LINE_STARTING_WITH_DOT = re.compile(rb"(?m)^\.")
+
+
+def send_pipelined(host: smtplib.SMTP, envelope: Envelope) -> None:
+    """One mail transaction with RFC 2920 pipelining; raises what ``sendmail`` would.
+
+    The addresses were checked at enqueue (plain ASCII, no ``<>``), so they go into the
+    commands as they are. Every reply is read, in order, before deciding anything.
+    """
+    host.send(f"MAIL FROM:<{envelope.sender}>\r\nRCPT TO:<{envelope.recipient}>\r\nDATA\r\n")
+    mail_code, mail_reply = host.getreply()
+    rcpt_code, rcpt_reply = host.getreply()
+    data_code, data_reply = host.getreply()
+    refusal: smtplib.SMTPException | None = None
+    if mail_code != 250:
+        refusal = smtplib.SMTPSenderRefused(mail_code, mail_reply, envelope.sender)
+    elif rcpt_code not in (250, 251):
+        refusal = smtplib.SMTPRecipientsRefused({envelope.recipient: (rcpt_code, rcpt_reply)})
+    elif data_code != 354:
+        refusal = smtplib.SMTPDataError(data_code, data_reply)
+    if refusal is not None:
+        if data_code == 354:  # a server that took DATA anyway: send it an empty message…
+            host.send(b".\r\n")
+            host.getreply()
+        if 421 in (mail_code, rcpt_code, data_code):
+            host.close()
+        else:
+            host.rset()  # … and forget it
+        raise refusal
+    host.send(_LINE_STARTING_WITH_DOT.sub(b"..", envelope.raw) + b".\r\n")
+    code, reply = host.getreply()
+    if code != 250:
+        if code == 421:
+            host.close()
+        else:
+            host.rset()
+        raise smtplib.SMTPDataError(code, reply)
 
 
 class MailboxChannel:
