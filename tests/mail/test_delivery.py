@@ -191,3 +191,69 @@ def test_without_mail_server_messages_go_to_the_development_mailbox(app):
         assert caught[0].raw.startswith(b"From: ")
         assert caught[0].outbox_id == rows(app)[0].id
     assert status_counts(app) == {"sent": 2}
+
+
+@pytest.mark.parametrize("pipelining", [True, False])
+def test_each_answer_is_sorted_the_same_with_and_without_pipelining(
+    smtp_app, smtp_server, pipelining
+):
+    smtp_server.handler.pipelining = pipelining
+    queue(smtp_app, 5)
+    smtp_server.reply_with("550 5.1.1 No such user", recipient="runner1@example.com")
+    smtp_server.reply_with("451 4.3.0 Busy", recipient="runner2@example.com")
+    smtp_server.reply_with("552 5.3.4 Message too big", stage="data")  # runner0's DATA
+
+    report = deliver(smtp_app)
+
+    statuses = {row.to_address: (row.status, row.last_error) for row in rows(smtp_app)}
+    assert statuses == {
+        "runner0@example.com": ("failed", "552 5.3.4 Message too big"),
+        "runner1@example.com": ("failed", "550 5.1.1 No such user"),
+        "runner2@example.com": ("pending", "451 4.3.0 Busy"),
+        "runner3@example.com": ("sent", None),
+        "runner4@example.com": ("sent", None),
+    }
+    assert (report.sent, report.failed, report.retrying) == (2, 2, 1)
+    assert sorted(m.recipients[0] for m in smtp_server.messages) == [
+        "runner3@example.com",
+        "runner4@example.com",
+    ]
+    with smtp_app.app_context():
+        bounced = db.session.scalars(sa.select(BouncedAddress.address)).all()
+    assert bounced == ["runner1@example.com"]  # only the refused recipient counts
+
+
+@pytest.mark.parametrize("pipelining", [True, False])
+def test_a_refused_sender_fails_or_retries_without_blaming_the_recipient(
+    smtp_app, smtp_server, pipelining
+):
+    smtp_server.handler.pipelining = pipelining
+    queue(smtp_app, 2)
+    smtp_server.reply_with("553 5.7.1 Sender address rejected", stage="mail")
+    smtp_server.reply_with("451 4.7.1 Greylisted", stage="mail")
+
+    deliver(smtp_app)
+
+    assert [(row.status, row.last_error) for row in rows(smtp_app)] == [
+        ("failed", "553 5.7.1 Sender address rejected"),
+        ("pending", "451 4.7.1 Greylisted"),
+    ]
+    with smtp_app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(BouncedAddress)) == 0
+
+
+def test_a_server_closing_with_421_gives_back_the_rest_of_the_batch(smtp_app, smtp_server):
+    queue(smtp_app, 4)
+    smtp_server.reply_with("421 4.3.2 Shutting down", recipient="runner1@example.com")
+
+    first = deliver(smtp_app)
+
+    # runner0 sent; runner1 waits for its retry; runner2 and 3 went back and were sent by
+    # the next batch on a new connection.
+    assert first.released == 2
+    assert sorted(m.recipients[0] for m in smtp_server.messages) == [
+        "runner0@example.com",
+        "runner2@example.com",
+        "runner3@example.com",
+    ]
+    assert rows(smtp_app)[1].status == OutboxStatus.PENDING
