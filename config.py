@@ -80,7 +80,7 @@ class Config:
         self.MAIL_SMTP_TIMEOUT = float(env.get("MAIL_SMTP_TIMEOUT") or 30)
         # The outbox pipeline (portal/mail/, README "Mail pipeline").
         self.MAIL_WORKERS = _env_int("MAIL_WORKERS", 3)  # sending processes per `flask worker`
-        self.MAIL_BATCH_SIZE = _env_int("MAIL_BATCH_SIZE", 100)  # rows per claim and connection
+        self.MAIL_BATCH_SIZE = _env_int("MAIL_BATCH_SIZE", 200)  # rows per claim and connection
         self.MAIL_LEASE_SECONDS = float(env.get("MAIL_LEASE_SECONDS") or 120)
         self.MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 8)
         self.MAIL_RETRY_BASE_SECONDS = float(env.get("MAIL_RETRY_BASE_SECONDS") or 60)
