@@ -129,14 +129,5 @@ def next_wake_up(conn: Connection, *, now: datetime) -> datetime | None:
         )
     )
     conn.rollback()
-    times = [_aware(t) for t in (retry_at, lease_end) if t is not None]
+    times = [moment for moment in (retry_at, lease_end) if moment is not None]
     return min(times) if times else None
-
-
-def _aware(value: datetime | str) -> datetime:
-    """Aggregates bypass the column type on SQLite; bring the value back to aware UTC."""
-    from portal.models.types import UTCDateTime
-
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return UTCDateTime().process_result_value(value, None)  # type: ignore[arg-type]
