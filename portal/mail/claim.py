@@ -30,6 +30,13 @@ from portal.models.outbox import OutboxMessage, OutboxStatus
 
 outbox = OutboxMessage.__table__
 
+# Written into the SQL rather than bound: PostgreSQL can use the partial claim index
+# (``WHERE status = 'pending'``) only when the plan itself knows the value, which a
+# prepared statement's generic plan would not.
+IS_PENDING = outbox.c.status == sa.literal(
+    OutboxStatus.PENDING.value, sa.String, literal_execute=True
+)
+
 
 @dataclass(frozen=True)
 class ClaimedRow:
@@ -66,7 +73,7 @@ def claim_batch(
     """Lease up to ``limit`` due rows to ``owner`` and commit; highest priority first."""
     due = (
         sa.select(outbox.c.id)
-        .where(outbox.c.status == OutboxStatus.PENDING, outbox.c.next_attempt_at <= now)
+        .where(IS_PENDING, outbox.c.next_attempt_at <= now)
         .order_by(outbox.c.priority, outbox.c.next_attempt_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -112,7 +119,7 @@ def due_count(conn: Connection, *, now: datetime) -> int:
     return conn.scalar(
         sa.select(sa.func.count())
         .select_from(outbox)
-        .where(outbox.c.status == OutboxStatus.PENDING, outbox.c.next_attempt_at <= now)
+        .where(IS_PENDING, outbox.c.next_attempt_at <= now)
     )
 
 
@@ -120,7 +127,7 @@ def next_wake_up(conn: Connection, *, now: datetime) -> datetime | None:
     """When there will next be work: a retry coming due, or another worker's lease ending."""
     retry_at = conn.scalar(
         sa.select(sa.func.min(outbox.c.next_attempt_at)).where(
-            outbox.c.status == OutboxStatus.PENDING, outbox.c.next_attempt_at > now
+            IS_PENDING, outbox.c.next_attempt_at > now
         )
     )
     lease_end = conn.scalar(

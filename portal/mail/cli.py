@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from portal.extensions import db
@@ -72,6 +72,6 @@ def deliver_now() -> None:
     )
 
 
-def register(app) -> None:  # type: ignore[no-untyped-def]
+def register(app: Flask) -> None:
     app.cli.add_command(worker)
     app.cli.add_command(mail_group)
