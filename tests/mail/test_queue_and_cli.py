@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
+import sqlalchemy as sa
 from huey import MemoryHuey, RedisHuey, SqliteHuey
 
+from portal.extensions import db
 from portal.mail.queue import create_huey, mail_queue
+from portal.models import OutboxMessage
+from portal.models.types import utcnow
 from tests.conftest import make_test_app
 from tests.mail.conftest import queue, status_counts
 
@@ -38,8 +43,6 @@ def test_a_queue_that_cannot_be_reached_does_not_fail_the_request(tmp_path, capl
         HUEY_IMMEDIATE=False,
         REDIS_URL="redis://127.0.0.1:1/0",
     )
-    from portal.extensions import db
-
     with app.app_context():
         db.create_all()
     queue(app, 1)  # commits, then fails to reach Redis: logged, the row is safe
@@ -61,3 +64,25 @@ def test_mail_deliver_sends_what_is_due_in_this_process(app, runner):
     assert result.exit_code == 0, result.output
     assert "sent 3" in result.output
     assert status_counts(app) == {"sent": 3}
+
+
+def test_the_deliver_task_sends_one_batch_inline(app):
+    app.config["MAIL_BATCH_SIZE"] = 2
+    queue(app, 3)
+    mail_queue(app).deliver()  # immediate mode: runs here, no fan-out
+    assert status_counts(app) == {"sent": 2, "pending": 1}
+
+
+def test_the_sweep_task_gives_back_expired_leases_and_delivers(app):
+    queue(app, 2)
+    with app.app_context():
+        db.session.execute(  # a worker claimed them, then died a while ago
+            sa.update(OutboxMessage).values(
+                status="sending", leased_by="dead", lease_expires_at=utcnow() - timedelta(1)
+            )
+        )
+        db.session.commit()
+
+    mail_queue(app).sweep()
+
+    assert status_counts(app) == {"sent": 2}
