@@ -38,7 +38,12 @@ class RetryPolicy:
 
 
 def _leased(row: ClaimedRow, owner: str) -> sa.ColumnElement[bool]:
-    return sa.and_(outbox.c.id == row.id, outbox.c.leased_by == owner)
+    """Still ours: being sent under our lease (a finished row keeps its ``leased_by``)."""
+    return sa.and_(
+        outbox.c.id == row.id,
+        outbox.c.leased_by == owner,
+        outbox.c.status == OutboxStatus.SENDING,
+    )
 
 
 def _unleased(**values: object) -> dict[str, object]:
@@ -54,7 +59,11 @@ def _finished(**values: object) -> dict[str, object]:
 # Built once: this statement runs for every message, and building it costs more than running it.
 _MARK_SENT = (
     outbox.update()
-    .where(outbox.c.id == sa.bindparam("row_id"), outbox.c.leased_by == sa.bindparam("owner"))
+    .where(
+        outbox.c.id == sa.bindparam("row_id"),
+        outbox.c.leased_by == sa.bindparam("owner"),
+        outbox.c.status == OutboxStatus.SENDING,
+    )
     .values(
         _finished(
             status=OutboxStatus.SENT,

@@ -98,7 +98,11 @@ def release(conn: Connection, *, owner: str, ids: list[int]) -> None:
         return
     conn.execute(
         outbox.update()
-        .where(outbox.c.id.in_(ids), outbox.c.leased_by == owner)
+        .where(
+            outbox.c.id.in_(ids),
+            outbox.c.leased_by == owner,
+            outbox.c.status == OutboxStatus.SENDING,  # never a row already recorded
+        )
         .values(status=OutboxStatus.PENDING, leased_by=None, lease_expires_at=None)
     )
     conn.commit()

@@ -22,6 +22,7 @@ from portal.extensions import db
 from portal.mail import enqueue_email
 from portal.mail.delivery import BatchReport, deliver_due_mail
 from portal.mail.pacing import Pacer
+from portal.mail.queue import mail_queue
 from portal.models import MailCategory, OutboxMessage
 from portal.models.types import utcnow
 from tests.conftest import make_test_app
@@ -163,6 +164,19 @@ class WorkerProcesses:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGINT)
         return process.wait(timeout=30)
+
+    def request_delivery(self, times: int = 1) -> None:
+        """Queue ``deliver_mail`` tasks for the workers, as a committing request does."""
+        app = make_test_app(
+            self.env["DATABASE_URL"],
+            HUEY_IMMEDIATE=False,
+            HUEY_NAME=self.env["HUEY_NAME"],
+            HUEY_SQLITE_PATH=self.env["HUEY_SQLITE_PATH"],
+            REDIS_URL=self.env.get("REDIS_URL"),
+        )
+        queue_ = mail_queue(app)
+        for _ in range(times):
+            queue_.request_delivery()
 
     def log(self, process: subprocess.Popen[bytes]) -> str:
         return process.log_path.read_text()  # type: ignore[attr-defined]

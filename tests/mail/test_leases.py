@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.mail.claim import claim_batch, next_wake_up, release_expired_leases
+from portal.mail.claim import claim_batch, next_wake_up, release, release_expired_leases
 from portal.models import OutboxStatus
 from portal.models.types import utcnow
 from tests.mail.conftest import deliver, queue, rows, status_counts
@@ -93,3 +93,17 @@ def test_a_worker_that_lost_its_lease_stops_and_overwrites_nothing(smtp_app, smt
     assert len(smtp_server.messages) == 1
     assert [row.leased_by for row in rows(smtp_app)] == ["thief"] * 3
     assert {row.status for row in rows(smtp_app)} == {OutboxStatus.SENDING}
+
+
+def test_giving_back_a_batch_never_reopens_a_row_already_recorded(smtp_app, smtp_server):
+    """An interrupt can land between a row's commit and the batch's own bookkeeping."""
+    queue(smtp_app, 2)
+    with smtp_app.app_context(), db.engine.connect() as conn:
+        claimed = claim_batch(conn, owner="me", limit=2, now=utcnow(), lease=LEASE)
+        conn.execute(
+            sa.text("UPDATE outbox SET status = 'sent' WHERE id = :id"), {"id": claimed[0].id}
+        )
+        conn.commit()
+        release(conn, owner="me", ids=[row.id for row in claimed])
+
+    assert [row.status for row in rows(smtp_app)] == ["sent", "pending"]

@@ -41,10 +41,10 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_doubles_at_most_one(
 
 
 def test_two_workers_draining_one_outbox_never_send_a_row_twice(app, smtp_server, worker_processes):
-    queue(app, 1500)
-
     first = worker_processes.start(workers=1)
     second = worker_processes.start(workers=1)
+    queue(app, 1500)
+    worker_processes.request_delivery(times=2)  # both are idle: one task each
     wait_until(lambda: _sent(app) == 1500, 90, f"not all sent: {status_counts(app)}")
     for worker in (first, second):
         assert worker_processes.stop(worker) == 0
