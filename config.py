@@ -73,6 +73,26 @@ class Config:
             "Massage Works <hello@massageworks.example>"
         )
         self.MAIL_RATE_PER_SECOND = float(env.get("MAIL_RATE_PER_SECOND") or 0) or None
+        # Flask-Mail would otherwise skip sending when TESTING, and print the SMTP dialogue
+        # when DEBUG; the pipeline decides itself (no MAIL_SERVER: development mailbox).
+        self.MAIL_SUPPRESS_SEND = False
+        self.MAIL_DEBUG = _env_int("MAIL_DEBUG", 0)
+        self.MAIL_MAX_EMAILS = _env_int("MAIL_MAX_EMAILS", 0) or None  # reconnect after N
+        self.MAIL_SMTP_TIMEOUT = float(env.get("MAIL_SMTP_TIMEOUT") or 30)
+        # The outbox pipeline (portal/mail/, README "Mail pipeline").
+        self.MAIL_WORKERS = _env_int("MAIL_WORKERS", 3)  # sending processes per `flask worker`
+        self.MAIL_BATCH_SIZE = _env_int("MAIL_BATCH_SIZE", 200)  # rows per claim and connection
+        self.MAIL_LEASE_SECONDS = float(env.get("MAIL_LEASE_SECONDS") or 120)
+        self.MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 8)
+        self.MAIL_RETRY_BASE_SECONDS = float(env.get("MAIL_RETRY_BASE_SECONDS") or 60)
+        self.MAIL_RETRY_MAX_SECONDS = float(env.get("MAIL_RETRY_MAX_SECONDS") or 6 * 3600)
+        self.MAIL_SUPPRESS_AFTER_HARD_FAILURES = _env_int("MAIL_SUPPRESS_AFTER_HARD_FAILURES", 2)
+        # Huey: RedisHuey when REDIS_URL is set, else SqliteHuey in HUEY_SQLITE_PATH (default:
+        # beside the SQLite database, or instance/tasks.sqlite). HUEY_NAME separates queues
+        # that share one Redis or one file.
+        self.HUEY_NAME = env.get("HUEY_NAME") or "portal"
+        self.HUEY_SQLITE_PATH = env.get("HUEY_SQLITE_PATH") or None
+        self.HUEY_IMMEDIATE = _env_bool("HUEY_IMMEDIATE")
         self.PORTAL_BASE_URL = (env.get("PORTAL_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
 
         self.PRACTICE_NAME = env.get("PRACTICE_NAME") or "Massage Works"
@@ -123,6 +143,8 @@ class TestingConfig(Config):
             database_url or os.environ.get("TEST_DATABASE_URL") or "sqlite://"
         )
         self.MAIL_SERVER = None
+        # Tasks run in the calling thread; tests of real worker processes configure their own.
+        self.HUEY_IMMEDIATE = True
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         if self.REDIS_URL:
             # Each test app counts under its own prefix, so tests (or two suites sharing one

@@ -46,6 +46,10 @@ def create_app(config: Config | str | Mapping[str, Any] | None = None) -> Flask:
     extensions.limiter.init_app(app)
     configure_database(app)
 
+    from portal.mail import init_app as init_mail_pipeline
+
+    init_mail_pipeline(app)
+
     from portal.auth.session import configure_login
 
     configure_login(app)

@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 
 from portal.auth.passwords import hash_password
 from portal.extensions import db
+from portal.mail import cli as mail_cli
 from portal.models import Role, User
 from portal.models.types import utcnow
 
@@ -17,6 +18,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(seed_demo)
     app.cli.add_command(demo_logins)
+    mail_cli.register(app)
 
 
 @click.command("create-user")

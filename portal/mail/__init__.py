@@ -3,6 +3,15 @@
 Nothing outside this package opens an SMTP connection.
 """
 
-from portal.mail.outbox import enqueue_email
+from flask import Flask
 
-__all__ = ["enqueue_email"]
+from portal.mail.outbox import enqueue_email
+from portal.mail.queue import listen_for_commits
+
+
+def init_app(app: Flask) -> None:
+    """Ask a worker to deliver whenever a transaction that queued mail commits."""
+    listen_for_commits()
+
+
+__all__ = ["enqueue_email", "init_app"]

@@ -6,10 +6,20 @@ from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
-from portal.models.outbox import MailCategory, OutboxMessage
+from portal.mail.compose import (
+    Sender,
+    check_address,
+    check_extra_headers,
+    header_text,
+    new_message_id,
+)
+from portal.mail.queue import request_delivery_after_commit
+from portal.mail.render import check_templates_exist
+from portal.models.outbox import MailCategory, MailPriority, OutboxMessage
 
 
 def enqueue_email(
@@ -21,26 +31,39 @@ def enqueue_email(
     context: Mapping[str, Any] | None = None,
     to_name: str | None = None,
     category: MailCategory | str = MailCategory.TRANSACTIONAL,
+    headers: Mapping[str, str] | None = None,
 ) -> OutboxMessage:
     """Add a message to the outbox in the caller's transaction (the caller commits).
 
-    ``template`` names a pair ``templates/email/<template>.txt`` / ``.html``; ``context``
-    must be JSON-serialisable. If a row with ``idempotency_key`` already exists, that row is
-    returned and nothing new will be sent.
+    ``template`` names a pair ``templates/email/<template>.txt`` / ``.html``, rendered when
+    the message is sent; ``context`` must be JSON-serialisable and hold values, not ids.
+    ``headers`` adds headers to this message only (``List-Unsubscribe``…). If a row with
+    ``idempotency_key`` already exists, that row is returned and nothing new will be sent.
+
+    Raises ``ValueError`` for an address that is not one plain mailbox, a header the
+    pipeline owns, or a template that does not exist. After the commit, a worker is asked
+    to deliver.
     """
     existing = db.session.scalar(
         sa.select(OutboxMessage).where(OutboxMessage.idempotency_key == idempotency_key)
     )
     if existing is not None:
         return existing
+    category = MailCategory(category)
+    check_templates_exist(current_app, template)
+    sender = Sender.parse(current_app.config["MAIL_DEFAULT_SENDER"])
     message = OutboxMessage(
         idempotency_key=idempotency_key,
-        to_address=to.strip(),
-        to_name=to_name,
-        subject=subject,
+        to_address=check_address(to.strip()),
+        # Single-line text from here on: what the mail log shows is what the headers carry.
+        to_name=header_text(to_name) if to_name else None,
+        subject=header_text(subject),
         template=template,
         context=dict(context or {}),
-        category=MailCategory(category).value,
+        headers=check_extra_headers(headers or {}),
+        category=category.value,
+        priority=MailPriority.for_category(category).value,
+        message_id=new_message_id(sender.domain),
     )
     # A concurrent request may insert the same key between our check and our insert: the
     # unique constraint decides, inside a savepoint so the caller's transaction survives.
@@ -51,4 +74,5 @@ def enqueue_email(
         return db.session.scalars(
             sa.select(OutboxMessage).where(OutboxMessage.idempotency_key == idempotency_key)
         ).one()
+    request_delivery_after_commit(db.session)
     return message

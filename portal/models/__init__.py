@@ -2,9 +2,11 @@
 
 from portal.models.audit import AuditEntry
 from portal.models.guidance import Audience, BookingRule, RuleKind
-from portal.models.outbox import MailCategory, OutboxMessage, OutboxStatus
+from portal.models.mailbox import MailboxMessage
+from portal.models.outbox import MailCategory, MailPriority, OutboxMessage, OutboxStatus
 from portal.models.recommendations import Recommendation
 from portal.models.sessions import MassageSession, SessionArea
+from portal.models.suppression import BouncedAddress
 from portal.models.tokens import AccountToken, TokenPurpose
 from portal.models.training import CalendarFeed, DistanceUnit, TrainingProfile
 from portal.models.users import Role, User
@@ -16,9 +18,12 @@ __all__ = [
     "AuditEntry",
     "BodyArea",
     "BookingRule",
+    "BouncedAddress",
     "CalendarFeed",
     "DistanceUnit",
     "MailCategory",
+    "MailPriority",
+    "MailboxMessage",
     "MassageSession",
     "Modality",
     "OutboxMessage",

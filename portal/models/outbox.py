@@ -1,9 +1,14 @@
-"""The outbox: one row per email to send, written in the same transaction as its cause."""
+"""The outbox: one row per email to send, written in the same transaction as its cause.
+
+A row moves ``pending → sending → sent | failed | suppressed``. ``sending`` always comes
+with a lease (``leased_by`` and ``lease_expires_at``): a worker that dies mid-batch leaves
+rows whose lease runs out, and the sweep puts them back to ``pending``.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,13 +33,36 @@ class MailCategory(StrEnum):
     NEWSLETTER = "newsletter"
 
 
+class MailPriority(IntEnum):
+    """Lower goes first: a password reset must not wait behind a 10,000-row campaign."""
+
+    TRANSACTIONAL = 0
+    NEWSLETTER = 1
+
+    @classmethod
+    def for_category(cls, category: MailCategory) -> MailPriority:
+        return cls[category.name]
+
+
 class OutboxMessage(db.Model):
     __tablename__ = "outbox"
     __table_args__ = (
-        sa.Index("ix_outbox_due", "status", "next_attempt_at"),
+        # The claim query: pending rows, by priority, oldest due first. Partial, so marking a
+        # row sent (a commit per message) rewrites the row's page and no index page.
+        sa.Index(
+            "ix_outbox_due",
+            "priority",
+            "next_attempt_at",
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        ),
         sa.CheckConstraint(
             "status IN ('pending', 'sending', 'sent', 'failed', 'suppressed')",
             name="status_known",
+        ),
+        sa.CheckConstraint(
+            "category IN ('transactional', 'newsletter')",
+            name="category_known",
         ),
     )
 
@@ -43,20 +71,32 @@ class OutboxMessage(db.Model):
     category: so.Mapped[str] = so.mapped_column(
         sa.String(20), default=MailCategory.TRANSACTIONAL.value
     )
+    priority: so.Mapped[int] = so.mapped_column(
+        sa.SmallInteger, default=MailPriority.TRANSACTIONAL.value
+    )
     to_address: so.Mapped[str] = so.mapped_column(sa.String(254), index=True)
     to_name: so.Mapped[str | None] = so.mapped_column(sa.String(120))
     subject: so.Mapped[str] = so.mapped_column(sa.String(250))
     template: so.Mapped[str] = so.mapped_column(sa.String(100))
     context: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON, default=dict)
+    # Extra headers for this message only (e.g. List-Unsubscribe); checked at enqueue.
+    headers: so.Mapped[dict[str, str]] = so.mapped_column(sa.JSON, default=dict)
     status: so.Mapped[str] = so.mapped_column(sa.String(12), default=OutboxStatus.PENDING.value)
     attempts: so.Mapped[int] = so.mapped_column(default=0)
     next_attempt_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     lease_expires_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    # While sending: the lease owner. Once sent, failed or suppressed: the worker that did it.
     leased_by: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     last_error: so.Mapped[str | None] = so.mapped_column(sa.String(500))
-    message_id: so.Mapped[str | None] = so.mapped_column(sa.String(255))
+    # Chosen at enqueue, so a copy resent after a crash carries the same Message-ID and
+    # mail clients can recognise it as the same message.
+    message_id: so.Mapped[str] = so.mapped_column(sa.String(255))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     sent_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.template} {self.status}>"
+
+    @property
+    def can_retry(self) -> bool:
+        return self.status == OutboxStatus.FAILED

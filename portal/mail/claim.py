@@ -1,0 +1,144 @@
+"""Claiming due rows under a lease, and giving leases back.
+
+One statement claims a batch on both databases::
+
+    UPDATE outbox SET status='sending', leased_by=:owner, lease_expires_at=:until
+    WHERE id IN (SELECT id FROM outbox WHERE status='pending' AND next_attempt_at <= :now
+                 ORDER BY priority, next_attempt_at LIMIT :n  [FOR UPDATE SKIP LOCKED])
+    RETURNING …
+
+PostgreSQL: ``SKIP LOCKED`` lets concurrent workers take disjoint batches without waiting,
+and a row another worker just claimed no longer matches ``status='pending'``.
+SQLite has one writer at a time: the claim runs in ``BEGIN IMMEDIATE``, which takes the
+write lock before reading, so the subquery always sees the latest committed state and two
+workers can never both turn the same pending row into theirs.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from portal.models.outbox import OutboxMessage, OutboxStatus
+
+outbox = OutboxMessage.__table__
+
+# Written into the SQL rather than bound: PostgreSQL can use the partial claim index
+# (``WHERE status = 'pending'``) only when the plan itself knows the value, which a
+# prepared statement's generic plan would not.
+IS_PENDING = outbox.c.status == sa.literal(
+    OutboxStatus.PENDING.value, sa.String, literal_execute=True
+)
+
+
+@dataclass(frozen=True)
+class ClaimedRow:
+    """What the sender needs of one claimed row (plain values: no ORM session involved)."""
+
+    id: int
+    category: str
+    to_address: str
+    to_name: str | None
+    subject: str
+    template: str
+    context: dict[str, Any]
+    headers: dict[str, str]
+    attempts: int
+    message_id: str
+
+
+CLAIMED_COLUMNS = [outbox.c[name] for name in ClaimedRow.__dataclass_fields__]
+
+
+def new_lease_owner() -> str:
+    """Unique per claim: host, process and a random suffix (fits ``leased_by``)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def _begin_write(conn: Connection) -> None:
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def claim_batch(
+    conn: Connection, *, owner: str, limit: int, now: datetime, lease: timedelta
+) -> list[ClaimedRow]:
+    """Lease up to ``limit`` due rows to ``owner`` and commit; highest priority first."""
+    due = (
+        sa.select(outbox.c.id)
+        .where(IS_PENDING, outbox.c.next_attempt_at <= now)
+        .order_by(outbox.c.priority, outbox.c.next_attempt_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .cte("due")
+    )
+    statement = (
+        outbox.update()
+        .where(outbox.c.id.in_(sa.select(due.c.id)))
+        .values(status=OutboxStatus.SENDING, leased_by=owner, lease_expires_at=now + lease)
+        .returning(*CLAIMED_COLUMNS)
+    )
+    _begin_write(conn)
+    rows = [ClaimedRow(**row._mapping) for row in conn.execute(statement)]
+    conn.commit()
+    rows.sort(key=lambda row: row.id)
+    return rows
+
+
+def release(conn: Connection, *, owner: str, ids: list[int]) -> None:
+    """Give unattempted rows back (pending, due now) and commit."""
+    if not ids:
+        return
+    conn.execute(
+        outbox.update()
+        .where(
+            outbox.c.id.in_(ids),
+            outbox.c.leased_by == owner,
+            outbox.c.status == OutboxStatus.SENDING,  # never a row already recorded
+        )
+        .values(status=OutboxStatus.PENDING, leased_by=None, lease_expires_at=None)
+    )
+    conn.commit()
+
+
+def release_expired_leases(conn: Connection, *, now: datetime) -> int:
+    """Put rows of workers that died (their lease ran out) back to pending; commit."""
+    result = conn.execute(
+        outbox.update()
+        .where(outbox.c.status == OutboxStatus.SENDING, outbox.c.lease_expires_at < now)
+        .values(status=OutboxStatus.PENDING, leased_by=None, lease_expires_at=None)
+    )
+    conn.commit()
+    return result.rowcount
+
+
+def due_count(conn: Connection, *, now: datetime) -> int:
+    return conn.scalar(
+        sa.select(sa.func.count())
+        .select_from(outbox)
+        .where(IS_PENDING, outbox.c.next_attempt_at <= now)
+    )
+
+
+def next_wake_up(conn: Connection, *, now: datetime) -> datetime | None:
+    """When there will next be work: a retry coming due, or another worker's lease ending."""
+    retry_at = conn.scalar(
+        sa.select(sa.func.min(outbox.c.next_attempt_at)).where(
+            IS_PENDING, outbox.c.next_attempt_at > now
+        )
+    )
+    lease_end = conn.scalar(
+        sa.select(sa.func.min(outbox.c.lease_expires_at)).where(
+            outbox.c.status == OutboxStatus.SENDING
+        )
+    )
+    conn.rollback()
+    times = [moment for moment in (retry_at, lease_end) if moment is not None]
+    return min(times) if times else None

@@ -1,0 +1,77 @@
+"""``flask --app wsgi worker`` and ``flask --app wsgi mail …``."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from portal.extensions import db
+
+
+@click.command("worker")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Sending processes (default: MAIL_WORKERS).",
+)
+@click.option(
+    "--worker-type",
+    type=click.Choice(["process", "thread"]),
+    default="process",
+    show_default=True,
+)
+@with_appcontext
+def worker(workers: int | None, worker_type: str) -> None:
+    """Run the background worker in the foreground (Ctrl-C stops it after the current batch)."""
+    from portal.mail.queue import mail_queue
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if workers:
+        app.config["MAIL_WORKERS"] = workers  # each process paces itself to its share
+    queue = mail_queue(app)
+    if queue.huey.immediate:
+        raise click.ClickException("HUEY_IMMEDIATE is set: tasks run inline, not in a worker")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("huey").setLevel(logging.WARNING)  # not a line per task run
+    logging.getLogger("huey.consumer").setLevel(logging.INFO)  # but starting and stopping
+    where = "the development mailbox" if not app.config["MAIL_SERVER"] else "SMTP"
+    click.echo(f"worker: {app.config['MAIL_WORKERS']} {worker_type}(es), mail to {where}")
+    consumer = queue.huey.create_consumer(
+        workers=app.config["MAIL_WORKERS"],
+        worker_type=worker_type,
+        periodic=True,
+        initial_delay=0.05,
+        backoff=1.5,
+        max_delay=0.1,  # an idle process looks at the queue 10 times a second
+    )
+    queue.sweep()  # whatever was queued, or left behind, while no worker ran
+    db.engine.dispose()  # children open their own connections
+    consumer.run()
+
+
+@click.group("mail")
+def mail_group() -> None:
+    """The outbox."""
+
+
+@mail_group.command("deliver")
+@with_appcontext
+def deliver_now() -> None:
+    """Deliver everything due now, in this process, without a worker."""
+    from portal.mail.delivery import deliver_due_mail
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    report = deliver_due_mail(app)
+    click.echo(
+        f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}, "
+        f"suppressed {report.suppressed}"
+    )
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(worker)
+    app.cli.add_command(mail_group)

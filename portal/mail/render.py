@@ -1,0 +1,56 @@
+"""Rendering an outbox row's templates, in the worker, just before sending.
+
+Why at send time and not at enqueue: a row stays small (template name and a JSON context,
+not 8 KB of markup per subscriber of a campaign), the request that enqueues pays nothing
+for rendering, and a corrected template reaches mail that is still queued. The context is
+a snapshot of values taken at enqueue, so what is sent does not depend on when it is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from jinja2 import TemplateNotFound
+
+from portal.mail.compose import header_text
+
+
+class TemplateProblem(ValueError):
+    """The row's templates are missing or fail to render: sending it again will not help."""
+
+
+def template_names(template: str) -> tuple[str, str]:
+    return f"email/{template}.txt", f"email/{template}.html"
+
+
+def check_templates_exist(app: Flask, template: str) -> None:
+    """Raise ``TemplateProblem`` now, in the enqueuing request, for a misspelt template."""
+    for name in template_names(template):
+        try:
+            app.jinja_env.get_template(name)
+        except TemplateNotFound as error:
+            raise TemplateProblem(f"no template {name}") from error
+
+
+def render_parts(
+    app: Flask, *, template: str, subject: str, context: Mapping[str, Any]
+) -> tuple[str, str]:
+    """The text and HTML bodies. ``.html`` templates autoescape; ``.txt`` ones do not."""
+    values = {
+        **context,
+        "subject": header_text(subject),
+        "practice": {
+            "name": app.config["PRACTICE_NAME"],
+            "address": app.config["PRACTICE_ADDRESS"],
+        },
+        "base_url": app.config["PORTAL_BASE_URL"],
+    }
+    text_name, html_name = template_names(template)
+    try:
+        text = app.jinja_env.get_template(text_name).render(values)
+        html = app.jinja_env.get_template(html_name).render(values)
+    except Exception as error:  # any template error is permanent for this row
+        raise TemplateProblem(f"{type(error).__name__}: {error}") from error
+    return text, html

@@ -1,0 +1,84 @@
+"""The worker's tasks. They decide when to run delivery; ``portal.mail.delivery`` does it.
+
+``deliver_mail`` sends one batch. When the batch came back full there is probably more, so
+before sending it queues another ``deliver_mail``: with N worker processes, N batches go out
+side by side over N SMTP connections. One batch per task keeps a graceful stop short.
+
+``sweep_outbox`` runs every minute, and also at the moment the next retry comes due or the
+next lease runs out (scheduled by a batch that found the outbox drained): it gives back
+rows of dead workers and starts delivery if anything is due. A sweep never schedules
+another sweep, so wake-ups cannot pile up.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+
+from flask import Flask
+from huey import Huey, crontab
+from huey.api import TaskWrapper
+
+from portal.extensions import db
+from portal.mail.claim import due_count, next_wake_up, release_expired_leases
+from portal.mail.delivery import BatchReport, deliver_batch
+from portal.mail.pacing import Pacer
+from portal.models.types import utcnow
+
+log = logging.getLogger(__name__)
+
+_pacers: dict[tuple[int, int], Pacer] = {}
+
+
+def sending_pacer(app: Flask) -> Pacer:
+    """One pacer per sending process or thread, each with its share of the rate limit."""
+    key = (os.getpid(), threading.get_ident())
+    if key not in _pacers:
+        rate = app.config["MAIL_RATE_PER_SECOND"]
+        share = rate / max(1, app.config["MAIL_WORKERS"]) if rate else None
+        _pacers[key] = Pacer(share)
+    return _pacers[key]
+
+
+def register_tasks(huey: Huey, app: Flask) -> tuple[TaskWrapper, TaskWrapper]:
+    @huey.task(name="deliver_mail")
+    def deliver_mail() -> None:
+        def fan_out(report: BatchReport) -> None:
+            if report.full and not huey.immediate:
+                deliver_mail()
+
+        with app.app_context():
+            report = deliver_batch(app, pacer=sending_pacer(app), on_claimed=fan_out)
+            if report.claimed:
+                log.info("batch: %s", report)
+            if not report.full:
+                schedule_wake_up()
+
+    @huey.periodic_task(crontab(), name="sweep_outbox")
+    def sweep_outbox() -> None:
+        with app.app_context(), db.engine.connect() as conn:
+            now = utcnow()
+            released = release_expired_leases(conn, now=now)
+            if released:
+                log.warning("gave back %d outbox rows whose worker stopped", released)
+            if due_count(conn, now=now):
+                deliver_mail()
+
+    def schedule_wake_up() -> None:
+        if huey.immediate:
+            return
+        now = utcnow()
+        with db.engine.connect() as conn:
+            when = next_wake_up(conn, now=now)
+        if when is not None:
+            # A moment late, so the lease has surely ended when the sweep looks.
+            sweep_outbox.schedule(delay=max(1.0, (when - now).total_seconds() + 0.5))
+
+    @huey.on_startup()
+    def forget_inherited_connections() -> None:
+        # A forked worker must not use the database connections of the process it came from.
+        with app.app_context():
+            db.engine.dispose(close=False)
+
+    return deliver_mail, sweep_outbox

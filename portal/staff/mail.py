@@ -1,0 +1,121 @@
+"""The back office's view of the mail pipeline: the mail log and the development mailbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+import sqlalchemy as sa
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from portal.extensions import db
+from portal.mail.queue import request_delivery_after_commit
+from portal.models.mailbox import MailboxMessage
+from portal.models.outbox import OutboxMessage, OutboxStatus
+from portal.models.types import utcnow
+from portal.staff import bp
+
+PER_PAGE = 50
+
+# The HTML part of a caught email is someone else's markup: it is served on its own, inside
+# a sandboxed frame, with no scripts, no network (inline styles and data: images only).
+EMAIL_HTML_POLICY = "; ".join(
+    [
+        "default-src 'none'",
+        "style-src 'unsafe-inline'",
+        "img-src data:",
+        "sandbox",
+        "frame-ancestors 'self'",
+    ]
+)
+
+
+@bp.route("/mail/log")
+def mail_log() -> str:
+    """Recent outbox rows, newest first, optionally one status only."""
+    status = request.args.get("status") or None
+    if status is not None and status not in set(OutboxStatus):
+        abort(404)
+    query = sa.select(OutboxMessage).order_by(OutboxMessage.id.desc())
+    if status:
+        query = query.where(OutboxMessage.status == status)
+    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    counts = dict(
+        db.session.execute(
+            sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status)
+        ).all()
+    )
+    return render_template(
+        "staff/mail/log.html",
+        page=page,
+        status=status,
+        counts={state.value: counts.get(state.value, 0) for state in OutboxStatus},
+    )
+
+
+@bp.post("/mail/log/<int:message_id>/retry")
+def mail_retry(message_id: int) -> BaseResponse:
+    """Send a failed message again, from a fresh count of attempts."""
+    message = db.get_or_404(OutboxMessage, message_id)
+    if not message.can_retry:
+        flash(f"Only failed messages can be retried; this one is {message.status}.", "error")
+        return redirect(url_for("staff.mail_log"))
+    message.status = OutboxStatus.PENDING.value
+    message.attempts = 0
+    message.next_attempt_at = utcnow()
+    message.last_error = None
+    request_delivery_after_commit(db.session)
+    db.session.commit()
+    flash(f"The message to {message.to_address} will be sent again.", "success")
+    return redirect(url_for("staff.mail_log", status=request.args.get("status")))
+
+
+@bp.route("/mail/mailbox")
+def mailbox() -> str:
+    """Messages caught while no SMTP server is configured, newest first."""
+    query = sa.select(MailboxMessage).order_by(MailboxMessage.id.desc())
+    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    return render_template("staff/mail/mailbox.html", page=page)
+
+
+@dataclass(frozen=True)
+class CaughtEmail:
+    headers: list[tuple[str, str]]
+    text: str | None
+    html: str | None
+    source: str
+
+
+def _parse(raw: bytes) -> CaughtEmail:
+    parsed = message_from_bytes(raw, policy=policy.default)
+    assert isinstance(parsed, EmailMessage)
+    text_part = parsed.get_body(preferencelist=("plain",))
+    html_part = parsed.get_body(preferencelist=("html",))
+    return CaughtEmail(
+        headers=[(name, str(value)) for name, value in parsed.items()],
+        text=text_part.get_content() if text_part is not None else None,
+        html=html_part.get_content() if html_part is not None else None,
+        source=raw.decode("utf-8", "replace"),
+    )
+
+
+@bp.route("/mail/mailbox/<int:message_id>")
+def mailbox_message(message_id: int) -> str:
+    caught = db.get_or_404(MailboxMessage, message_id)
+    return render_template("staff/mail/message.html", caught=caught, email=_parse(caught.raw))
+
+
+@bp.route("/mail/mailbox/<int:message_id>/html")
+def mailbox_message_html(message_id: int) -> Response:
+    """The HTML part alone, for the sandboxed frame of ``mailbox_message``."""
+    caught = db.get_or_404(MailboxMessage, message_id)
+    html = _parse(caught.raw).html
+    if html is None:
+        abort(404)
+    response = Response(html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = EMAIL_HTML_POLICY
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Cache-Control"] = "no-store"
+    return response

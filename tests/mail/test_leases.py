@@ -1,0 +1,109 @@
+"""Claims under lease: disjoint, expiring, and a worker that overran its lease stops."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.mail.claim import claim_batch, next_wake_up, release, release_expired_leases
+from portal.models import OutboxStatus
+from portal.models.types import utcnow
+from tests.mail.conftest import deliver, queue, rows, status_counts
+
+LEASE = timedelta(seconds=30)
+
+
+def test_two_claims_never_share_a_row(app):
+    queue(app, 10)
+    with app.app_context(), db.engine.connect() as conn:
+        first = claim_batch(conn, owner="a", limit=6, now=utcnow(), lease=LEASE)
+        second = claim_batch(conn, owner="b", limit=6, now=utcnow(), lease=LEASE)
+        third = claim_batch(conn, owner="c", limit=6, now=utcnow(), lease=LEASE)
+    assert len(first) == 6 and len(second) == 4 and third == []
+    assert not {row.id for row in first} & {row.id for row in second}
+    assert status_counts(app) == {"sending": 10}
+
+
+def test_expired_leases_go_back_to_pending_and_are_sent(smtp_app, smtp_server, clock):
+    queue(smtp_app, 3)
+    with smtp_app.app_context(), db.engine.connect() as conn:
+        claim_batch(conn, owner="dead-worker", limit=3, now=clock.now(), lease=LEASE)
+        assert release_expired_leases(conn, now=clock.now()) == 0
+        assert next_wake_up(conn, now=clock.now()) == clock.now() + LEASE
+        clock.advance(seconds=31)
+        assert release_expired_leases(conn, now=clock.now()) == 3
+
+    assert deliver(smtp_app, clock).sent == 3
+    assert len(smtp_server.messages) == 3
+
+
+def test_a_retry_sets_the_next_wake_up(smtp_app, smtp_server, clock):
+    queue(smtp_app, 1)
+    smtp_server.reply_with("421 4.7.0 Closing connection")
+    deliver(smtp_app, clock)
+    (row,) = rows(smtp_app)
+    with smtp_app.app_context(), db.engine.connect() as conn:
+        assert next_wake_up(conn, now=clock.now()) == row.next_attempt_at
+
+
+@pytest.mark.config(MAIL_LEASE_SECONDS=10, MAIL_BATCH_SIZE=5)
+def test_a_slow_batch_gives_back_its_rows_before_its_lease_ends(smtp_app, smtp_server, clock):
+    queue(smtp_app, 5)
+    original = smtp_server.handler.handle_DATA
+
+    async def slow_server(server, session, envelope):
+        clock.advance(seconds=3)  # each message takes 3 s of the 10 s lease
+        return await original(server, session, envelope)
+
+    smtp_server.handler.handle_DATA = slow_server
+
+    report = deliver(smtp_app, clock)
+
+    # Three messages use 9 s, past three quarters of the lease: the last two are given
+    # back at once and go out in the next batch, each still exactly once.
+    assert report.released == 2
+    assert report.sent == 5
+    assert sorted(m.recipients[0] for m in smtp_server.messages) == [
+        f"runner{n}@example.com" for n in range(5)
+    ]
+
+
+def test_a_worker_that_lost_its_lease_stops_and_overwrites_nothing(smtp_app, smtp_server):
+    queue(smtp_app, 3)
+    original = smtp_server.handler.handle_DATA
+
+    async def steal_lease_on_first_message(server, session, envelope):
+        reply = await original(server, session, envelope)
+        with smtp_app.app_context():  # another worker took the rows over
+            db.session.execute(
+                sa.text("UPDATE outbox SET leased_by = 'thief' WHERE status = 'sending'")
+            )
+            db.session.commit()
+        smtp_server.handler.handle_DATA = original
+        return reply
+
+    smtp_server.handler.handle_DATA = steal_lease_on_first_message
+
+    report = deliver(smtp_app)
+
+    assert report.sent == 0  # the first message went out, but its row is the thief's now
+    assert len(smtp_server.messages) == 1
+    assert [row.leased_by for row in rows(smtp_app)] == ["thief"] * 3
+    assert {row.status for row in rows(smtp_app)} == {OutboxStatus.SENDING}
+
+
+def test_giving_back_a_batch_never_reopens_a_row_already_recorded(smtp_app, smtp_server):
+    """An interrupt can land between a row's commit and the batch's own bookkeeping."""
+    queue(smtp_app, 2)
+    with smtp_app.app_context(), db.engine.connect() as conn:
+        claimed = claim_batch(conn, owner="me", limit=2, now=utcnow(), lease=LEASE)
+        conn.execute(
+            sa.text("UPDATE outbox SET status = 'sent' WHERE id = :id"), {"id": claimed[0].id}
+        )
+        conn.commit()
+        release(conn, owner="me", ids=[row.id for row in claimed])
+
+    assert [row.status for row in rows(smtp_app)] == ["sent", "pending"]

@@ -1,0 +1,49 @@
+"""The mail pages in real Chromium: the HTML part renders in its sandbox, axe-core passes."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import OutboxMessage
+from tests.conftest import PASSWORD
+from tests.mail.conftest import deliver, queue
+
+pytestmark = pytest.mark.e2e
+
+
+def _sign_in_as_staff(page, make_user) -> None:  # type: ignore[no-untyped-def]
+    make_user("therapist@example.com", role="staff")
+    page.goto("/login")
+    page.get_by_label("Email").fill("therapist@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").press("Enter")
+    page.wait_for_url("**/")
+
+
+def test_a_caught_message_shows_its_html_in_a_sandboxed_frame(app, page, axe, make_user):
+    queue(app, 1)
+    deliver(app)
+    _sign_in_as_staff(page, make_user)
+
+    page.goto("/staff/mail/mailbox")
+    axe(page)
+    page.get_by_role("link", name="Your Massage Works client account").click()
+    frame = page.frame_locator("iframe")
+    assert frame.get_by_role("link", name="Choose your password").is_visible()
+    assert page.get_by_text("Hello A Runner,").first.is_visible()
+    axe(page)
+
+
+def test_the_mail_log_retries_a_failed_message(app, page, axe, make_user):
+    queue(app, 1)
+    with app.app_context():
+        db.session.execute(sa.update(OutboxMessage).values(status="failed", last_error="550 gone"))
+        db.session.commit()
+    _sign_in_as_staff(page, make_user)
+
+    page.goto("/staff/mail/log")
+    axe(page)
+    page.get_by_role("button", name="Retry").click()
+    assert page.get_by_text("will be sent again").is_visible()
