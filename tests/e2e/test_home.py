@@ -40,3 +40,28 @@ def test_account_page_fits_a_phone_screen(page, fits_phone, make_user):
     page.get_by_role("button", name="Sign in").click()
     page.goto("/account")
     fits_phone(page)
+
+
+def test_the_csp_blocks_inline_script_and_style_and_the_browser_reports_it(app, request):
+    """Proof that the headers work in a real browser (and that console errors are seen)."""
+    app.add_url_rule(
+        "/csp-probe",
+        "csp_probe",
+        lambda: (
+            "<!doctype html><title>before</title>"
+            "<script>document.title = 'inline script ran'</script>"
+            '<p id="styled" style="color: rgb(255, 0, 0)">x</p>'
+        ),
+    )
+    browser = request.getfixturevalue("browser")
+    live_url = request.getfixturevalue("live_url")
+    context = browser.new_context(base_url=live_url)
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("console", lambda message: errors.append(message.text))
+    tab.goto("/csp-probe")
+    assert tab.title() == "before"
+    color = tab.eval_on_selector("#styled", "e => getComputedStyle(e).color")
+    assert color != "rgb(255, 0, 0)"
+    context.close()
+    assert any("Content Security Policy" in error for error in errors)
