@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 
 import pytest
@@ -31,9 +32,14 @@ def test_batches_share_connections_and_respect_mail_max_emails(smtp_app, smtp_se
     queue(smtp_app, 25)
     sessions = []
     original = smtp_server.handler.handle_DATA
+    numbers = itertools.count(1)
 
     async def remember_session(server, session, envelope):
-        sessions.append(id(session))
+        # A number stored on the connection's session object: ``id()`` can be reused once an
+        # earlier connection's session is freed, which would merge two connections.
+        if not hasattr(session, "test_connection_number"):
+            session.test_connection_number = next(numbers)
+        sessions.append(session.test_connection_number)
         return await original(server, session, envelope)
 
     smtp_server.handler.handle_DATA = remember_session
