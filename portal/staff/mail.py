@@ -7,13 +7,24 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.wrappers import Response as BaseResponse
 
+from portal import audit
 from portal.extensions import db
 from portal.mail.queue import request_delivery_after_commit
 from portal.models.mailbox import MailboxMessage
 from portal.models.outbox import OutboxMessage, OutboxStatus
+from portal.models.suppression import BouncedAddress
 from portal.models.types import utcnow
 from portal.staff import bp
 
@@ -119,3 +130,34 @@ def mailbox_message_html(message_id: int) -> Response:
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.route("/mail/bounces")
+def mail_bounces() -> str:
+    """Addresses with hard failures; at the threshold, newsletter mail to them is suppressed."""
+    query = sa.select(BouncedAddress).where(BouncedAddress.hard_failures > 0)
+    page = db.paginate(
+        query.order_by(BouncedAddress.last_failed_at.desc()), per_page=PER_PAGE, error_out=False
+    )
+    return render_template(
+        "staff/mail/bounces.html",
+        page=page,
+        threshold=current_app.config["MAIL_SUPPRESS_AFTER_HARD_FAILURES"],
+    )
+
+
+@bp.post("/mail/bounces/clear")
+def mail_clear_bounce() -> BaseResponse:
+    """Forget an address's failures (it was fixed, or the mailbox exists again).
+
+    Rows already marked ``suppressed`` stay as they are: they are a record of what happened.
+    """
+    address = (request.form.get("address") or "").strip().lower()
+    bounced = db.session.get(BouncedAddress, address) if address else None
+    if bounced is None:
+        abort(404)
+    db.session.delete(bounced)
+    audit.record("mail.clear_bounces", detail=address)
+    db.session.commit()
+    flash(f"{address} will receive newsletters again.", "success")
+    return redirect(url_for("staff.mail_bounces"))

@@ -47,3 +47,18 @@ def test_the_mail_log_retries_a_failed_message(app, page, axe, make_user):
     axe(page)
     page.get_by_role("button", name="Retry").click()
     assert page.get_by_text("will be sent again").is_visible()
+
+
+def test_bounced_addresses_page_is_accessible(app, page, axe, make_user):
+    from portal.models import BouncedAddress
+
+    with app.app_context():
+        db.session.add(
+            BouncedAddress(address="gone@example.com", hard_failures=2, last_error="550")
+        )
+        db.session.commit()
+    _sign_in_as_staff(page, make_user)
+    page.goto("/staff/mail/bounces")
+    axe(page)
+    page.get_by_role("button", name="Clear").click()
+    assert page.get_by_text("gone@example.com will receive newsletters again").is_visible()

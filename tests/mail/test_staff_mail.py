@@ -23,7 +23,8 @@ def _fail(app, address: str, error: str = "550 5.1.1 No such user") -> None:  # 
 
 
 @pytest.mark.parametrize(
-    "path", ["/staff/mail/log", "/staff/mail/mailbox", "/staff/mail/mailbox/1"]
+    "path",
+    ["/staff/mail/log", "/staff/mail/mailbox", "/staff/mail/mailbox/1", "/staff/mail/bounces"],
 )
 def test_mail_pages_are_for_staff_only(client, auth, path):
     assert client.get(path).status_code == 302  # anonymous: to the login page
@@ -121,3 +122,59 @@ def test_the_back_office_links_to_the_mail_pages(client, auth):
     page = client.get("/staff/").get_data(as_text=True)
     assert 'href="/staff/mail/log"' in page
     assert 'href="/staff/mail/mailbox"' in page
+
+
+def test_staff_see_a_suppressed_address_and_clear_it(smtp_app, smtp_server):
+    """Two hard refusals suppress newsletters; clearing the address lets the next one through."""
+    from portal.auth.passwords import hash_password
+    from portal.models import AuditEntry, BouncedAddress, MailCategory, User
+    from portal.models.types import utcnow
+
+    with smtp_app.app_context():
+        db.session.add(
+            User(
+                email="theo@example.com",
+                name="Theo",
+                role="staff",
+                password_hash=hash_password("correct-horse-battery-staple"),
+                email_confirmed_at=utcnow(),
+            )
+        )
+        db.session.commit()
+    smtp_server.reply_with("550 5.1.1 No such user", times=None, recipient="gone0@example.com")
+    for round_number in range(3):
+        queue(
+            smtp_app,
+            1,
+            prefix="gone",
+            category=MailCategory.NEWSLETTER,
+            idempotency_key=f"tip:{round_number}",
+        )
+        deliver(smtp_app)
+    statuses = [row.status for row in rows(smtp_app)]
+    assert statuses == ["failed", "failed", "suppressed"]
+
+    staff = smtp_app.test_client()
+    staff.post(
+        "/login", data={"email": "theo@example.com", "password": "correct-horse-battery-staple"}
+    )
+    page = staff.get("/staff/mail/bounces").get_data(as_text=True)
+    assert "gone0@example.com" in page and "suppressed" in page
+
+    assert (
+        staff.post("/staff/mail/bounces/clear", data={"address": "nobody@example.com"}).status_code
+        == 404
+    )
+    response = staff.post("/staff/mail/bounces/clear", data={"address": "GONE0@example.com"})
+    assert response.status_code == 302
+    with smtp_app.app_context():
+        assert db.session.get(BouncedAddress, "gone0@example.com") is None
+        entry = db.session.scalar(
+            sa.select(AuditEntry).where(AuditEntry.action == "mail.clear_bounces")
+        )
+        assert entry.detail == "gone0@example.com" and entry.actor_email == "theo@example.com"
+
+    smtp_server.clear_faults()
+    queue(smtp_app, 1, prefix="gone", category=MailCategory.NEWSLETTER, idempotency_key="tip:3")
+    deliver(smtp_app)
+    assert [m.recipients for m in smtp_server.messages] == [["gone0@example.com"]]
