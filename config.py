@@ -87,6 +87,13 @@ class Config:
         self.MAIL_RETRY_BASE_SECONDS = float(env.get("MAIL_RETRY_BASE_SECONDS") or 60)
         self.MAIL_RETRY_MAX_SECONDS = float(env.get("MAIL_RETRY_MAX_SECONDS") or 6 * 3600)
         self.MAIL_SUPPRESS_AFTER_HARD_FAILURES = _env_int("MAIL_SUPPRESS_AFTER_HARD_FAILURES", 2)
+        # Retention: finished rows lose their context (names, one-time links) after these
+        # many days; caught development-mailbox messages are deleted.
+        self.MAIL_SCRUB_TRANSACTIONAL_AFTER_DAYS = _env_int(
+            "MAIL_SCRUB_TRANSACTIONAL_AFTER_DAYS", 1
+        )
+        self.MAIL_SCRUB_NEWSLETTER_AFTER_DAYS = _env_int("MAIL_SCRUB_NEWSLETTER_AFTER_DAYS", 30)
+        self.MAILBOX_KEEP_DAYS = _env_int("MAILBOX_KEEP_DAYS", 30)
         # Huey: RedisHuey when REDIS_URL is set, else SqliteHuey in HUEY_SQLITE_PATH (default:
         # beside the SQLite database, or instance/tasks.sqlite). HUEY_NAME separates queues
         # that share one Redis or one file.

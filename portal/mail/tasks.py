@@ -4,6 +4,8 @@
 before sending it queues another ``deliver_mail``: with N worker processes, N batches go out
 side by side over N SMTP connections. One batch per task keeps a graceful stop short.
 
+``apply_mail_retention`` runs nightly (``portal.mail.retention``).
+
 ``sweep_outbox`` runs every minute, and also at the moment the next retry comes due or the
 next lease runs out (scheduled by a batch that found the outbox drained): it gives back
 rows of dead workers and starts delivery if anything is due. A sweep never schedules
@@ -24,6 +26,7 @@ from portal.extensions import db
 from portal.mail.claim import due_count, next_wake_up, release_expired_leases
 from portal.mail.delivery import BatchReport, deliver_batch
 from portal.mail.pacing import Pacer
+from portal.mail.retention import apply_retention
 from portal.models.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -64,6 +67,12 @@ def register_tasks(huey: Huey, app: Flask) -> tuple[TaskWrapper, TaskWrapper]:
                 log.warning("gave back %d outbox rows whose worker stopped", released)
             if due_count(conn, now=now):
                 deliver_mail()
+
+    @huey.periodic_task(crontab(minute="17", hour="3"), name="apply_mail_retention")
+    def apply_mail_retention() -> None:
+        with app.app_context(), db.engine.connect() as conn:
+            report = apply_retention(app, conn, now=utcnow())
+            log.info("retention: %s", report)
 
     def schedule_wake_up() -> None:
         if huey.immediate:

@@ -93,10 +93,14 @@ class OutboxMessage(db.Model):
     message_id: so.Mapped[str] = so.mapped_column(sa.String(255))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     sent_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    # When the context (names, links with tokens) was erased after the retention period;
+    # the row itself stays, so its idempotency key keeps preventing a second send.
+    scrubbed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.template} {self.status}>"
 
     @property
     def can_retry(self) -> bool:
-        return self.status == OutboxStatus.FAILED
+        # A scrubbed row no longer has what it takes to render the message again.
+        return self.status == OutboxStatus.FAILED and self.scrubbed_at is None

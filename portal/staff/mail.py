@@ -70,6 +70,9 @@ def mail_log() -> str:
 def mail_retry(message_id: int) -> BaseResponse:
     """Send a failed message again, from a fresh count of attempts."""
     message = db.get_or_404(OutboxMessage, message_id)
+    if message.scrubbed_at is not None:
+        flash("This message's content was erased after the retention period.", "error")
+        return redirect(url_for("staff.mail_log"))
     if not message.can_retry:
         flash(f"Only failed messages can be retried; this one is {message.status}.", "error")
         return redirect(url_for("staff.mail_log"))
