@@ -109,8 +109,8 @@ def _bench_app(database_url: str):  # type: ignore[no-untyped-def]
 def realistic_messages(count: int, workdir: Path) -> list[tuple[str, bytes]]:
     """``count`` composed messages, exactly as the pipeline would send them."""
     from portal.mail.claim import ClaimedRow
-    from portal.mail.compose import RenderedEmail, Sender, compose
-    from portal.mail.render import render_parts
+    from portal.mail.compose import Sender
+    from portal.mail.delivery import compose_row
 
     app = _bench_app(f"sqlite:///{workdir / 'compose.sqlite'}")
     sender = Sender.parse(app.config["MAIL_DEFAULT_SENDER"])
@@ -126,19 +126,9 @@ def realistic_messages(count: int, workdir: Path) -> list[tuple[str, bytes]]:
                     if name not in ("id", "attempts")
                 },
             )
-            text, html = render_parts(
-                app, template=row.template, subject=row.subject, context=row.context
+            messages.append(
+                (row.to_address, compose_row(app, row, sender=sender, date=time.time()))
             )
-            email = RenderedEmail(
-                to_address=row.to_address,
-                to_name=row.to_name,
-                subject=row.subject,
-                text=text,
-                html=html,
-                message_id=row.message_id,
-                headers=row.headers,
-            )
-            messages.append((row.to_address, compose(email, sender=sender, date=time.time())))
     return messages
 
 

@@ -238,10 +238,9 @@ def _send_one(batch: _Batch, channel: SmtpChannel | MailboxChannel, row: Claimed
     return True
 
 
-def _compose(batch: _Batch, row: ClaimedRow, now: datetime) -> bytes:
-    text, html = render_parts(
-        batch.app, template=row.template, subject=row.subject, context=row.context
-    )
+def compose_row(app: Flask, row: ClaimedRow, *, sender: Sender, date: float) -> bytes:
+    """The bytes to send for one claimed row: render its templates, then write the message."""
+    text, html = render_parts(app, template=row.template, subject=row.subject, context=row.context)
     email = RenderedEmail(
         to_address=row.to_address,
         to_name=row.to_name,
@@ -251,7 +250,11 @@ def _compose(batch: _Batch, row: ClaimedRow, now: datetime) -> bytes:
         message_id=row.message_id,
         headers=row.headers,
     )
-    return compose(email, sender=batch.settings.sender, date=now.timestamp())
+    return compose(email, sender=sender, date=date)
+
+
+def _compose(batch: _Batch, row: ClaimedRow, now: datetime) -> bytes:
+    return compose_row(batch.app, row, sender=batch.settings.sender, date=now.timestamp())
 
 
 def _record_failure(batch: _Batch, row: ClaimedRow, failure: DeliveryFailure) -> None:
