@@ -54,7 +54,9 @@ def create_app(config: Config | str | Mapping[str, Any] | None = None) -> Flask:
 
     configure_login(app)
 
-    from portal import log_redaction, security, templating
+    from portal import log_redaction, routing, security, templating
+
+    routing.init_app(app)  # before any blueprint: bounds every <int:…> route
 
     log_redaction.install()
     from portal.errors import register_error_handlers

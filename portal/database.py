@@ -53,8 +53,9 @@ def _begin_before_first_savepoint(connection, _name) -> None:  # type: ignore[no
         connection.exec_driver_sql("BEGIN")
 
 
-def is_sqlite(engine: Engine | None = None) -> bool:
-    return (engine or db.engine).dialect.name == "sqlite"
+def is_sqlite(bind: Engine | Connection | None = None) -> bool:
+    """Whether ``bind`` (default: the app's engine) talks to SQLite."""
+    return (bind if bind is not None else db.engine).dialect.name == "sqlite"
 
 
 _turn_files: dict[tuple[int, str], int] = {}
@@ -75,7 +76,7 @@ def sqlite_writer_turn(conn: Connection) -> Iterator[None]:
     The lock file sits beside the database (``…-writers.lock``). Each process opens its
     own descriptor: an inherited one would share its lock with the parent.
     """
-    database = conn.engine.url.database if conn.dialect.name == "sqlite" else None
+    database = conn.engine.url.database if is_sqlite(conn) else None
     if not database or database == ":memory:":
         yield
         return

@@ -1,38 +1,12 @@
-"""Account forms. Emails are trimmed and lower-cased before validation."""
+"""Account forms. Emails are trimmed and lower-cased before validation (``portal.forms``)."""
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms import BooleanField, PasswordField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from portal.auth.validation import MAX_PASSWORD_LENGTH, password_problem
-
-
-def normalise_email(value: str | None) -> str | None:
-    return value.strip().lower() if isinstance(value, str) else value
-
-
-def strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
-
-
-def email_field(label: str = "Email") -> EmailField:
-    return EmailField(
-        label,
-        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
-        filters=[normalise_email],
-        render_kw={"autocomplete": "email"},
-    )
-
-
-def name_field() -> StringField:
-    return StringField(
-        "Name",
-        validators=[DataRequired(), Length(max=120)],
-        filters=[strip],
-        render_kw={"autocomplete": "name"},
-    )
+from portal.forms import Form, email_field, name_field
 
 
 def current_password_field(label: str = "Current password") -> PasswordField:
@@ -73,14 +47,14 @@ class NewPasswordMixin:
             raise ValidationError(problem)
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = email_field()
     password = current_password_field("Password")
     remember = BooleanField("Keep me signed in on this device")
     submit = SubmitField("Sign in")
 
 
-class RegisterForm(NewPasswordMixin, FlaskForm):
+class RegisterForm(NewPasswordMixin, Form):
     name = name_field()
     email = email_field()
     password = new_password_field()
@@ -88,7 +62,7 @@ class RegisterForm(NewPasswordMixin, FlaskForm):
     submit = SubmitField("Create account")
 
 
-class NewPasswordForm(NewPasswordMixin, FlaskForm):
+class NewPasswordForm(NewPasswordMixin, Form):
     """Choosing a password from an invitation or a reset link."""
 
     password = new_password_field()
@@ -100,23 +74,23 @@ class NewPasswordForm(NewPasswordMixin, FlaskForm):
         self._email = email
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(Form):
     email = email_field()
     submit = SubmitField("Email me a reset link")
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A bare button: links in emails only show it, the POST does the change."""
 
     submit = SubmitField("Confirm")
 
 
-class NameForm(FlaskForm):
+class NameForm(Form):
     name = name_field()
     submit = SubmitField("Save name")
 
 
-class ChangePasswordForm(NewPasswordMixin, FlaskForm):
+class ChangePasswordForm(NewPasswordMixin, Form):
     current_password = current_password_field()
     password = new_password_field()
     confirm = repeat_password_field()
@@ -127,13 +101,13 @@ class ChangePasswordForm(NewPasswordMixin, FlaskForm):
         self._email = email
 
 
-class ChangeEmailForm(FlaskForm):
+class ChangeEmailForm(Form):
     email = email_field("New email")
     current_password = current_password_field()
     submit = SubmitField("Send confirmation to the new address")
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(Form):
     current_password = current_password_field()
     understood = BooleanField(
         "I understand that my account is deleted and cannot be restored",
@@ -142,5 +116,5 @@ class DeleteAccountForm(FlaskForm):
     submit = SubmitField("Delete my account")
 
 
-class SignOutEverywhereForm(FlaskForm):
+class SignOutEverywhereForm(Form):
     submit = SubmitField("Sign out on every device")

@@ -2,35 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
-from flask_wtf import FlaskForm
-from wtforms import (
-    Form,
-    IntegerField,
-    RadioField,
-    SelectChoice,
-    SelectField,
-    StringField,
-    SubmitField,
-)
+from wtforms import IntegerField, RadioField, SelectField, SubmitField
 from wtforms.fields import DateField
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms.validators import NumberRange, Optional
 
+from portal.clients.records import practice_today
+from portal.forms import FilterForm, Form, date_within, days_from_today, line_field, options
 from portal.models import DistanceUnit
 
-
-def options(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
-    """``(value, label)`` pairs as WTForms choices (plain tuples are deprecated there)."""
-    return [SelectChoice(value, label) for value, label in pairs]
+RACE_DATE_MESSAGE = "Choose a race date within the past year or the next three years."
 
 
-def strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
+def race_date_field(label: str = "Race date", **kwargs: Any) -> DateField:
+    """A goal race's date: recent or ahead, never year 1 or 9999 (shared with the newsletter)."""
+    return DateField(
+        label,
+        validators=[
+            Optional(),
+            date_within(
+                days_from_today(-365, practice_today),
+                days_from_today(3 * 366, practice_today),
+                RACE_DATE_MESSAGE,
+            ),
+        ],
+        **kwargs,
+    )
 
 
-class HistoryFilterForm(Form):
+class HistoryFilterForm(FilterForm):
     """A GET form (no CSRF: it changes nothing); unknown values simply mean "all"."""
 
     year = SelectField("Year", choices=options([("", "All years")]), validate_choice=False)
@@ -58,17 +59,12 @@ class HistoryFilterForm(Form):
         return self._int(self.therapist.data, {i for i, _ in therapists})
 
 
-class TrainingProfileForm(FlaskForm):
-    goal_race_name = StringField(
-        "Goal race",
-        validators=[Optional(), Length(max=120)],
-        filters=[strip],
-        description="For example: Riverside Marathon.",
+class TrainingProfileForm(Form):
+    goal_race_name = line_field(
+        "Goal race", max_length=120, description="For example: Riverside Marathon."
     )
-    goal_race_on = DateField(
-        "Race date",
-        validators=[Optional()],
-        description="We time the booking suggestions on your dashboard around it.",
+    goal_race_on = race_date_field(
+        description="We time the booking suggestions on your dashboard around it."
     )
     weekly_distance = IntegerField(
         "Weekly mileage",

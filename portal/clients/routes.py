@@ -12,6 +12,7 @@ from portal.clients import bp, calendar, guidance, pictures, queries, records
 from portal.clients.forms import HistoryFilterForm, TrainingProfileForm
 from portal.extensions import db
 from portal.models import TrainingProfile
+from portal.pagination import page_number
 
 
 def _back_to(default: str) -> str:
@@ -58,7 +59,7 @@ def history() -> str:
     year = form.selected_year(choices.years)
     therapist_id = form.selected_therapist(choices.therapists)
     page = queries.session_history(
-        client_id, year=year, therapist_id=therapist_id, page=request.args.get("page", 1, int)
+        client_id, year=year, therapist_id=therapist_id, page=page_number()
     )
     filters = {"year": year, "therapist": therapist_id}
     return render_template("clients/history.html", form=form, page=page, filters=filters)

@@ -5,7 +5,7 @@ Nothing outside this package opens an SMTP connection.
 
 from flask import Flask
 
-from portal.mail.outbox import enqueue_email
+from portal.mail.outbox import CannotRetry, enqueue_email, retry_failed_message
 from portal.mail.queue import listen_for_commits
 
 
@@ -14,4 +14,4 @@ def init_app(app: Flask) -> None:
     listen_for_commits()
 
 
-__all__ = ["enqueue_email", "init_app"]
+__all__ = ["CannotRetry", "enqueue_email", "init_app", "retry_failed_message"]

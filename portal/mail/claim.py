@@ -26,6 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from portal.database import is_sqlite
 from portal.models.outbox import OutboxMessage, OutboxStatus
 
 outbox = OutboxMessage.__table__
@@ -63,7 +64,7 @@ def new_lease_owner() -> str:
 
 
 def _begin_write(conn: Connection) -> None:
-    if conn.dialect.name == "sqlite":
+    if is_sqlite(conn):
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from email.header import Header
 from email.utils import formataddr, formatdate, parseaddr
 
-# C0 controls, DEL, C1 controls and the Unicode line and paragraph separators.
-_UNSAFE_IN_HEADER = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+from portal.text import single_line
+
 _HEADER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,75}$")
 _ASCII_ADDRESS = re.compile(r"^[!#-'*+\-/-9=?A-Z^-~.]+@[A-Za-z0-9.-]+$")
 
@@ -53,7 +53,7 @@ CRLF = b"\r\n"
 
 def header_text(value: str) -> str:
     """``value`` on one line: control characters (CR, LF, tab, …) become single spaces."""
-    return " ".join(_UNSAFE_IN_HEADER.sub(" ", value).split())
+    return single_line(value)
 
 
 def check_address(address: str) -> str:

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from flask import Flask
 from sqlalchemy.engine import Connection
 
+from portal.database import is_sqlite
 from portal.extensions import db
 from portal.mail.bookkeeping import (
     RetryPolicy,
@@ -166,7 +167,7 @@ def _commit_without_fsync(conn: Connection) -> None:
     and those messages would then be sent again, never lost. It makes the per-message commit
     20 times cheaper.
     """
-    if conn.dialect.name == "sqlite":
+    if is_sqlite(conn):
         conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
 
 

@@ -19,7 +19,8 @@ from portal.mail.compose import (
 )
 from portal.mail.queue import request_delivery_after_commit
 from portal.mail.render import check_templates_exist
-from portal.models.outbox import MailCategory, MailPriority, OutboxMessage
+from portal.models.outbox import MailCategory, MailPriority, OutboxMessage, OutboxStatus
+from portal.models.types import utcnow
 
 
 def enqueue_email(
@@ -76,3 +77,24 @@ def enqueue_email(
         ).one()
     request_delivery_after_commit(db.session)
     return message
+
+
+class CannotRetry(ValueError):
+    """The message is not one that can be sent again; the text says why, for staff."""
+
+
+def retry_failed_message(message: OutboxMessage) -> None:
+    """Put a failed message back in the queue from a fresh count of attempts (caller commits).
+
+    Raises ``CannotRetry`` for a message that did not fail, or whose context was erased after
+    the retention period (it can no longer be rendered).
+    """
+    if message.scrubbed_at is not None:
+        raise CannotRetry("This message's content was erased after the retention period.")
+    if not message.can_retry:
+        raise CannotRetry(f"Only failed messages can be retried; this one is {message.status}.")
+    message.status = OutboxStatus.PENDING.value
+    message.attempts = 0
+    message.next_attempt_at = utcnow()
+    message.last_error = None
+    request_delivery_after_commit(db.session)

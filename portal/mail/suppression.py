@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from portal.database import is_sqlite
 from portal.models.suppression import BouncedAddress
 
 bounced = BouncedAddress.__table__
@@ -41,7 +42,7 @@ def failure_counts(conn: Connection, addresses: Iterable[str]) -> dict[str, int]
 
 def count_hard_failure(conn: Connection, address: str, *, error: str, now: datetime) -> None:
     """Add one to the address's count (an upsert; the caller commits)."""
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    insert = sqlite.insert if is_sqlite(conn) else postgresql.insert
     statement = insert(bounced).values(
         address=normalise(address), hard_failures=1, last_error=error[:500], last_failed_at=now
     )

@@ -5,31 +5,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import SelectChoice, SelectField, SubmitField
 
 from portal import audit
-from portal.auth.forms import email_field, name_field
 from portal.auth.invitations import EmailTaken, invite_user
 from portal.auth.permissions import admin_required
 from portal.extensions import db
 from portal.models import Role, User
 from portal.staff import bp
-
-
-class InviteStaffForm(FlaskForm):
-    name = name_field()
-    email = email_field()
-    role = SelectField(
-        "Role",
-        choices=[
-            SelectChoice(Role.STAFF.value, "Therapist (staff)"),
-            SelectChoice(Role.ADMIN.value, "Administrator"),
-        ],
-        default=Role.STAFF.value,
-    )
-    submit = SubmitField("Send invitation")
+from portal.staff.forms import InviteStaffForm
 
 
 def staff_members() -> list[User]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import render_template, request
+from flask import render_template
 
 from portal.extensions import db
 from portal.models import AuditEntry, User
+from portal.pagination import id_arg, paginate
 from portal.staff import bp
 
 
@@ -14,10 +15,10 @@ from portal.staff import bp
 def audit_log() -> str:
     """Newest first; ``?client=<id>`` narrows it to one client's records."""
     query = sa.select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
-    client_id = request.args.get("client", type=int)
+    client_id = id_arg("client")
     if client_id is not None:
         query = query.where(AuditEntry.subject_user_id == client_id)
-    page = db.paginate(query, per_page=50, error_out=False)
+    page = paginate(query, per_page=50)
     subject_ids = {entry.subject_user_id for entry in page.items if entry.subject_user_id}
     subjects = (
         dict(

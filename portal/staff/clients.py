@@ -17,18 +17,18 @@ from werkzeug.wrappers import Response
 from portal import audit
 from portal.auth.invitations import EmailTaken, invite_client, send_invitation
 from portal.clients import queries, records
-from portal.clients.forms import options
-from portal.clients.staff_forms import (
+from portal.extensions import db
+from portal.forms import options
+from portal.models import MassageSession, Recommendation, Role, User
+from portal.pagination import id_arg, page_number, paginate
+from portal.staff import bp
+from portal.staff.forms import (
     NO_SESSION,
-    BookingRuleForm,
     ClientSearchForm,
     InviteClientForm,
     RecommendationForm,
     SessionForm,
 )
-from portal.extensions import db
-from portal.models import BookingRule, MassageSession, Recommendation, Role, User
-from portal.staff import bp
 
 CLIENTS_PER_PAGE = 25
 
@@ -61,16 +61,14 @@ def _session_choices(client_id: int) -> list[tuple[int, Any]]:
 @bp.route("/clients")
 def clients() -> str:
     form = ClientSearchForm(request.args)
-    form.validate()
+    search = form.q.data if form.validate() else None
     query = sa.select(User).where(User.role == Role.CLIENT).order_by(User.name, User.id)
-    if form.q.data:
-        pattern = _like(form.q.data)
+    if search:
+        pattern = _like(search)
         query = query.where(
             sa.or_(User.name.ilike(pattern, escape="\\"), User.email.ilike(pattern, escape="\\"))
         )
-    page = db.paginate(
-        query, page=request.args.get("page", 1, int), per_page=CLIENTS_PER_PAGE, error_out=False
-    )
+    page = paginate(query, per_page=CLIENTS_PER_PAGE)
     # Last visit and number of sessions for the clients on this page, in one query.
     ids = [client.id for client in page.items]
     stats = {
@@ -84,7 +82,7 @@ def clients() -> str:
         )
     }
     return render_template(
-        "staff/clients/list.html", form=form, page=page, stats=stats, q=form.q.data or ""
+        "staff/clients/list.html", form=form, page=page, stats=stats, q=search or ""
     )
 
 
@@ -133,7 +131,7 @@ def client_detail(client_id: int) -> str:
         "staff/clients/detail.html",
         client=client,
         profile=queries.training_profile(client.id),
-        page=queries.session_history(client.id, page=request.args.get("page", 1, int)),
+        page=queries.session_history(client.id, page=page_number()),
         active=active,
         done=done,
     )
@@ -207,9 +205,7 @@ def _recommendation_form(client_id: int, **data: Any) -> RecommendationForm:
 @bp.route("/clients/<int:client_id>/recommendations/new", methods=["GET", "POST"])
 def add_recommendation(client_id: int) -> str | Response:
     client = queries.get_client_or_404(client_id)
-    form = _recommendation_form(
-        client.id, session_id=request.args.get("session_id", NO_SESSION, int)
-    )
+    form = _recommendation_form(client.id, session_id=id_arg("session_id") or NO_SESSION)
     if form.validate_on_submit():
         recommendation = Recommendation(client_id=client.id)
         records.save_recommendation(recommendation, form.values(), author=current_user)
@@ -238,30 +234,3 @@ def edit_recommendation(client_id: int, recommendation_id: int) -> str | Respons
         client=client,
         recommendation=recommendation,
     )
-
-
-# --- booking guidance: the rules behind "when to book next" on every client's dashboard ---
-
-
-@bp.route("/clients/guidance")
-def booking_rules() -> str:
-    rules = db.session.scalars(
-        sa.select(BookingRule).order_by(BookingRule.position, BookingRule.id)
-    )
-    return render_template("staff/clients/rules.html", rules=list(rules))
-
-
-@bp.route("/clients/guidance/new", methods=["GET", "POST"])
-@bp.route("/clients/guidance/<int:rule_id>", methods=["GET", "POST"])
-def edit_booking_rule(rule_id: int | None = None) -> str | Response:
-    rule = db.get_or_404(BookingRule, rule_id) if rule_id is not None else None
-    form = BookingRuleForm(obj=rule) if rule else BookingRuleForm(position=100, is_active=True)
-    if form.validate_on_submit():
-        rule = rule or BookingRule()
-        for name, value in form.values().items():
-            setattr(rule, name, value)
-        db.session.add(rule)
-        db.session.commit()
-        flash(f"Booking rule “{rule.title}” saved.", "success")
-        return redirect(url_for(".booking_rules"))
-    return render_template("staff/clients/rule_form.html", form=form, rule=rule)

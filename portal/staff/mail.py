@@ -21,11 +21,11 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from portal import audit
 from portal.extensions import db
-from portal.mail.queue import request_delivery_after_commit
+from portal.mail import CannotRetry, retry_failed_message
 from portal.models.mailbox import MailboxMessage
 from portal.models.outbox import OutboxMessage, OutboxStatus
 from portal.models.suppression import BouncedAddress
-from portal.models.types import utcnow
+from portal.pagination import paginate
 from portal.staff import bp
 
 PER_PAGE = 50
@@ -52,7 +52,7 @@ def mail_log() -> str:
     query = sa.select(OutboxMessage).order_by(OutboxMessage.id.desc())
     if status:
         query = query.where(OutboxMessage.status == status)
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = paginate(query, per_page=PER_PAGE)
     counts = dict(
         db.session.execute(
             sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status)
@@ -70,17 +70,11 @@ def mail_log() -> str:
 def mail_retry(message_id: int) -> BaseResponse:
     """Send a failed message again, from a fresh count of attempts."""
     message = db.get_or_404(OutboxMessage, message_id)
-    if message.scrubbed_at is not None:
-        flash("This message's content was erased after the retention period.", "error")
+    try:
+        retry_failed_message(message)
+    except CannotRetry as refusal:
+        flash(str(refusal), "error")
         return redirect(url_for("staff.mail_log"))
-    if not message.can_retry:
-        flash(f"Only failed messages can be retried; this one is {message.status}.", "error")
-        return redirect(url_for("staff.mail_log"))
-    message.status = OutboxStatus.PENDING.value
-    message.attempts = 0
-    message.next_attempt_at = utcnow()
-    message.last_error = None
-    request_delivery_after_commit(db.session)
     db.session.commit()
     flash(f"The message to {message.to_address} will be sent again.", "success")
     return redirect(url_for("staff.mail_log", status=request.args.get("status")))
@@ -90,7 +84,7 @@ def mail_retry(message_id: int) -> BaseResponse:
 def mailbox() -> str:
     """Messages caught while no SMTP server is configured, newest first."""
     query = sa.select(MailboxMessage).order_by(MailboxMessage.id.desc())
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = paginate(query, per_page=PER_PAGE)
     return render_template("staff/mail/mailbox.html", page=page)
 
 
@@ -139,9 +133,7 @@ def mailbox_message_html(message_id: int) -> Response:
 def mail_bounces() -> str:
     """Addresses with hard failures; at the threshold, newsletter mail to them is suppressed."""
     query = sa.select(BouncedAddress).where(BouncedAddress.hard_failures > 0)
-    page = db.paginate(
-        query.order_by(BouncedAddress.last_failed_at.desc()), per_page=PER_PAGE, error_out=False
-    )
+    page = paginate(query.order_by(BouncedAddress.last_failed_at.desc()), per_page=PER_PAGE)
     return render_template(
         "staff/mail/bounces.html",
         page=page,

@@ -1,4 +1,4 @@
-"""The back office's forms for client records.
+"""The back office's forms: client records, booking rules, staff accounts.
 
 Each form's ``values()`` returns exactly the model fields it sets, already normalised, so
 the services never see form plumbing (CSRF tokens, submit buttons, empty strings).
@@ -9,72 +9,69 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    EmailField,
-    Form,
     IntegerField,
     SearchField,
+    SelectChoice,
     SelectField,
-    SelectMultipleField,
-    StringField,
     SubmitField,
-    TextAreaField,
     URLField,
 )
 from wtforms.fields import DateField, TimeField
 from wtforms.validators import (
-    DataRequired,
-    Email,
     InputRequired,
     Length,
     NumberRange,
     Optional,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.clients.forms import options, strip
 from portal.clients.links import is_web_url
 from portal.clients.records import practice_today
-from portal.models import Audience, BodyArea, Modality, Pressure, RuleKind
+from portal.forms import (
+    CheckboxGroupField,
+    FilterForm,
+    Form,
+    date_within,
+    days_from_today,
+    email_field,
+    line_field,
+    name_field,
+    options,
+    text_field,
+)
+from portal.models import Audience, BodyArea, Modality, Pressure, Role, RuleKind
 from portal.models.sessions import DURATION_MINUTES, SORENESS
+from portal.text import strip
+
+# Sessions are recorded after they happen; none are older than the practice's records.
+FIRST_SESSION_DATE = date(2000, 1, 1)
 
 
-def lower(value: str | None) -> str | None:
-    return value.strip().lower() if isinstance(value, str) else value
-
-
-class CheckboxGroupField(SelectMultipleField):
-    """Several choices as a group of checkboxes.
-
-    The form macro draws a ``RadioField`` as a fieldset of options with a legend; a group of
-    checkboxes wants exactly that markup, so this field presents itself under that type.
-    """
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.type = "RadioField"
-
-
-class ClientSearchForm(Form):
+class ClientSearchForm(FilterForm):
     q = SearchField("Name or email", validators=[Optional(), Length(max=254)], filters=[strip])
     submit = SubmitField("Search")
 
 
-class InviteClientForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)], filters=[strip])
-    email = EmailField(
-        "Email",
-        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
-        filters=[lower],
-        description="They get an email with a link to choose their password.",
-    )
+class InviteClientForm(Form):
+    name = name_field()
+    email = email_field(description="They get an email with a link to choose their password.")
     submit = SubmitField("Invite client")
+
+
+class InviteStaffForm(Form):
+    name = name_field()
+    email = email_field()
+    role = SelectField(
+        "Role",
+        choices=[
+            SelectChoice(Role.STAFF.value, "Therapist (staff)"),
+            SelectChoice(Role.ADMIN.value, "Administrator"),
+        ],
+        default=Role.STAFF.value,
+    )
+    submit = SubmitField("Send invitation")
 
 
 SORENESS_MESSAGE = f"Soreness is a whole number from {SORENESS[0]} (none) to {SORENESS[1]} (worst)."
@@ -92,9 +89,19 @@ def _soreness(label: str) -> IntegerField:
     )
 
 
-class SessionForm(FlaskForm):
+class SessionForm(Form):
     therapist_id = SelectField("Therapist", coerce=int)
-    held_on = DateField("Date", validators=[InputRequired(message="Enter the session's date.")])
+    held_on = DateField(
+        "Date",
+        validators=[
+            InputRequired(message="Enter the session's date."),
+            date_within(
+                FIRST_SESSION_DATE,
+                date.max,  # the future is refused below, with today's date in the message
+                f"Enter a date from {FIRST_SESSION_DATE:%Y} onwards.",
+            ),
+        ],
+    )
     starts_at = TimeField(
         "Start time", validators=[Optional()], description="Optional; shown in calendars."
     )
@@ -114,17 +121,13 @@ class SessionForm(FlaskForm):
     areas = CheckboxGroupField("Areas worked", choices=options(BodyArea.choices()))
     soreness_before = _soreness("Soreness before (0–10)")
     soreness_after = _soreness("Soreness after (0–10)")
-    client_notes = TextAreaField(
+    client_notes = text_field(
         "Notes for the client",
-        validators=[Length(max=5000)],
-        filters=[strip],
+        max_length=5000,
         description="The client reads these in their portal.",
     )
-    private_notes = TextAreaField(
-        "Private notes",
-        validators=[Length(max=5000)],
-        filters=[strip],
-        description="Only staff ever see these.",
+    private_notes = text_field(
+        "Private notes", max_length=5000, description="Only staff ever see these."
     )
     submit = SubmitField("Save session")
 
@@ -158,21 +161,29 @@ class SessionForm(FlaskForm):
 NO_SESSION = 0
 
 
-class RecommendationForm(FlaskForm):
-    title = StringField(
+class RecommendationForm(Form):
+    title = line_field(
         "Recommendation",
-        validators=[DataRequired(), Length(max=200)],
-        filters=[strip],
+        max_length=200,
+        required=True,
         description="Short and concrete, e.g. “Calves with a roller stick”.",
     )
-    frequency = StringField(
-        "How often",
-        validators=[Optional(), Length(max=120)],
-        filters=[strip],
-        description="Optional, e.g. “5 minutes a day”.",
+    frequency = line_field(
+        "How often", max_length=120, description="Optional, e.g. “5 minutes a day”."
     )
-    due_on = DateField("Due by", validators=[Optional()], description="Optional.")
-    details = TextAreaField("Details", validators=[Length(max=5000)], filters=[strip])
+    due_on = DateField(
+        "Due by",
+        validators=[
+            Optional(),
+            date_within(
+                days_from_today(-365, practice_today),
+                days_from_today(2 * 365, practice_today),
+                "Choose a due date within a year back and two years ahead.",
+            ),
+        ],
+        description="Optional.",
+    )
+    details = text_field("Details", max_length=5000)
     link_url = URLField(
         "Further reading (web address)",
         validators=[Optional(), Length(max=500)],
@@ -203,13 +214,9 @@ class RecommendationForm(FlaskForm):
         }
 
 
-class BookingRuleForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=120)], filters=[strip])
-    advice = TextAreaField(
-        "Advice shown to clients",
-        validators=[DataRequired(), Length(max=500)],
-        filters=[strip],
-    )
+class BookingRuleForm(Form):
+    title = line_field("Title", max_length=120, required=True)
+    advice = text_field("Advice shown to clients", max_length=500, required=True)
     kind = SelectField(
         "Kind",
         choices=options(
