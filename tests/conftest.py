@@ -8,8 +8,10 @@ test writes is visible to another.
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pytest
@@ -24,7 +26,13 @@ from portal.extensions import db, limiter
 from portal.models import Role, User
 from portal.models.types import utcnow
 
-pytest_plugins = ["tests.fixtures.smtp", "tests.fixtures.browser"]
+pytest_plugins = [
+    "tests.fixtures.smtp",
+    "tests.fixtures.browser",
+    "tests.fixtures.mail",
+    "tests.fixtures.records",
+    "tests.fixtures.accounts",
+]
 
 PASSWORD = "correct-horse-battery-staple"  # what `make_user` gives everyone unless told
 
@@ -67,15 +75,17 @@ def make_test_app(database_url: str, **overrides: object) -> Flask:
     return create_app(config)
 
 
-@pytest.fixture
-def app(database_url: str, request: pytest.FixtureRequest) -> Iterator[Flask]:
-    """The app with every table created (``db.create_all``; migrations are tested apart).
-
-    ``@pytest.mark.config(KEY=value)`` on a test changes settings before the app is built.
-    """
+def _config_markers(request: pytest.FixtureRequest) -> dict[str, object]:
     overrides: dict[str, object] = {}
     for marker in request.node.iter_markers("config"):
         overrides.update(marker.kwargs)
+    return overrides
+
+
+@contextmanager
+def built_app(database_url: str, **overrides: object) -> Iterator[Flask]:
+    """An app with every table created (``db.create_all``; migrations are tested apart),
+    its rate-limit counters at zero, and its connections closed afterwards."""
     application = make_test_app(database_url, **overrides)
     with application.app_context():
         db.create_all()
@@ -84,6 +94,24 @@ def app(database_url: str, request: pytest.FixtureRequest) -> Iterator[Flask]:
     with application.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(database_url: str, request: pytest.FixtureRequest) -> Iterator[Flask]:
+    """The app on this test's own database.
+
+    ``@pytest.mark.config(KEY=value)`` on a test changes settings before the app is built.
+    """
+    with built_app(database_url, **_config_markers(request)) as application:
+        yield application
+
+
+@pytest.fixture
+def smtp_app(database_url: str, smtp_server, request: pytest.FixtureRequest) -> Iterator[Flask]:
+    """The app sending to the loopback ``smtp_server``; ``@pytest.mark.config`` adds settings."""
+    overrides = {**smtp_server.app_settings(), **_config_markers(request)}
+    with built_app(database_url, **overrides) as application:
+        yield application
 
 
 @pytest.fixture(autouse=True)
@@ -138,9 +166,27 @@ def make_user(app: Flask):
     return _make_user
 
 
+def sign_in(client: FlaskClient, email: str, password: str = PASSWORD, remember: bool = False):
+    """Sign in through the real login form, as a person would; returns the response.
+
+    Works with CSRF switched on too: the token is read from the login page first.
+    """
+    data = {"email": email, "password": password, "remember": "y" if remember else ""}
+    if client.application.config.get("WTF_CSRF_ENABLED"):
+        data["csrf_token"] = csrf_token(client.get("/login").get_data(as_text=True))
+    return client.post("/login", data=data)
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token of the first form in ``html``."""
+    found = re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', html)
+    assert found, "no CSRF token in the page"
+    return found.group(1)
+
+
 @dataclass
 class AuthActions:
-    """Sign in and out through the real login form, as a person would."""
+    """Sign in and out as people of each role (accounts are created on first use)."""
 
     client: FlaskClient
     app: Flask
@@ -148,10 +194,7 @@ class AuthActions:
     users: dict[str, int] = field(default_factory=dict)
 
     def login(self, email: str, password: str = PASSWORD, remember: bool = False):
-        return self.client.post(
-            "/login",
-            data={"email": email, "password": password, "remember": "y" if remember else ""},
-        )
+        return sign_in(self.client, email, password, remember)
 
     def logout(self):
         return self.client.post("/logout")
@@ -193,7 +236,6 @@ class QueryLog:
 @pytest.fixture
 def count_queries(app: Flask):
     """``with count_queries() as log: client.get(...)``; then ``log.count`` statements ran."""
-    from contextlib import contextmanager
 
     with app.app_context():
         engine = db.engine

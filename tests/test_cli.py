@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from portal.auth.passwords import verify_password
 from portal.extensions import db
 from portal.models import User
+from tests.conftest import sign_in
 
 
 def _users(app) -> list[tuple[str, str]]:
@@ -64,9 +65,7 @@ def test_seed_demo_is_idempotent_and_creates_the_demo_logins(app, runner, client
     assert second.exit_code == 0, second.output
     assert _users(app) == after_first
 
-    response = client.post(
-        "/login", data={"email": "runner@example.com", "password": "runner-demo-pass"}
-    )
+    response = sign_in(client, "runner@example.com", "runner-demo-pass")
     assert response.status_code == 302
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.fixtures.browser import browser_sign_in
+
 pytestmark = pytest.mark.e2e
 
 
@@ -34,10 +36,7 @@ def test_public_pages_fit_a_phone_screen(page, fits_phone, path):
 
 def test_account_page_fits_a_phone_screen(page, fits_phone, make_user):
     make_user("phone@example.com")
-    page.goto("/login")
-    page.get_by_label("Email").fill("phone@example.com")
-    page.get_by_label("Password").fill("correct-horse-battery-staple")
-    page.get_by_role("button", name="Sign in").click()
+    browser_sign_in(page, "phone@example.com", "correct-horse-battery-staple")
     page.goto("/account")
     fits_phone(page)
 

@@ -9,9 +9,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from portal.extensions import db
 from portal.mail.delivery import deliver_due_mail
-from tests.conftest import make_test_app
+from tests.fixtures.browser import browser_sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -20,15 +19,9 @@ CLIENT_PASSWORD = "negative-splits-at-dawn"
 
 
 @pytest.fixture
-def app(database_url, smtp_server):
+def app(smtp_app):
     """This module's app sends its mail to the loopback SMTP server."""
-    application = make_test_app(database_url, **smtp_server.app_settings())
-    with application.app_context():
-        db.create_all()
-    yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    return smtp_app
 
 
 def test_invited_client_sets_a_password_and_lands_on_the_dashboard(
@@ -37,10 +30,7 @@ def test_invited_client_sets_a_password_and_lands_on_the_dashboard(
     make_user("theo@example.com", role="staff", name="Theo Therapist")
 
     # Staff invite the client through the back office.
-    page.goto("/login")
-    page.get_by_label("Email").fill("theo@example.com")
-    page.get_by_label("Password").fill(STAFF_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    browser_sign_in(page, "theo@example.com", STAFF_PASSWORD)
     page.goto("/staff/clients/invite")
     page.get_by_label("Name").fill("Mara Miles")
     page.get_by_label("Email").fill("mara@example.com")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.fixtures.browser import browser_sign_in
+
 pytestmark = pytest.mark.e2e
 
 
@@ -18,10 +20,7 @@ def demo_data(app) -> None:
 
 
 def test_client_reviews_a_session_and_marks_its_recommendation_done(demo_data, page, axe):
-    page.goto("/login")
-    page.get_by_label("Email").fill("runner@example.com")
-    page.get_by_label("Password").fill("runner-demo-pass")
-    page.get_by_role("button", name="Sign in").click()
+    browser_sign_in(page, "runner@example.com", "runner-demo-pass")
     page.wait_for_url("**/portal/")
     assert page.get_by_role("heading", name="When to book next").is_visible()
     axe(page)
@@ -55,10 +54,7 @@ def test_client_reviews_a_session_and_marks_its_recommendation_done(demo_data, p
 
 @pytest.mark.parametrize("path", ["/portal/progress", "/portal/profile", "/portal/calendar"])
 def test_other_portal_pages_pass_axe(demo_data, page, axe, path):
-    page.goto("/login")
-    page.get_by_label("Email").fill("runner@example.com")
-    page.get_by_label("Password").fill("runner-demo-pass")
-    page.get_by_role("button", name="Sign in").click()
+    browser_sign_in(page, "runner@example.com", "runner-demo-pass")
     page.wait_for_url("**/portal/")
     page.goto(path)
     axe(page)
@@ -75,10 +71,7 @@ def test_staff_client_pages_pass_axe(demo_data, app, page, axe, path):
 
     with app.app_context():
         rosa = db.session.scalar(sa.select(User.id).where(User.email == "runner@example.com"))
-    page.goto("/login")
-    page.get_by_label("Email").fill("therapist@example.com")
-    page.get_by_label("Password").fill("therapist-demo-pass")
-    page.get_by_role("button", name="Sign in").click()
+    browser_sign_in(page, "therapist@example.com", "therapist-demo-pass")
     page.wait_for_url("**/staff/")
     page.goto(path.format(id=rosa))
     axe(page)

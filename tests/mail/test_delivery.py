@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import BouncedAddress, MailboxMessage, MailCategory, OutboxStatus
+from tests.fixtures.mail import deliver, queue, rows, status_counts
 from tests.fixtures.smtp import free_port
-from tests.mail.conftest import deliver, queue, rows, status_counts
 
 
 def test_a_batch_is_delivered_once_each(smtp_app, smtp_server):

@@ -15,7 +15,7 @@ from portal.mail.queue import mail_queue
 from portal.models import MailCategory, OutboxMessage
 from portal.models.types import utcnow
 from tests.conftest import make_test_app
-from tests.mail.conftest import deliver, queue, rows
+from tests.fixtures.mail import deliver, queue, rows
 
 
 def test_enqueueing_twice_with_one_key_sends_once(smtp_app, smtp_server):

@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.mail.claim import claim_batch, next_wake_up, release, release_expired_leases
 from portal.models import OutboxStatus
 from portal.models.types import utcnow
-from tests.mail.conftest import deliver, queue, rows, status_counts
+from tests.fixtures.mail import deliver, queue, rows, status_counts
 
 LEASE = timedelta(seconds=30)
 

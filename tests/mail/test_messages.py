@@ -8,7 +8,7 @@ from email import message_from_bytes, policy
 import pytest
 
 from portal.mail.compose import RenderedEmail, Sender, compose, header_text
-from tests.mail.conftest import deliver, queue, rows
+from tests.fixtures.mail import deliver, queue, rows
 
 EXPECTED_HEADERS = ["From", "To", "Subject", "Date", "Message-ID", "MIME-Version", "Content-Type"]
 

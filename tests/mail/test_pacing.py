@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from portal.mail.pacing import Pacer
-from tests.mail.conftest import FakeClock, deliver, queue
+from tests.fixtures.mail import FakeClock, deliver, queue
 
 
 @pytest.mark.parametrize("rate", [0.5, 7, 50])

@@ -13,7 +13,7 @@ from portal.mail.queue import create_huey, mail_queue
 from portal.models import OutboxMessage
 from portal.models.types import utcnow
 from tests.conftest import make_test_app
-from tests.mail.conftest import queue, status_counts
+from tests.fixtures.mail import queue, status_counts
 
 
 def test_tests_run_tasks_inline(app):

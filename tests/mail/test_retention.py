@@ -11,7 +11,7 @@ from portal.mail import enqueue_email
 from portal.mail.retention import apply_retention
 from portal.models import MailboxMessage, MailCategory, OutboxMessage
 from portal.models.types import utcnow
-from tests.mail.conftest import queue
+from tests.fixtures.mail import queue
 
 
 def _age(app, address: str, *, days: float, status: str) -> None:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import OutboxMessage
-from tests.mail.conftest import queue, rows, status_counts, wait_until
+from tests.fixtures.mail import queue, rows, status_counts, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -23,7 +23,9 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_doubles_at_most_one(
 ):
     addresses = queue(app, 2000)
 
-    first = worker_processes.start(workers=1)
+    # At most 250 emails a second: the first worker needs 8 s or more for all of them, so it
+    # is killed in the middle of its work on a fast machine as on a slow one.
+    first = worker_processes.start(workers=1, rate=250)
     wait_until(lambda: len(smtp_server.messages) >= 500, 60, "the first worker sent too little")
     worker_processes.kill(first)
     received_before_kill = len(smtp_server.messages)
@@ -41,8 +43,10 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_doubles_at_most_one(
 
 
 def test_two_workers_draining_one_outbox_never_send_a_row_twice(app, smtp_server, worker_processes):
-    first = worker_processes.start(workers=1)
-    second = worker_processes.start(workers=1)
+    # Each worker sends at most 300 emails a second, so one alone would need 5 s or more:
+    # both are busy at the same time whatever the machine's speed.
+    first = worker_processes.start(workers=1, rate=300)
+    second = worker_processes.start(workers=1, rate=300)
     queue(app, 1500)
     worker_processes.request_delivery(times=2)  # both are idle: one task each
     wait_until(lambda: _sent(app) == 1500, 90, f"not all sent: {status_counts(app)}")

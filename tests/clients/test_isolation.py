@@ -15,6 +15,7 @@ from flask import Flask
 from portal.clients import calendar
 from portal.extensions import db
 from portal.models import Recommendation
+from tests.routes import example_path, rules
 
 
 @dataclass
@@ -105,18 +106,13 @@ def test_a_calendar_token_works_without_signing_in(client, owned):
     assert response.mimetype == "text/calendar"
 
 
-def _example(rule) -> str:  # type: ignore[no-untyped-def]
-    return re.sub(r"<(?:int:)?\w+>", "1", rule.rule)
-
-
 def staff_routes(app: Flask) -> list[tuple[str, str]]:
     """(method, example URL) for every GET and POST route of the back office."""
     return sorted(
-        (method, _example(rule))
-        for rule in app.url_map.iter_rules()
-        if rule.endpoint.startswith("staff.")
+        (method, example_path(rule))
         for method in ("GET", "POST")
-        if method in rule.methods
+        for rule in rules(app, method)
+        if rule.endpoint.startswith("staff.")
     )
 
 

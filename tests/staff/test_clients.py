@@ -18,7 +18,7 @@ from portal.models import (
     SessionArea,
     User,
 )
-from tests.portal.conftest import PRIVATE
+from tests.fixtures.records import PRIVATE
 
 
 @pytest.fixture

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, sign_in
 
 NEW = "intervals-on-the-track"
 
 
 def signed_in_device(app, email: str, remember: bool = False):
     device = app.test_client()
-    response = device.post(
-        "/login", data={"email": email, "password": PASSWORD, "remember": "y" if remember else ""}
-    )
+    response = sign_in(device, email, remember=remember)
     assert response.status_code == 302
     assert device.get("/account").status_code == 200
     return device

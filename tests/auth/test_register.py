@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.models import User
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, sign_in
 
 GOOD = {
     "name": "Nina Reader",
@@ -30,9 +30,7 @@ def test_register_then_confirm_then_sign_in(client, outbox, get_user):
     assert user is not None and user.email_confirmed_at is None
 
     # Not confirmed yet: the right password still does not sign in.
-    refused = client.post(
-        "/login", data={"email": "nina@example.com", "password": GOOD["password"]}
-    )
+    refused = sign_in(client, "nina@example.com", GOOD["password"])
     assert "confirm your email address first" in refused.get_data(as_text=True)
 
     link = outbox.link("confirm_email", to="nina@example.com")
@@ -45,9 +43,7 @@ def test_register_then_confirm_then_sign_in(client, outbox, get_user):
     assert confirmed.status_code == 302
     assert get_user("nina@example.com").email_confirmed_at is not None
 
-    signed_in = client.post(
-        "/login", data={"email": "nina@example.com", "password": GOOD["password"]}
-    )
+    signed_in = sign_in(client, "nina@example.com", GOOD["password"])
     assert signed_in.status_code == 302
 
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.models import MassageSession, TrainingProfile
 from tests.conftest import PASSWORD
-from tests.portal.conftest import PRIVATE
+from tests.fixtures.records import PRIVATE
 
 
 def test_download_includes_sessions_and_recommendations_without_private_notes(

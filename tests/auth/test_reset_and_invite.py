@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from portal.auth.invitations import invite_client
 from portal.extensions import db
 from portal.models import AccountToken
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, sign_in
 
 NEW = "long-run-sunday-morning"
 
@@ -16,12 +16,7 @@ NEW = "long-run-sunday-morning"
 def test_reset_happy_path_signs_out_everywhere(app, client, make_user, outbox, auth):
     make_user("rosa@example.com")
     other_device = app.test_client()
-    assert (
-        other_device.post(
-            "/login", data={"email": "rosa@example.com", "password": PASSWORD}
-        ).status_code
-        == 302
-    )
+    assert sign_in(other_device, "rosa@example.com").status_code == 302
 
     response = client.post("/reset-password", data={"email": "ROSA@example.com"})
     assert "If <strong>rosa@example.com</strong> belongs to an account" in response.get_data(

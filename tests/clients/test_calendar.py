@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 from icalendar import Calendar
 
-from tests.portal.conftest import PRIVATE
+from tests.fixtures.records import PRIVATE
 
 
 @pytest.fixture

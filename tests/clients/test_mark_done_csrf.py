@@ -6,22 +6,15 @@ import re
 
 import pytest
 
+from tests.conftest import sign_in
+
 
 @pytest.mark.config(WTF_CSRF_ENABLED=True)
 def test_mark_done_needs_the_pages_csrf_token(app, make_user, records):
     rosa = make_user("rosa@example.com")
     rec = records.recommendation(rosa)
     client = app.test_client()
-    login = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login).group(1)
-    client.post(
-        "/login",
-        data={
-            "email": "rosa@example.com",
-            "password": "correct-horse-battery-staple",
-            "csrf_token": token,
-        },
-    )
+    assert sign_in(client, "rosa@example.com").status_code == 302
 
     assert client.post(f"/portal/recommendations/{rec}/done").status_code == 400
 

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import OutboxMessage, OutboxStatus
-from tests.mail.conftest import deliver, queue, rows
+from tests.conftest import sign_in
+from tests.fixtures.mail import deliver, queue, rows
 
 
 def _fail(app, address: str, error: str = "550 5.1.1 No such user") -> None:  # type: ignore[no-untyped-def]
@@ -155,9 +156,7 @@ def test_staff_see_a_suppressed_address_and_clear_it(smtp_app, smtp_server):
     assert statuses == ["failed", "failed", "suppressed"]
 
     staff = smtp_app.test_client()
-    staff.post(
-        "/login", data={"email": "theo@example.com", "password": "correct-horse-battery-staple"}
-    )
+    sign_in(staff, "theo@example.com")
     page = staff.get("/staff/mail/bounces").get_data(as_text=True)
     assert "gone0@example.com" in page and "suppressed" in page
 

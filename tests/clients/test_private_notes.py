@@ -10,7 +10,7 @@ import sqlalchemy.exc
 
 from portal.clients import queries
 from portal.extensions import db
-from tests.portal.conftest import PRIVATE
+from tests.fixtures.records import PRIVATE
 
 
 def client_get_urls(app, ids: dict[str, int]) -> list[str]:  # type: ignore[no-untyped-def]

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, sign_in
 
 NEW = "hill-repeats-on-thursday"
 
@@ -14,7 +14,7 @@ NEW = "hill-repeats-on-thursday"
 @pytest.fixture
 def rosa(client, make_user):
     make_user("rosa@example.com", name="Rosa")
-    client.post("/login", data={"email": "rosa@example.com", "password": PASSWORD})
+    sign_in(client, "rosa@example.com")
     return client
 
 

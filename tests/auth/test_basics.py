@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from werkzeug.routing import Rule
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, sign_in
+from tests.routes import example_path, rules
 
 
 def test_login_and_logout(client, auth, make_user):
@@ -65,40 +63,14 @@ def test_staff_reach_the_back_office(client, auth):
     assert "Back office" in response.get_data(as_text=True)
 
 
-def _example_url(rule: Rule) -> str:
-    values = {}
-    for name, converter in rule._converters.items():  # noqa: SLF001
-        kind = type(converter).__name__
-        values[name] = 1 if kind in ("IntegerConverter",) else "x"
-    path = rule.rule
-    for name, value in values.items():
-        path = re.sub(rf"<(?:[^:<>]+:)?{name}>", str(value), path)
-    return path
-
-
-def post_routes(app) -> list[str]:
-    return sorted(
-        _example_url(rule)
-        for rule in app.url_map.iter_rules()
-        if "POST" in rule.methods and rule.endpoint != "static"
-    )
-
-
 def test_every_post_route_refuses_a_request_without_a_csrf_token(app, make_user):
     """Covers every POST route in the URL map, so new routes are checked automatically."""
     app.config["WTF_CSRF_ENABLED"] = True
     make_user("staffer@example.com", role="admin")
-    routes = post_routes(app)
+    routes = [example_path(rule) for rule in rules(app, "POST")]
     assert "/login" in routes and "/logout" in routes
     client = app.test_client()
-    # Sign in with a token first (the form is fetched, as a browser would).
-    login_page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page).group(1)
-    signed_in = client.post(
-        "/login",
-        data={"email": "staffer@example.com", "password": PASSWORD, "csrf_token": token},
-    )
-    assert signed_in.status_code == 302
+    assert sign_in(client, "staffer@example.com").status_code == 302  # with the page's token
     for path in routes:
         response = client.post(path, data={"anything": "1"})
         assert response.status_code == 400, f"{path} accepted a POST without a CSRF token"

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from portal import audit
 from portal.extensions import db
 from portal.models import AuditEntry, User
+from tests.conftest import sign_in
 
 
 @pytest.mark.parametrize("path", ["/staff/", "/staff/audit", "/staff/accounts"])
@@ -53,9 +54,7 @@ def test_inviting_an_existing_address_is_refused_with_a_message(client, auth, ma
 def test_switching_off_a_therapist_ends_their_sessions(app, client, auth, make_user):
     theo_id = make_user("theo@example.com", role="staff")
     theo = app.test_client()
-    theo.post(
-        "/login", data={"email": "theo@example.com", "password": "correct-horse-battery-staple"}
-    )
+    sign_in(theo, "theo@example.com")
     assert theo.get("/staff/").status_code == 200
     auth.login_admin()
     assert client.post(f"/staff/accounts/{theo_id}/active").status_code == 302

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import Recommendation, TrainingProfile
-from tests.portal.conftest import PRIVATE
+from tests.fixtures.records import PRIVATE
 
 
 @pytest.fixture

@@ -8,18 +8,16 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.models import OutboxMessage
 from tests.conftest import PASSWORD
-from tests.mail.conftest import deliver, queue
+from tests.fixtures.browser import browser_sign_in
+from tests.fixtures.mail import deliver, queue
 
 pytestmark = pytest.mark.e2e
 
 
 def _sign_in_as_staff(page, make_user) -> None:  # type: ignore[no-untyped-def]
     make_user("therapist@example.com", role="staff")
-    page.goto("/login")
-    page.get_by_label("Email").fill("therapist@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_label("Password").press("Enter")
-    page.wait_for_url("**/")
+    browser_sign_in(page, "therapist@example.com", PASSWORD)
+    page.wait_for_url("**/staff/")
 
 
 def test_a_caught_message_shows_its_html_in_a_sandboxed_frame(app, page, axe, make_user):
