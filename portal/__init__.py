@@ -34,7 +34,10 @@ def create_app(config: Config | str | Mapping[str, Any] | None = None) -> Flask:
     if hops := app.config.get("PROXY_FIX_HOPS"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+        # Flask documents wrapping wsgi_app this way; mypy sees a method being replaced.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
 
     from portal import extensions, models  # noqa: F401  (models register their tables)
     from portal.database import configure_database

@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
@@ -32,7 +33,7 @@ def configure_database(app: Flask) -> None:
     event.listen(engine, "savepoint", _begin_before_first_savepoint)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
@@ -40,7 +41,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
-def _begin_before_first_savepoint(connection, _name) -> None:  # type: ignore[no-untyped-def]
+def _begin_before_first_savepoint(connection: Connection, _name: str) -> None:
     """Open the real transaction before a SAVEPOINT on SQLite.
 
     pysqlite only begins a transaction implicitly before INSERT/UPDATE/DELETE. A SAVEPOINT

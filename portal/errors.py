@@ -6,6 +6,7 @@ import math
 import time
 
 from flask import Flask, render_template
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -28,7 +29,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(InternalServerError, handle_server_error)
 
 
-def handle_http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+def handle_http_error(error: HTTPException) -> ResponseReturnValue:
     code = error.code or 500
     if code == 500:
         return handle_server_error(error)
@@ -45,7 +46,7 @@ def handle_http_error(error: HTTPException):  # type: ignore[no-untyped-def]
     return response, code, headers
 
 
-def handle_csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
+def handle_csrf_error(error: CSRFError) -> ResponseReturnValue:
     """A form without a valid CSRF token: usually a page left open too long, or a forgery."""
     message = (
         "The form could not be accepted because its security token is missing or has expired. "
@@ -54,7 +55,7 @@ def handle_csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
     return render_template("errors/error.html", code=400, title="Bad request", message=message), 400
 
 
-def handle_server_error(error: Exception):  # type: ignore[no-untyped-def]
+def handle_server_error(error: Exception) -> ResponseReturnValue:
     # A failed transaction must not leak into the rendering of the error page.
     db.session.rollback()
     title, message = MESSAGES[500]

@@ -66,26 +66,35 @@ def _date_problem(field: Field) -> str | None:
     return None if in_range or not isinstance(field, DateField) else DATE_MESSAGE
 
 
-class SafeInputMixin:
-    """Refuses unsafe text and absurd dates in every field, before the field's validators."""
+def refuse_unsafe_input(form: Any) -> bool:
+    """Mark every field holding unsafe text or an absurd date; False if there was one.
 
-    def validate(self, extra_validators: Any = None) -> bool:
-        valid = super().validate(extra_validators)  # type: ignore[misc]
-        for field in self:  # type: ignore[attr-defined]
-            problem = _text_problem(field) or _date_problem(field)
-            if problem:
-                # The field's own messages about unusable input would only confuse.
-                field.errors = [problem]
-                valid = False
-        return valid
+    Runs after the fields' own validators, and replaces their messages on such a field: a
+    message about the unusable input is the one that helps.
+    """
+    safe = True
+    for field in form:
+        problem = _text_problem(field) or _date_problem(field)
+        if problem:
+            field.errors = [problem]
+            safe = False
+    return safe
 
 
-class Form(SafeInputMixin, FlaskForm):
+class Form(FlaskForm):
     """A form that changes something: POST, with a CSRF token."""
 
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        return refuse_unsafe_input(self) and bool(valid)
 
-class FilterForm(SafeInputMixin, PlainForm):
+
+class FilterForm(PlainForm):
     """A GET form for filters and searches (no CSRF token: it changes nothing)."""
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        return refuse_unsafe_input(self) and bool(valid)
 
 
 def options(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:

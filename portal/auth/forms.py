@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from wtforms import BooleanField, PasswordField, SubmitField
+from typing import Any
+
+from wtforms import BooleanField, Field, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from portal.auth.validation import MAX_PASSWORD_LENGTH, password_problem
@@ -41,7 +43,7 @@ class NewPasswordMixin:
         email = getattr(self, "email", None)
         return email.data if email is not None else getattr(self, "_email", None)
 
-    def validate_password(self, field) -> None:  # type: ignore[no-untyped-def]
+    def validate_password(self, field: Field) -> None:
         problem = password_problem(field.data or "", email=self.password_owner_email())
         if problem:
             raise ValidationError(problem)
@@ -69,7 +71,7 @@ class NewPasswordForm(NewPasswordMixin, Form):
     confirm = repeat_password_field()
     submit = SubmitField("Save password")
 
-    def __init__(self, *args, email: str | None = None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, email: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._email = email
 
@@ -96,7 +98,7 @@ class ChangePasswordForm(NewPasswordMixin, Form):
     confirm = repeat_password_field()
     submit = SubmitField("Change password")
 
-    def __init__(self, *args, email: str | None = None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, email: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._email = email
 

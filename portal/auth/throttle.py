@@ -7,7 +7,9 @@ address from many IPs gets unlimited attempts.
 
 from __future__ import annotations
 
-from flask import current_app, request
+from collections.abc import Callable
+
+from flask import Response, current_app, request
 
 from portal.extensions import limiter
 
@@ -17,11 +19,11 @@ def submitted_account() -> str:
     return "account:" + (request.form.get("email") or "").strip().lower()
 
 
-def _setting(name: str):  # type: ignore[no-untyped-def]
+def _setting(name: str) -> Callable[[], str]:
     return lambda: current_app.config[name]
 
 
-def login_failed(response) -> bool:  # type: ignore[no-untyped-def]
+def login_failed(response: Response) -> bool:
     # A successful sign-in redirects; only failures count against the account.
     return response.status_code != 302
 

@@ -12,8 +12,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.engine import CursorResult
 
 from portal.extensions import db
 from portal.models import User
@@ -109,6 +111,6 @@ def redeem_token(token: str, purpose: TokenPurpose) -> Redeemed:
         .where(AccountToken.id == redeemed.token.id, AccountToken.used_at.is_(None))
         .values(used_at=utcnow())
     )
-    if result.rowcount != 1:
+    if cast("CursorResult[Any]", result).rowcount != 1:
         raise TokenError(TokenProblem.USED)
     return redeemed

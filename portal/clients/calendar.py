@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 from icalendar import Calendar, Event
 
 from portal.clients.links import further_reading
@@ -31,6 +31,7 @@ from portal.models import (
     User,
 )
 from portal.models.types import utcnow
+from portal.urls import external_url
 
 
 def _mac(user_id: int, secret: str) -> str:
@@ -71,10 +72,6 @@ def reset_token(user_id: int) -> None:
     feed.reset()
 
 
-def _external(endpoint: str, **values: object) -> str:
-    return current_app.config["PORTAL_BASE_URL"] + url_for(endpoint, **values)
-
-
 def _uid_domain() -> str:
     return urlsplit(current_app.config["PORTAL_BASE_URL"]).hostname or "massage-works.invalid"
 
@@ -100,7 +97,7 @@ def _session_event(session: MassageSession, domain: str, stamp: datetime) -> Eve
         lines.append(session.client_notes)
     event.add("description", "\n".join(lines))
     event.add("location", current_app.config["PRACTICE_ADDRESS"])
-    event.add("url", _external("clients.session_detail", session_id=session.id))
+    event.add("url", external_url("clients.session_detail", session_id=session.id))
     return event
 
 
@@ -118,7 +115,7 @@ def _due_event(recommendation: Recommendation, domain: str, stamp: datetime) -> 
     if link and not link.startswith("/"):
         event.add("url", link)
     else:
-        event.add("url", _external("clients.recommendations"))
+        event.add("url", external_url("clients.recommendations"))
     return event
 
 
@@ -168,4 +165,4 @@ def build_calendar(client: User) -> bytes:
 
 
 def subscription_url(user_id: int) -> str:
-    return _external("clients.calendar_feed", token=calendar_token(user_id))
+    return external_url("clients.calendar_feed", token=calendar_token(user_id))

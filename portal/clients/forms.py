@@ -83,7 +83,7 @@ class TrainingProfileForm(Form):
     )
     submit = SubmitField("Save training profile")
 
-    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+    def validate(self, extra_validators: Any = None) -> bool:
         # Not an inline validator: Optional() ends the date's chain when it is empty.
         valid = super().validate(extra_validators)
         race_on = self.goal_race_on

@@ -18,7 +18,7 @@ from portal.pagination import page_number
 def _back_to(default: str) -> str:
     """Where a mark-done button returns: the page it was on, if that is a portal page."""
     target = request.form.get("next", "")
-    if target.startswith(bp.url_prefix + "/") and not target.startswith("//"):
+    if target.startswith("/portal/") and not target.startswith("//"):
         return target
     return default
 

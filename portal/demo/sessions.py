@@ -402,7 +402,7 @@ TOMAS = Plan(
 )
 
 
-def _therapists() -> tuple[User | None, User | None]:
+def _therapists() -> tuple[User | None, User]:
     therapist = db.session.scalar(sa.select(User).where(User.email == THERAPIST))
     email, name = COLLEAGUE
     colleague = db.session.scalar(sa.select(User).where(User.email == email))

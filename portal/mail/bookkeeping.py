@@ -9,6 +9,7 @@ worker that took it over.
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -23,9 +24,10 @@ from portal.mail.suppression import clear_failures, count_hard_failure
 from portal.mail.transport import DeliveryFailure, FailureKind
 from portal.models.mailbox import MailboxMessage
 from portal.models.outbox import OutboxMessage, OutboxStatus
+from portal.models.types import table_of
 
-outbox = OutboxMessage.__table__
-mailbox = MailboxMessage.__table__
+outbox = table_of(OutboxMessage)
+mailbox = table_of(MailboxMessage)
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ class _CompiledMarkSent:
             if (processor := bind.type.bind_processor(dialect)) is not None
         }
 
-    def parameters(self, values: dict[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
+    def parameters(self, values: dict[str, Any]) -> tuple[Any, ...] | MutableMapping[str, Any]:
         params = self.construct_params(values)
         for name, processor in self.processors.items():
             if name in params:

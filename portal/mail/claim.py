@@ -28,8 +28,9 @@ from sqlalchemy.engine import Connection
 
 from portal.database import is_sqlite
 from portal.models.outbox import OutboxMessage, OutboxStatus
+from portal.models.types import table_of
 
-outbox = OutboxMessage.__table__
+outbox = table_of(OutboxMessage)
 
 # Written into the SQL rather than bound: PostgreSQL can use the partial claim index
 # (``WHERE status = 'pending'``) only when the plan itself knows the value, which a
@@ -121,11 +122,12 @@ def release_expired_leases(conn: Connection, *, now: datetime) -> int:
 
 
 def due_count(conn: Connection, *, now: datetime) -> int:
-    return conn.scalar(
+    count = conn.scalar(
         sa.select(sa.func.count())
         .select_from(outbox)
         .where(IS_PENDING, outbox.c.next_attempt_at <= now)
     )
+    return count or 0
 
 
 def next_wake_up(conn: Connection, *, now: datetime) -> datetime | None:

@@ -6,7 +6,7 @@ import gc
 import logging
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import with_appcontext
 
 from portal.extensions import db
@@ -28,9 +28,9 @@ from portal.extensions import db
 @with_appcontext
 def worker(workers: int | None, worker_type: str) -> None:
     """Run the background worker in the foreground (Ctrl-C stops it after the current batch)."""
-    from portal.mail.queue import mail_queue
+    from portal.mail.queue import current_flask_app, mail_queue
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_flask_app()
     if workers:
         app.config["MAIL_WORKERS"] = workers  # each process paces itself to its share
     queue = mail_queue(app)
@@ -78,8 +78,9 @@ def mail_group() -> None:
 def deliver_now() -> None:
     """Deliver everything due now, in this process, without a worker."""
     from portal.mail.delivery import deliver_due_mail
+    from portal.mail.queue import current_flask_app
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_flask_app()
     report = deliver_due_mail(app)
     click.echo(
         f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}, "

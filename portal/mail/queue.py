@@ -13,13 +13,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
 from huey.api import TaskWrapper
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from config import INSTANCE_DIR
 
@@ -66,9 +67,17 @@ def create_huey(app: Flask) -> Huey:
     return SqliteHuey(name, filename=str(path), results=False)
 
 
+def current_flask_app() -> Flask:
+    """The app behind ``current_app`` (tasks and worker processes keep a reference to it).
+
+    Flask types ``current_app`` as the app itself, so the proxy's accessor is unknown to mypy.
+    """
+    return current_app._get_current_object()  # type: ignore[attr-defined]
+
+
 def mail_queue(app: Flask | None = None) -> MailQueue:
     """The app's queue with the mail tasks registered, created on first use."""
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app or current_flask_app()
     queue = app.extensions.get("mail_queue")
     if queue is None:
         from portal.mail.tasks import register_tasks
@@ -79,7 +88,7 @@ def mail_queue(app: Flask | None = None) -> MailQueue:
     return queue
 
 
-def request_delivery_after_commit(session: Session) -> None:
+def request_delivery_after_commit(session: Session | scoped_session[Any]) -> None:
     """Note that this transaction queued mail; a worker is asked once it commits."""
     session.info[_DELIVERY_REQUESTED] = True
 

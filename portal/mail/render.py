@@ -74,4 +74,4 @@ def _render(template: Template, values: Mapping[str, Any]) -> str:
     the context is built from the result as it is (``shared=True``: no further copy).
     """
     context = template.new_context({**_globals_of(template), **values}, shared=True)
-    return template.environment.concat(template.root_render_func(context))  # type: ignore[attr-defined]
+    return template.environment.concat(template.root_render_func(context))

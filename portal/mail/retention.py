@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 
 from portal.models.mailbox import MailboxMessage
 from portal.models.outbox import MailCategory, OutboxMessage, OutboxStatus
+from portal.models.types import table_of
 
 FINISHED = (OutboxStatus.SENT.value, OutboxStatus.FAILED.value, OutboxStatus.SUPPRESSED.value)
 
@@ -31,7 +32,7 @@ class RetentionReport:
 
 def apply_retention(app: Flask, conn: Connection, *, now: datetime) -> RetentionReport:
     """Scrub finished rows past their period and delete old mailbox messages; commits."""
-    outbox = OutboxMessage.__table__
+    outbox = table_of(OutboxMessage)
     periods = {
         MailCategory.TRANSACTIONAL: app.config["MAIL_SCRUB_TRANSACTIONAL_AFTER_DAYS"],
         MailCategory.NEWSLETTER: app.config["MAIL_SCRUB_NEWSLETTER_AFTER_DAYS"],
@@ -49,7 +50,7 @@ def apply_retention(app: Flask, conn: Connection, *, now: datetime) -> Retention
             .values(context={}, scrubbed_at=now)
         )
         scrubbed += result.rowcount
-    mailbox = MailboxMessage.__table__
+    mailbox = table_of(MailboxMessage)
     deleted = conn.execute(
         sa.delete(mailbox).where(
             mailbox.c.created_at < now - timedelta(days=app.config["MAILBOX_KEEP_DAYS"])

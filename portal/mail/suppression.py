@@ -19,8 +19,9 @@ from sqlalchemy.engine import Connection
 
 from portal.database import is_sqlite
 from portal.models.suppression import BouncedAddress
+from portal.models.types import table_of
 
-bounced = BouncedAddress.__table__
+bounced = table_of(BouncedAddress)
 
 
 def normalise(address: str) -> str:

@@ -100,7 +100,7 @@ class SmtpChannel:
         try:
             if self.max_emails and self.sent_on_connection >= self.max_emails:
                 self._reconnect()
-            host = self.connection.host
+            host = self._host()
             host.ehlo_or_helo_if_needed()
             if host.has_extn("pipelining"):
                 send_pipelined(host, envelope)
@@ -110,9 +110,16 @@ class SmtpChannel:
             raise classify(error) from error
         self.sent_on_connection += 1
 
+    def _host(self) -> smtplib.SMTP:
+        """The open SMTP session (Flask-Mail's ``host``, set once the connection is entered)."""
+        host = self.connection.host
+        if host is None:
+            raise smtplib.SMTPServerDisconnected("the SMTP connection is closed")
+        return host
+
     def _reconnect(self) -> None:
         with suppress(smtplib.SMTPException, OSError):
-            self.connection.host.quit()
+            self._host().quit()
         self.connection.host = self.connection.configure_host()
         self.sent_on_connection = 0
 
@@ -205,4 +212,6 @@ def open_channel(app: Flask) -> Iterator[SmtpChannel | MailboxChannel]:
         finally:
             # QUIT. If the server went away after our last message, nothing is lost.
             with suppress(smtplib.SMTPException, OSError):
-                connection.__exit__(None, None, None)
+                # Flask-Mail annotates __exit__'s arguments as never None (they are, after a
+                # normal block), so the call the ``with`` statement would make is untyped here.
+                connection.__exit__(None, None, None)  # type: ignore[arg-type]

@@ -6,15 +6,16 @@ Rows are only ever inserted; no view or service updates or deletes them.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from portal.extensions import db
+from portal.extensions import Model
 from portal.models.types import UTCDateTime, utcnow
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     __tablename__ = "audit_entries"
     __table_args__ = (
         sa.Index("ix_audit_entries_subject_created", "subject_user_id", "created_at"),
@@ -34,7 +35,7 @@ class AuditEntry(db.Model):
 
 
 @sa.event.listens_for(so.Session, "before_flush")
-def _audit_entries_are_append_only(session: so.Session, _context, _instances) -> None:  # type: ignore[no-untyped-def]
+def _audit_entries_are_append_only(session: so.Session, _context: Any, _instances: Any) -> None:
     """Refuse any update or delete of an audit entry made through the ORM."""
     for obj in (*session.dirty, *session.deleted):
         if isinstance(obj, AuditEntry) and (obj in session.deleted or session.is_modified(obj)):

@@ -12,7 +12,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from portal.extensions import db
+from portal.extensions import Model
 
 
 class RuleKind(StrEnum):
@@ -26,7 +26,7 @@ class Audience(StrEnum):
     EXPERIENCED = "experienced"
 
 
-class BookingRule(db.Model):
+class BookingRule(Model):
     __tablename__ = "booking_rules"
     __table_args__ = (
         sa.CheckConstraint("kind IN ('book', 'avoid')", name="kind_known"),

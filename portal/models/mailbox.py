@@ -7,11 +7,11 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from portal.extensions import db
+from portal.extensions import Model
 from portal.models.types import UTCDateTime, utcnow
 
 
-class MailboxMessage(db.Model):
+class MailboxMessage(Model):
     """One caught message, kept as the exact bytes an SMTP server would have received."""
 
     __tablename__ = "mailbox_messages"

@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from portal.extensions import db
+from portal.extensions import Model
 from portal.models.types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from portal.models.sessions import MassageSession
 
 
-class Recommendation(db.Model):
+class Recommendation(Model):
     __tablename__ = "recommendations"
     __table_args__ = (
         sa.Index("ix_recommendations_client_due", "client_id", "due_on"),

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from portal.extensions import db
+from portal.extensions import Model
 from portal.models.types import UTCDateTime, utcnow
 from portal.models.users import User
 from portal.models.vocabulary import AREA_ORDER, BodyArea, Modality, Pressure
@@ -25,7 +25,7 @@ DURATION_MINUTES = (15, 180)
 SORENESS = (0, 10)
 
 
-class SessionArea(db.Model):
+class SessionArea(Model):
     """One body area worked in one session (a row each, so areas can be counted in SQL)."""
 
     __tablename__ = "session_areas"
@@ -40,7 +40,7 @@ class SessionArea(db.Model):
         return BodyArea.label_for(self.area)
 
 
-class MassageSession(db.Model):
+class MassageSession(Model):
     __tablename__ = "massage_sessions"
     __table_args__ = (
         sa.Index("ix_massage_sessions_client_held", "client_id", "held_on"),

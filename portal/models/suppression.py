@@ -7,11 +7,11 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from portal.extensions import db
+from portal.extensions import Model
 from portal.models.types import UTCDateTime, utcnow
 
 
-class BouncedAddress(db.Model):
+class BouncedAddress(Model):
     """Consecutive hard failures (5xx) of one address; an accepted message resets the count.
 
     Whether the address is suppressed is decided when sending, by comparing the count with

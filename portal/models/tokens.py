@@ -11,7 +11,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from portal.extensions import db
+from portal.extensions import Model
 from portal.models.types import UTCDateTime, utcnow
 
 
@@ -22,7 +22,7 @@ class TokenPurpose(StrEnum):
     CHANGE_EMAIL = "change_email"
 
 
-class AccountToken(db.Model):
+class AccountToken(Model):
     __tablename__ = "account_tokens"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

@@ -9,7 +9,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from portal.extensions import db
+from portal.extensions import Model
 from portal.models.types import UTCDateTime, utcnow
 
 
@@ -18,7 +18,7 @@ class DistanceUnit(StrEnum):
     MILES = "mi"
 
 
-class TrainingProfile(db.Model):
+class TrainingProfile(Model):
     """One row per client who has told us about their running; absent means "not yet"."""
 
     __tablename__ = "training_profiles"
@@ -50,7 +50,7 @@ def new_calendar_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-class CalendarFeed(db.Model):
+class CalendarFeed(Model):
     """The secret behind a client's calendar subscription URL.
 
     The URL's token is an HMAC of this secret under the app's ``SECRET_KEY``

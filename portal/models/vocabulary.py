@@ -27,10 +27,10 @@ class LabelledChoice(StrEnum):
     @classmethod
     def label_for(cls, value: str | None) -> str:
         """The label of ``value``; an unknown value (an old record) is shown as stored."""
-        try:
-            return cls(value).label
-        except ValueError:
-            return value or ""
+        for member in cls:
+            if member.value == value:
+                return member.label
+        return value or ""
 
 
 class Modality(LabelledChoice):

@@ -11,6 +11,7 @@ from typing import Any
 
 from wtforms import (
     BooleanField,
+    Field,
     IntegerField,
     SearchField,
     SelectChoice,
@@ -131,14 +132,14 @@ class SessionForm(Form):
     )
     submit = SubmitField("Save session")
 
-    def validate_held_on(self, field) -> None:  # type: ignore[no-untyped-def]
+    def validate_held_on(self, field: Field) -> None:
         today = practice_today()
         if field.data and field.data > today:
             raise ValidationError(
                 f"A session can't be in the future: use today ({today:%d %b %Y}) or earlier."
             )
 
-    def validate_areas(self, field) -> None:  # type: ignore[no-untyped-def]
+    def validate_areas(self, field: Field) -> None:
         if not field.data:
             raise ValidationError("Tick at least one area worked.")
 
@@ -193,7 +194,7 @@ class RecommendationForm(Form):
     session_id = SelectField("Given in session", coerce=int, default=NO_SESSION)
     submit = SubmitField("Save recommendation")
 
-    def validate_link_url(self, field) -> None:  # type: ignore[no-untyped-def]
+    def validate_link_url(self, field: Field) -> None:
         if field.data and not is_web_url(field.data):
             raise ValidationError("Enter a web address that starts with https:// or http://.")
 
@@ -252,7 +253,7 @@ class BookingRuleForm(Form):
     is_active = BooleanField("In use")
     submit = SubmitField("Save rule")
 
-    def validate_ends_days(self, field) -> None:  # type: ignore[no-untyped-def]
+    def validate_ends_days(self, field: Field) -> None:
         start = self.starts_days.data
         if start is not None and field.data is not None and field.data < start:
             raise ValidationError("The window must end on or after the day it starts.")
