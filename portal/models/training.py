@@ -41,10 +41,6 @@ class TrainingProfile(Model):
         UTCDateTime(), default=utcnow, onupdate=utcnow
     )
 
-    @property
-    def has_race(self) -> bool:
-        return self.goal_race_on is not None
-
 
 def new_calendar_secret() -> str:
     return secrets.token_urlsafe(32)
