@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 import sqlalchemy as sa
 from flask import Flask
 from flask.cli import with_appcontext
 
+from config import INSTANCE_DIR
 from portal.auth.passwords import hash_password
 from portal.extensions import db
 from portal.mail import cli as mail_cli
@@ -18,6 +21,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(seed_demo)
     app.cli.add_command(demo_logins)
+    app.cli.add_command(backup_group)
     mail_cli.register(app)
 
 
@@ -74,3 +78,48 @@ def demo_logins(url: str) -> None:
     for email, password, role, _name in DEMO_LOGINS:
         click.echo(f"  {role.value:<7} {email:<24} {password}")
     click.echo("")
+
+
+@click.group("backup")
+def backup_group() -> None:
+    """Back up the database, or put a backup back (docs/operations.md)."""
+
+
+@backup_group.command("create")
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_create(path: Path | None) -> None:
+    """Write a consistent backup while the site runs (default: instance/backups/…)."""
+    from portal.backup import BackupError, create_backup, summarise
+
+    url = db.engine.url
+    if path is None:
+        suffix = "sqlite" if url.get_backend_name() == "sqlite" else "dump"
+        path = INSTANCE_DIR / "backups" / f"portal-{utcnow():%Y%m%d-%H%M%S}.{suffix}"
+    try:
+        create_backup(url.render_as_string(hide_password=False), path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    rows = sum(table.rows for table in summarise(db.engine).values())
+    click.echo(f"backup written to {path} ({rows} rows in the database when it was taken)")
+
+
+@backup_group.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Confirm that the database is to be replaced.")
+@with_appcontext
+def backup_restore(path: Path, yes: bool) -> None:
+    """Replace the database with a backup. Stop the web processes and workers first."""
+    from portal.backup import BackupError, restore_backup, summarise
+
+    if not yes:
+        raise click.ClickException("restoring replaces the whole database: add --yes to confirm")
+    url = db.engine.url.render_as_string(hide_password=False)
+    db.session.remove()
+    db.engine.dispose()
+    try:
+        restore_backup(url, path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    summary = summarise(db.engine)
+    click.echo(f"restored {path}: {sum(t.rows for t in summary.values())} rows")
