@@ -1,14 +1,17 @@
-"""Home page and ``/healthz``."""
+"""Home page, ``/healthz`` (liveness) and ``/readyz`` (readiness)."""
 
 from __future__ import annotations
 
+import redis
 import sqlalchemy as sa
 from flask import current_app, jsonify, render_template
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.extensions import db, limiter
+from portal.mail.backlog import outbox_backlog
 from portal.main import bp
+from portal.models.types import utcnow
 
 
 @bp.route("/")
@@ -27,3 +30,38 @@ def healthz() -> ResponseReturnValue:
         current_app.logger.warning("health check: database unavailable: %s", exc)
         return jsonify(status="unavailable", database="error"), 503
     return jsonify(status="ok", database="ok")
+
+
+@bp.route("/readyz")
+@limiter.exempt
+def readyz() -> ResponseReturnValue:
+    """Ready to serve: the database answers, Redis too when configured (503 otherwise).
+
+    The outbox backlog is reported for monitoring (``due``, ``oldest_due_seconds``) but never
+    makes the check fail: a slow SMTP server must not take the web processes out of the
+    load balancer.
+    """
+    checks: dict[str, object] = {}
+    ready = True
+    try:
+        with db.engine.connect() as conn:
+            checks["outbox"] = outbox_backlog(conn, now=utcnow()).as_dict()
+        checks["database"] = "ok"
+    except SQLAlchemyError as exc:
+        current_app.logger.warning("readiness: database unavailable: %s", exc)
+        checks["database"] = "error"
+        ready = False
+    if current_app.config.get("REDIS_URL"):
+        checks["redis"] = "ok" if redis_answers(current_app.config["REDIS_URL"]) else "error"
+        ready = ready and checks["redis"] == "ok"
+    status = "ok" if ready else "unavailable"
+    return jsonify(status=status, **checks), 200 if ready else 503
+
+
+def redis_answers(url: str) -> bool:
+    try:
+        client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+        return bool(client.ping())
+    except redis.RedisError as exc:
+        current_app.logger.warning("readiness: Redis unavailable: %s", exc)
+        return False

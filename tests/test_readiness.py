@@ -1,0 +1,68 @@
+"""/readyz: database, Redis when configured, and the outbox backlog (which never fails it)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import OutboxMessage
+from portal.models.types import utcnow
+from tests.conftest import built_app, make_test_app
+from tests.fixtures.mail import queue
+from tests.fixtures.smtp import free_port
+
+
+def _age(app, address: str, *, minutes: float) -> None:  # type: ignore[no-untyped-def]
+    """Make the message to ``address`` due ``minutes`` ago (negative: due later)."""
+    with app.app_context():
+        db.session.execute(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.to_address == address)
+            .values(next_attempt_at=utcnow() - timedelta(minutes=minutes))
+        )
+        db.session.commit()
+
+
+def test_ready_reports_the_backlog_of_due_mail(app, client):
+    assert client.get("/readyz").json["outbox"] == {
+        "due": 0,
+        "waiting": 0,
+        "sending": 0,
+        "oldest_due_seconds": None,
+    }
+    first, second, later = queue(app, 3)
+    _age(app, first, minutes=10)
+    _age(app, later, minutes=-30)  # a retry, due in half an hour
+
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json["status"] == "ok" and response.json["database"] == "ok"
+    backlog = response.json["outbox"]
+    assert (backlog["due"], backlog["waiting"], backlog["sending"]) == (2, 1, 0)
+    assert 600 <= backlog["oldest_due_seconds"] < 700
+
+
+def test_ready_is_503_when_the_database_is_down():
+    app = make_test_app("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2")
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.json["database"] == "error"
+
+
+def test_ready_is_503_when_the_configured_redis_is_down(database_url):
+    # Redis is only checked when configured; the queue here stays in memory (tests).
+    with built_app(database_url, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0") as app:
+        response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.json["redis"] == "error" and response.json["database"] == "ok"
+
+
+def test_the_back_office_home_shows_the_same_backlog(app, client, auth):
+    first, _ = queue(app, 2)
+    _age(app, first, minutes=90)
+    auth.login_staff()
+    page = client.get("/staff/").get_data(as_text=True)
+    assert "2 messages waiting to be sent" in page
+    assert "The oldest has waited 1 hour 30 minutes" in page or "1 hour 31 minutes" in page
