@@ -125,6 +125,8 @@ class Config:
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
         self.MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+        # Compress responses in the app (gzip/brotli) when no proxy in front does it.
+        self.COMPRESS_RESPONSES = _env_bool("COMPRESS_RESPONSES")
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
         self.HSTS = False
 

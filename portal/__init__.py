@@ -57,13 +57,15 @@ def create_app(config: Config | str | Mapping[str, Any] | None = None) -> Flask:
 
     configure_login(app)
 
-    from portal import log_redaction, routing, security, templating
+    from portal import compression, log_redaction, routing, security, static_files, templating
 
     routing.init_app(app)  # before any blueprint: bounds every <int:…> route
 
     log_redaction.install()
     from portal.errors import register_error_handlers
 
+    static_files.init_app(app)
+    compression.init_app(app)
     security.init_app(app)
     templating.init_app(app)
     register_error_handlers(app)

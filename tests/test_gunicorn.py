@@ -1,0 +1,73 @@
+"""The repository's gunicorn configuration serves the app in production settings."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.smtp import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _get(url: str, headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    request = urllib.request.Request(url, headers=headers or {})
+    return urllib.request.urlopen(request, timeout=5)  # noqa: S310 (loopback, our server)
+
+
+@pytest.fixture
+def gunicorn(app, database_url, tmp_path):  # type: ignore[no-untyped-def]
+    """gunicorn with deploy/gunicorn.conf.py, two workers, on this test's database."""
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL",)},
+        "PORTAL_CONFIG": "production",
+        "SECRET_KEY": "gunicorn-test-secret-key-0123456789abcdef",
+        "DATABASE_URL": database_url,
+        "MAIL_SERVER": "127.0.0.1",
+        "HUEY_SQLITE_PATH": str(tmp_path / "tasks.sqlite"),
+        "PROXY_FIX_HOPS": "1",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": "2",
+    }
+    log = (tmp_path / "gunicorn.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            _get(base + "/healthz")
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.close()
+                raise AssertionError((tmp_path / "gunicorn.log").read_text()) from None
+            time.sleep(0.1)
+    yield base
+    process.terminate()
+    process.wait(timeout=30)
+    log.close()
+
+
+def test_gunicorn_serves_pages_and_immutable_static_files(gunicorn):
+    home = _get(gunicorn + "/", {"X-Forwarded-Proto": "https"})
+    page = home.read().decode()
+    assert home.status == 200
+    assert home.headers["Strict-Transport-Security"]  # production settings
+    stylesheet = page.split('rel="stylesheet" href="', 1)[1].split('"', 1)[0]
+    css = _get(gunicorn + stylesheet)
+    assert css.status == 200
+    assert "immutable" in css.headers["Cache-Control"]
+    assert _get(gunicorn + "/readyz").status == 200
