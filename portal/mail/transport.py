@@ -78,15 +78,35 @@ def classify(error: Exception) -> DeliveryFailure:
     return DeliveryFailure(FailureKind.TEMPORARY, reason, connection_lost=True)
 
 
+@dataclass
+class _Announced:
+    """An envelope whose MAIL, RCPT and DATA went out ahead of its content, and the replies."""
+
+    envelope: Envelope
+    replies: tuple[tuple[int, bytes], tuple[int, bytes], tuple[int, bytes]]
+
+    @property
+    def awaiting_data(self) -> bool:
+        """The server said 354: everything it reads next is this message's content."""
+        return self.replies[2][0] == 354
+
+
 class SmtpChannel:
     """One SMTP connection for a batch, opened by Flask-Mail (TLS, login and QUIT included).
 
     Messages go out as the bytes ``compose`` wrote. Where the server offers PIPELINING
-    (RFC 2920; Postfix, Exim and the big providers do), MAIL, RCPT and DATA travel in one
-    write: two round trips per message instead of four. Otherwise ``sendmail`` is used.
-    ``flask_mail.Connection.send`` is not, because it re-parses and re-encodes both
-    addresses of every message, a fifth of the pipeline's time per message, to reach the
-    same bytes. Like Flask-Mail, the channel reconnects after ``MAIL_MAX_EMAILS`` messages.
+    (RFC 2920; Postfix, Exim and the big providers do), a message costs one round trip: its
+    content and the terminating dot travel in the same write as the next message's MAIL,
+    RCPT and DATA (RFC 2920 3.1 allows message content to open a group, and DATA to close
+    it). The caller says which message comes next (``send(envelope, then=next)``); the next
+    call must send that one, or the channel is closed. Without PIPELINING ``sendmail`` is
+    used. ``flask_mail.Connection.send`` is not, because it re-parses and re-encodes both
+    addresses of every message, a fifth of the pipeline's time per message, to reach the same
+    bytes. Like Flask-Mail, the channel reconnects after ``MAIL_MAX_EMAILS`` messages.
+
+    What a crash can cost is unchanged: the one message whose content the server accepted
+    and that was not yet recorded. An announced envelope without content is never delivered:
+    a server discards a transaction whose data did not end with the dot.
     """
 
     keeps_copy = False
@@ -95,20 +115,67 @@ class SmtpChannel:
         self.connection = connection
         self.max_emails = max_emails
         self.sent_on_connection = 0
+        self._announced: _Announced | None = None
 
-    def send(self, envelope: Envelope) -> None:
+    def send(self, envelope: Envelope, *, then: Envelope | None = None) -> None:
         try:
-            if self.max_emails and self.sent_on_connection >= self.max_emails:
+            if self._announced is None and self._connection_spent():
                 self._reconnect()
             host = self._host()
             host.ehlo_or_helo_if_needed()
             if host.has_extn("pipelining"):
-                send_pipelined(host, envelope)
+                self._send_pipelined(host, envelope, then)
             else:
                 host.sendmail(envelope.sender, [envelope.recipient], envelope.raw)
         except (smtplib.SMTPException, OSError) as error:
             raise classify(error) from error
         self.sent_on_connection += 1
+
+    def _connection_spent(self) -> bool:
+        return bool(self.max_emails) and self.sent_on_connection >= (self.max_emails or 0)
+
+    def _last_on_connection(self) -> bool:
+        return bool(self.max_emails) and self.sent_on_connection + 1 >= (self.max_emails or 0)
+
+    def _send_pipelined(
+        self, host: smtplib.SMTP, envelope: Envelope, then: Envelope | None
+    ) -> None:
+        announced, self._announced = self._announced, None
+        if announced is not None and announced.envelope is not envelope:
+            host.close()  # the server waits for another message's content
+            raise smtplib.SMTPServerDisconnected("another message was announced on this connection")
+        if announced is None:
+            host.send(_envelope_commands(envelope))
+            announced = _Announced(envelope, _read_three(host))
+        _refuse_if_needed(host, announced)
+        # The next envelope rides along with this content, unless the connection is renewed
+        # after this message.
+        ride_along = then is not None and not self._last_on_connection()
+        next_commands = _envelope_commands(then) if then is not None and ride_along else b""
+        host.send(dot_stuffed(envelope.raw) + next_commands)
+        code, reply = host.getreply()
+        if then is not None and ride_along and code != 421:
+            try:
+                self._announced = _Announced(then, _read_three(host))
+            except (smtplib.SMTPException, OSError):
+                # This message's answer is known; the next send finds the connection closed.
+                host.close()
+        if code != 250:
+            if code == 421:
+                host.close()
+            elif self._announced is None and host.sock is not None:
+                host.rset()
+            # Otherwise the next transaction is already under way: nothing to reset.
+            raise smtplib.SMTPDataError(code, reply)
+
+    def finish(self) -> None:
+        """End the connection. After an announced envelope the server waits for content:
+        a QUIT would be taken as content, so the connection is dropped instead, which makes
+        the server discard the unfinished transaction."""
+        host = self.connection.host
+        if self._announced is not None and self._announced.awaiting_data and host is not None:
+            host.close()
+        self._announced = None
 
     def _host(self) -> smtplib.SMTP:
         """The open SMTP session (Flask-Mail's ``host``, set once the connection is entered)."""
@@ -135,16 +202,25 @@ def dot_stuffed(raw: bytes) -> bytes:
     return raw.replace(b"\n.", b"\n..") + b".\r\n"
 
 
-def send_pipelined(host: smtplib.SMTP, envelope: Envelope) -> None:
-    """One mail transaction with RFC 2920 pipelining; raises what ``sendmail`` would.
+def _envelope_commands(envelope: Envelope) -> bytes:
+    """MAIL, RCPT and DATA in one write. The addresses were checked at enqueue (plain ASCII,
+    no ``<>``), so they go into the commands as they are."""
+    return f"MAIL FROM:<{envelope.sender}>\r\nRCPT TO:<{envelope.recipient}>\r\nDATA\r\n".encode()
 
-    The addresses were checked at enqueue (plain ASCII, no ``<>``), so they go into the
-    commands as they are. Every reply is read, in order, before deciding anything.
+
+def _read_three(
+    host: smtplib.SMTP,
+) -> tuple[tuple[int, bytes], tuple[int, bytes], tuple[int, bytes]]:
+    return host.getreply(), host.getreply(), host.getreply()
+
+
+def _refuse_if_needed(host: smtplib.SMTP, announced: _Announced) -> None:
+    """Raise what ``sendmail`` would for a refused envelope, leaving the session reusable.
+
+    Every reply was read, in order, before deciding anything.
     """
-    host.send(f"MAIL FROM:<{envelope.sender}>\r\nRCPT TO:<{envelope.recipient}>\r\nDATA\r\n")
-    mail_code, mail_reply = host.getreply()
-    rcpt_code, rcpt_reply = host.getreply()
-    data_code, data_reply = host.getreply()
+    (mail_code, mail_reply), (rcpt_code, rcpt_reply), (data_code, data_reply) = announced.replies
+    envelope = announced.envelope
     refusal: smtplib.SMTPException | None = None
     if mail_code != 250:
         refusal = smtplib.SMTPSenderRefused(mail_code, mail_reply, envelope.sender)
@@ -152,23 +228,16 @@ def send_pipelined(host: smtplib.SMTP, envelope: Envelope) -> None:
         refusal = smtplib.SMTPRecipientsRefused({envelope.recipient: (rcpt_code, rcpt_reply)})
     elif data_code != 354:
         refusal = smtplib.SMTPDataError(data_code, data_reply)
-    if refusal is not None:
-        if data_code == 354:  # a server that took DATA anyway: send it an empty message…
-            host.send(b".\r\n")
-            host.getreply()
-        if 421 in (mail_code, rcpt_code, data_code):
-            host.close()
-        else:
-            host.rset()  # … and forget it
-        raise refusal
-    host.send(dot_stuffed(envelope.raw))
-    code, reply = host.getreply()
-    if code != 250:
-        if code == 421:
-            host.close()
-        else:
-            host.rset()
-        raise smtplib.SMTPDataError(code, reply)
+    if refusal is None:
+        return
+    if data_code == 354:  # a server that took DATA anyway: send it an empty message…
+        host.send(b".\r\n")
+        host.getreply()
+    if 421 in (mail_code, rcpt_code, data_code):
+        host.close()
+    else:
+        host.rset()  # … and forget it
+    raise refusal
 
 
 class MailboxChannel:
@@ -176,8 +245,11 @@ class MailboxChannel:
 
     keeps_copy = True
 
-    def send(self, envelope: Envelope) -> None:
+    def send(self, envelope: Envelope, *, then: Envelope | None = None) -> None:
         """Nothing to transmit; the bookkeeping stores ``envelope.raw`` in the mailbox."""
+
+    def finish(self) -> None:
+        """Nothing to close."""
 
 
 @contextmanager
@@ -207,9 +279,11 @@ def open_channel(app: Flask) -> Iterator[SmtpChannel | MailboxChannel]:
             connection.__enter__()  # connects (and logs in); ``with`` cannot sort this error
         except (smtplib.SMTPException, OSError) as error:
             raise classify(error) from error
+        channel = SmtpChannel(connection, app.config.get("MAIL_MAX_EMAILS"))
         try:
-            yield SmtpChannel(connection, app.config.get("MAIL_MAX_EMAILS"))
+            yield channel
         finally:
+            channel.finish()
             # QUIT. If the server went away after our last message, nothing is lost.
             with suppress(smtplib.SMTPException, OSError):
                 # Flask-Mail annotates __exit__'s arguments as never None (they are, after a

@@ -263,3 +263,76 @@ def test_a_server_closing_with_421_gives_back_the_rest_of_the_batch(smtp_app, sm
         "runner3@example.com",
     ]
     assert rows(smtp_app)[1].status == OutboxStatus.PENDING
+
+
+def test_with_pipelining_each_message_is_one_write_and_one_round_trip(
+    smtp_app, smtp_server, monkeypatch
+):
+    """Content, dot and the next envelope go out together (RFC 2920 3.1)."""
+    import smtplib
+
+    writes: list[bytes] = []
+    original_send = smtplib.SMTP.send
+
+    def recording_send(self, data):  # type: ignore[no-untyped-def]
+        writes.append(data if isinstance(data, bytes) else data.encode())
+        return original_send(self, data)
+
+    monkeypatch.setattr(smtplib.SMTP, "send", recording_send)
+    queue(smtp_app, 10)
+
+    assert deliver(smtp_app).sent == 10
+
+    with_content = [w for w in writes if w.endswith(b"\r\n.\r\n") or b"\r\n.\r\nMAIL" in w]
+    announcing_alone = [w for w in writes if w.startswith(b"MAIL FROM")]
+    assert len(with_content) == 10  # one write per message …
+    assert sum(b"MAIL FROM" in w for w in with_content) == 9  # … carrying the next envelope
+    assert len(announcing_alone) == 1  # only the first envelope goes out by itself
+    assert not any(w.startswith(b"RSET") for w in writes)
+    assert Counter(m.recipients[0] for m in smtp_server.messages) == Counter(
+        f"runner{n}@example.com" for n in range(10)
+    )
+
+
+def test_a_server_that_hangs_up_after_accepting_keeps_that_message_sent(smtp_app, smtp_server):
+    queue(smtp_app, 3)
+    # runner0's content is accepted; the envelope of runner1, sent with it, gets 421 and the
+    # server hangs up before answering RCPT and DATA.
+    smtp_server.reply_with("421 4.3.2 Going away", stage="mail", after=1, hang_up=True)
+
+    deliver(smtp_app)
+
+    statuses = [(row.to_address, row.status) for row in rows(smtp_app)]
+    assert statuses[0] == ("runner0@example.com", "sent")
+    assert statuses[1] == ("runner1@example.com", "pending")  # retried later, not lost
+    assert statuses[2] == ("runner2@example.com", "sent")  # given back, sent by the next batch
+    received = [m.recipients[0] for m in smtp_server.messages]
+    assert sorted(received) == ["runner0@example.com", "runner2@example.com"]
+
+
+def test_the_batch_commits_without_waiting_for_the_disk_and_resets_that_after(
+    smtp_app, smtp_server, monkeypatch
+):
+    """PostgreSQL: synchronous_commit off for the batch's connection only; SQLite: NORMAL."""
+    from portal.database import is_sqlite
+    from portal.mail import delivery
+
+    seen: list[str] = []
+    original = delivery.record_sent
+
+    def watching(conn, *args, **kwargs):  # type: ignore[no-untyped-def]
+        query = "PRAGMA synchronous" if is_sqlite(conn) else "SHOW synchronous_commit"
+        seen.append(str(conn.exec_driver_sql(query).scalar()))
+        return original(conn, *args, **kwargs)
+
+    monkeypatch.setattr(delivery, "record_sent", watching)
+    queue(smtp_app, 3)
+    assert deliver(smtp_app).sent == 3
+
+    with smtp_app.app_context():
+        sqlite = is_sqlite(db.engine)
+        assert seen == (["1"] * 3 if sqlite else ["off"] * 3)  # 1 is NORMAL
+        if not sqlite:
+            # The pooled connection is back to the server's default for the next user.
+            with db.engine.connect() as conn:
+                assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
