@@ -116,6 +116,12 @@ class Config:
         self.RESET_LIMIT_PER_IP = env.get("RESET_LIMIT_PER_IP") or "5 per minute;30 per hour"
         self.RESET_LIMIT_PER_ACCOUNT = env.get("RESET_LIMIT_PER_ACCOUNT") or "5 per hour"
 
+        # Logging (portal.request_log): "text" or "json" lines on stderr, one access line per
+        # request when ACCESS_LOG is on (production; the development server logs its own).
+        self.LOG_LEVEL = env.get("LOG_LEVEL") or "INFO"
+        self.LOG_FORMAT = env.get("LOG_FORMAT") or "text"
+        self.ACCESS_LOG = _env_bool("ACCESS_LOG")
+
         # How many proxies in front of the app set X-Forwarded-For/-Proto/-Host (0: none).
         # Rate limits and the audit log need the client's real IP.
         self.PROXY_FIX_HOPS = _env_int("PROXY_FIX_HOPS", 0)
@@ -172,6 +178,8 @@ class ProductionConfig(Config):
         super().__init__()
         self.SESSION_COOKIE_SECURE = True
         self.REMEMBER_COOKIE_SECURE = True
+        self.LOG_FORMAT = os.environ.get("LOG_FORMAT") or "json"
+        self.ACCESS_LOG = _env_bool("ACCESS_LOG", default=True)
         self.PREFERRED_URL_SCHEME = "https"
         self.HSTS = True
 

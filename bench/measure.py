@@ -92,6 +92,7 @@ def outbox_rows(count: int, sender_domain: str) -> Iterator[dict[str, object]]:
             "next_attempt_at": now,
             "created_at": now,
             "message_id": new_message_id(sender_domain),
+            "request_id": None,
         }
 
 

@@ -57,11 +57,20 @@ def create_app(config: Config | str | Mapping[str, Any] | None = None) -> Flask:
 
     configure_login(app)
 
-    from portal import compression, log_redaction, routing, security, static_files, templating
+    from portal import (
+        compression,
+        log_redaction,
+        request_log,
+        routing,
+        security,
+        static_files,
+        templating,
+    )
 
     routing.init_app(app)  # before any blueprint: bounds every <int:…> route
 
     log_redaction.install()
+    request_log.init_app(app)
     from portal.errors import register_error_handlers
 
     static_files.init_app(app)

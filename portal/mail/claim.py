@@ -54,6 +54,7 @@ class ClaimedRow:
     headers: dict[str, str]
     attempts: int
     message_id: str
+    request_id: str | None
 
 
 CLAIMED_COLUMNS = [outbox.c[name] for name in ClaimedRow.__dataclass_fields__]

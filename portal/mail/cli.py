@@ -10,6 +10,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from portal.extensions import db
+from portal.request_log import configure_logging
 
 
 @click.command("worker")
@@ -36,7 +37,7 @@ def worker(workers: int | None, worker_type: str) -> None:
     queue = mail_queue(app)
     if queue.huey.immediate:
         raise click.ClickException("HUEY_IMMEDIATE is set: tasks run inline, not in a worker")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    configure_logging(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"], ("portal", "huey"))
     logging.getLogger("huey").setLevel(logging.WARNING)  # not a line per task run
     logging.getLogger("huey.consumer").setLevel(logging.INFO)  # but starting and stopping
     where = "the development mailbox" if not app.config["MAIL_SERVER"] else "SMTP"

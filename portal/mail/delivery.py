@@ -39,6 +39,7 @@ from portal.mail.transport import (
 )
 from portal.models.outbox import MailCategory, OutboxStatus
 from portal.models.types import utcnow
+from portal.request_log import REQUEST_ID
 
 log = logging.getLogger(__name__)
 
@@ -253,8 +254,23 @@ def _send_one(
     """Send one row and record the outcome; False when the batch should stop.
 
     ``following`` is the row the batch sends next: its envelope travels with this message's
-    content where the server pipelines (one round trip per message).
+    content where the server pipelines (one round trip per message). Log lines written
+    meanwhile carry the id of the request that queued the row.
     """
+    token = REQUEST_ID.set(row.request_id)
+    try:
+        return _deliver_row(batch, channel, row, following, prepared)
+    finally:
+        REQUEST_ID.reset(token)
+
+
+def _deliver_row(
+    batch: _Batch,
+    channel: SmtpChannel | MailboxChannel,
+    row: ClaimedRow,
+    following: ClaimedRow | None,
+    prepared: dict[int, Envelope | DeliveryFailure],
+) -> bool:
     envelope = _prepare(batch, row, prepared)
     prepared.pop(row.id)
     if isinstance(envelope, DeliveryFailure):
@@ -281,6 +297,12 @@ def _send_one(
         log.error("lease of outbox row %d was lost while sending it; stopping batch", row.id)
         return False
     batch.report.sent += 1
+    log.info(
+        "sent outbox row %d (%s)",
+        row.id,
+        row.template,
+        extra={"outbox_id": row.id, "template": row.template},
+    )
     return True
 
 

@@ -21,6 +21,7 @@ from portal.mail.queue import request_delivery_after_commit
 from portal.mail.render import check_templates_exist
 from portal.models.outbox import MailCategory, MailPriority, OutboxMessage, OutboxStatus
 from portal.models.types import utcnow
+from portal.request_log import current_request_id
 
 
 def enqueue_email(
@@ -65,6 +66,7 @@ def enqueue_email(
         category=category.value,
         priority=MailPriority.for_category(category).value,
         message_id=new_message_id(sender.domain),
+        request_id=current_request_id(),
     )
     # A concurrent request may insert the same key between our check and our insert: the
     # unique constraint decides, inside a savepoint so the caller's transaction survives.

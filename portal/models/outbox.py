@@ -96,6 +96,9 @@ class OutboxMessage(Model):
     # When the context (names, links with tokens) was erased after the retention period;
     # the row itself stays, so its idempotency key keeps preventing a second send.
     scrubbed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    # The web request that queued the message (``X-Request-ID``), repeated in the worker's
+    # log line for it.
+    request_id: so.Mapped[str | None] = so.mapped_column(sa.String(64))
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.template} {self.status}>"

@@ -1,0 +1,148 @@
+"""One log line per request, and a request id that follows the work the request causes.
+
+Every request gets an id: the proxy's ``X-Request-ID`` when it is a plain token, else a new
+random one. It is sent back in the ``X-Request-ID`` response header, carried by every log
+record made while the request runs, and stored on each outbox row the request queues, so
+the worker's line for that message carries the same id: one ``grep`` finds a password reset
+from the click to the SMTP server's answer.
+
+``LOG_FORMAT=json`` writes one JSON object per line (for a log collector), ``text`` a
+readable line. Paths are logged with their one-time tokens redacted (``portal.log_redaction``).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import re
+import secrets
+import sys
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, Response, current_app, g, request
+from flask.logging import default_handler
+
+from portal.log_redaction import redact
+
+REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+_FROM_PROXY = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_QUIET_PATHS = ("/healthz", "/readyz", "/static/")  # load balancer probes and assets: debug only
+# Fields a record may carry (``extra=``) that the JSON lines include.
+FIELDS = ("method", "path", "status", "duration_ms", "remote_addr", "outbox_id", "template")
+
+access_log = logging.getLogger("portal.access")
+
+
+def current_request_id() -> str | None:
+    return REQUEST_ID.get()
+
+
+class RequestIdFilter(logging.Filter):
+    """Adds ``request_id`` to every record (``-`` outside a request or a worker's message)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = REQUEST_ID.get() or "-"
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", "-"),
+        }
+        for name in FIELDS:
+            value = getattr(record, name, None)
+            if value is not None:
+                entry[name] = value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+class _TextFormatter(logging.Formatter):
+    """A readable line, with the request id in brackets."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
+
+
+def configure_logging(
+    level: str = "INFO", fmt: str = "text", names: tuple[str, ...] = ("portal",)
+) -> None:
+    """Send the records of the loggers ``names`` (and below) to stderr, once per process."""
+    handler = _StderrHandler()
+    handler.addFilter(RequestIdFilter())
+    handler.setFormatter(JsonFormatter() if fmt == "json" else _TextFormatter())
+    for name in names:
+        logger = logging.getLogger(name)
+        if name == "portal":
+            logger.setLevel(level.upper())
+        logger.removeHandler(default_handler)  # Flask's own, on the app's logger
+        if not any(
+            isinstance(h.formatter, JsonFormatter | _TextFormatter) for h in logger.handlers
+        ):
+            logger.addHandler(handler)
+
+
+class _StderrHandler(logging.StreamHandler[Any]):
+    """Writes to whatever ``sys.stderr`` is when a record comes (as ``logging.lastResort``
+    does), not to the stream of the moment the handler was made."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
+def init_app(app: Flask) -> None:
+    configure_logging(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
+    app.before_request(_start)
+    app.after_request(_finish)
+    app.teardown_request(_forget)
+
+
+def _start() -> None:
+    offered = request.headers.get("X-Request-ID", "")
+    request_id = offered if _FROM_PROXY.match(offered) else secrets.token_hex(8)
+    g.request_token = REQUEST_ID.set(request_id)
+    g.request_started = time.perf_counter()
+
+
+def _finish(response: Response) -> Response:
+    request_id = REQUEST_ID.get()
+    if request_id:
+        response.headers["X-Request-ID"] = request_id
+    started = g.get("request_started")
+    if started is not None and current_app.config["ACCESS_LOG"]:
+        quiet = request.path.startswith(_QUIET_PATHS)
+        access_log.log(
+            logging.DEBUG if quiet else logging.INFO,
+            "%s %s %s",
+            request.method,
+            redact(request.full_path.rstrip("?")),
+            response.status_code,
+            extra={
+                "method": request.method,
+                "path": redact(request.full_path.rstrip("?")),
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                "remote_addr": request.remote_addr,
+            },
+        )
+    return response
+
+
+def _forget(_error: BaseException | None) -> None:
+    token = g.pop("request_token", None)
+    if token is not None:
+        REQUEST_ID.reset(token)
