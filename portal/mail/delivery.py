@@ -75,7 +75,7 @@ class DeliverySettings:
         """Under a rate limit, claim no more than can be sent in half the lease."""
         if not pacer.limited:
             return self.batch_size
-        affordable = int(self.lease.total_seconds() / 2 / pacer.interval)
+        affordable = int(self.lease.total_seconds() / 2 / pacer.own_interval)
         return max(1, min(self.batch_size, affordable))
 
 

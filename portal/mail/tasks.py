@@ -18,6 +18,7 @@ import logging
 import os
 import threading
 
+import redis
 from flask import Flask
 from huey import Huey, crontab
 from huey.api import TaskWrapper
@@ -25,22 +26,32 @@ from huey.api import TaskWrapper
 from portal.extensions import db
 from portal.mail.claim import due_count, next_wake_up, release_expired_leases
 from portal.mail.delivery import BatchReport, deliver_batch
-from portal.mail.pacing import Pacer
+from portal.mail.pacing import Pacer, SharedPacer
 from portal.mail.retention import apply_retention
 from portal.models.types import utcnow
 
 log = logging.getLogger(__name__)
 
-_pacers: dict[tuple[int, int], Pacer] = {}
+_pacers: dict[tuple[object, ...], Pacer] = {}
 
 
 def sending_pacer(app: Flask) -> Pacer:
-    """One pacer per sending process or thread, each with its share of the rate limit."""
-    key = (os.getpid(), threading.get_ident())
+    """One pacer per sending process or thread.
+
+    With Redis, ``MAIL_RATE_PER_SECOND`` is the rate of the whole deployment: every process
+    of every worker host takes its slots from one schedule (``SharedPacer``). Without it,
+    each ``flask worker`` keeps the rate, shared equally by its processes.
+    """
+    rate = app.config["MAIL_RATE_PER_SECOND"]
+    workers = max(1, app.config["MAIL_WORKERS"])
+    key = (os.getpid(), threading.get_ident(), rate, workers, app.config.get("REDIS_URL"))
     if key not in _pacers:
-        rate = app.config["MAIL_RATE_PER_SECOND"]
-        share = rate / max(1, app.config["MAIL_WORKERS"]) if rate else None
-        _pacers[key] = Pacer(share)
+        if rate and app.config.get("REDIS_URL"):
+            client = redis.Redis.from_url(app.config["REDIS_URL"])
+            key_name = f"{app.config['HUEY_NAME']}:mail:next-slot"
+            _pacers[key] = SharedPacer(rate, client, key=key_name, sharing=workers)
+        else:
+            _pacers[key] = Pacer(rate / workers if rate else None)
     return _pacers[key]
 
 

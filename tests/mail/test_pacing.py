@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
+import itertools
+import os
+import uuid
 
-from portal.mail.pacing import Pacer
+import pytest
+import redis
+
+from portal.mail.pacing import Pacer, SharedPacer
+from portal.mail.tasks import sending_pacer
 from tests.fixtures.mail import FakeClock, deliver, queue
 
 
@@ -57,3 +63,53 @@ def test_delivery_is_paced_and_claims_no_more_than_half_a_lease_can_send(smtp_ap
 
         settings = DeliverySettings.from_app(smtp_app)
         assert settings.claim_size(Pacer(5)) == 10  # 4 s lease / 2 × 5 per second
+
+
+needs_redis = pytest.mark.skipif(
+    not os.environ.get("REDIS_URL"), reason="needs Redis: make test REDIS_URL=… (.ci/run does)"
+)
+
+
+@needs_redis
+def test_worker_hosts_sharing_redis_take_turns_on_one_schedule():
+    """Two hosts' pacers at 50/s: their slots interleave 20 ms apart, never together."""
+    url, key = os.environ["REDIS_URL"], f"test-pacing:{uuid.uuid4().hex}"
+    waits: list[float] = []
+    host_a = SharedPacer(50, redis.Redis.from_url(url), key=key, sleep=waits.append)
+    host_b = SharedPacer(50, redis.Redis.from_url(url), key=key, sleep=waits.append)
+    slots = []
+    for _ in range(50):
+        for host in (host_a, host_b):
+            host.wait()
+            slots.append(host.last_slot)
+    # Nobody really slept (sleeps were recorded), so the hosts asked faster than 50/s: each
+    # got the next slot of the one schedule, exactly 20 ms (20,000 µs) after the previous.
+    assert [later - earlier for earlier, later in itertools.pairwise(slots)] == [20_000] * 99
+    assert len(waits) >= 98 and max(waits) <= 1.98  # they were told to wait for them
+    redis.Redis.from_url(url).delete(key)
+
+
+@needs_redis
+def test_after_an_idle_spell_the_shared_schedule_does_not_burst():
+    url, key = os.environ["REDIS_URL"], f"test-pacing:{uuid.uuid4().hex}"
+    client = redis.Redis.from_url(url)
+    client.set(key, 1)  # a slot far in the past (1 µs after the epoch)
+    waits: list[float] = []
+    SharedPacer(10, client, key=key, sleep=waits.append).wait()
+    assert waits == []  # sent at once, and the schedule restarts from now
+    client.delete(key)
+
+
+@needs_redis
+@pytest.mark.config(MAIL_RATE_PER_SECOND=30, MAIL_WORKERS=3)
+def test_with_redis_the_rate_is_the_whole_deployments(app):
+    app.config["REDIS_URL"] = os.environ["REDIS_URL"]
+    pacer = sending_pacer(app)
+    assert isinstance(pacer, SharedPacer) and pacer.interval == pytest.approx(1 / 30)
+    assert pacer.own_interval == pytest.approx(3 / 30)  # a batch plans on its share
+
+
+@pytest.mark.config(MAIL_RATE_PER_SECOND=30, MAIL_WORKERS=3, REDIS_URL=None)
+def test_without_redis_each_worker_shares_the_rate_among_its_processes(app):
+    pacer = sending_pacer(app)
+    assert type(pacer) is Pacer and pacer.interval == pytest.approx(3 / 30)
