@@ -7,6 +7,7 @@ enum means a form's choices, a template's label and a chart's legend cannot disa
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cache
 
 
 class LabelledChoice(StrEnum):
@@ -27,10 +28,7 @@ class LabelledChoice(StrEnum):
     @classmethod
     def label_for(cls, value: str | None) -> str:
         """The label of ``value``; an unknown value (an old record) is shown as stored."""
-        for member in cls:
-            if member.value == value:
-                return member.label
-        return value or ""
+        return _labels(cls).get(value or "", value or "")
 
 
 class Modality(LabelledChoice):
@@ -69,3 +67,9 @@ class BodyArea(LabelledChoice):
 
 
 AREA_ORDER = {area.value: position for position, area in enumerate(BodyArea)}
+
+
+@cache
+def _labels(choices: type[LabelledChoice]) -> dict[str, str]:
+    """Value → label of one vocabulary, built once (pages look labels up per row)."""
+    return {member.value: member.label for member in choices}
