@@ -1,9 +1,9 @@
-"""Home page and ``/healthz``."""
+"""Home page, ``/favicon.ico`` and ``/healthz``."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app, jsonify, render_template
+from flask import current_app, jsonify, render_template, send_from_directory
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.extensions import db, limiter
@@ -13,6 +13,15 @@ from portal.main import bp
 @bp.route("/")
 def index() -> str:
     return render_template("main/index.html")
+
+
+@bp.route("/favicon.ico")
+@limiter.exempt
+def favicon():  # type: ignore[no-untyped-def]
+    """The icon at the address browsers and feed readers ask for without reading the page."""
+    return send_from_directory(
+        current_app.static_folder or "static", "favicon.ico", max_age=7 * 24 * 3600
+    )
 
 
 @bp.route("/healthz")
