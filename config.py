@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
@@ -42,6 +43,18 @@ def _env_bool(name: str, default: bool = False) -> bool:
 def _env_int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value else default
+
+
+def _time_zone(name: str) -> str:
+    """``name`` if it is an IANA time zone (``Europe/London``), else refuse to start."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigurationError(
+            f"refusing to start: PRACTICE_TIMEZONE {name!r} is not a time zone "
+            "(use a name such as Europe/London)"
+        ) from None
+    return name
 
 
 def local_base_url(host: str, port: int | str) -> str:
@@ -123,6 +136,8 @@ class Config:
 
         self.PRACTICE_NAME = env.get("PRACTICE_NAME") or "Massage Works"
         self.PRACTICE_ADDRESS = env.get("PRACTICE_ADDRESS") or "12 Tempo Lane, Riverside, RS1 4KM"
+        # Where the practice is: "today" and the times the site shows are in this zone.
+        self.PRACTICE_TIMEZONE = _time_zone(env.get("PRACTICE_TIMEZONE") or "Europe/London")
 
         # Flask-Limiter keeps its counters in Redis when there is one, so that every web
         # process of a deployment sees the same counts.

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
@@ -47,6 +49,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["nav_items"] = nav_items
     app.jinja_env.globals["staff_sections"] = staff_sections
     app.jinja_env.filters["duration_words"] = duration_words
+    app.jinja_env.filters["local_datetime"] = local_datetime
 
 
 def practice_context() -> dict[str, Any]:
@@ -97,6 +100,14 @@ def duration_words(seconds: int | float) -> str:
     if minutes:
         parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
     return " ".join(parts)
+
+
+def local_datetime(value: datetime | None) -> str:
+    """A stored (UTC) moment as the practice's clock showed it: ``Thu 3 Sep 2026, 14:05``."""
+    if value is None:
+        return ""
+    local = value.astimezone(ZoneInfo(current_app.config["PRACTICE_TIMEZONE"]))
+    return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M}"
 
 
 def staff_sections() -> list[tuple[str, str, str]]:
