@@ -9,6 +9,10 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
+
+from portal import practice
+from portal.extensions import db
 
 # (endpoint, label, who sees it). Entries whose blueprint is not registered yet are
 # skipped, so features can arrive one at a time without template changes.
@@ -33,6 +37,11 @@ STAFF_SECTIONS: list[tuple[str, str, str]] = [
     ("staff.mailbox", "Development mailbox", "Messages caught when no SMTP server is set."),
     ("staff.audit_log", "Audit log", "Who viewed or changed which client's records."),
     ("staff.accounts", "Staff accounts", "Invite and manage therapists (admins only)."),
+    (
+        "staff.practice_settings",
+        "Practice settings",
+        "Name, address, phone, opening hours, how to book, sender address (admins only).",
+    ),
 ]
 
 
@@ -53,12 +62,18 @@ def init_app(app: Flask) -> None:
 
 
 def practice_context() -> dict[str, Any]:
-    return {
-        "practice": {
-            "name": current_app.config["PRACTICE_NAME"],
-            "address": current_app.config["PRACTICE_ADDRESS"],
-        }
-    }
+    """The practice's details for every page (one query per request, see portal.practice).
+
+    With the database unreachable the configuration's details stand in, so that the error
+    page (and the home page) can still be drawn.
+    """
+    try:
+        details = practice.current()
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        current_app.logger.warning("practice settings unavailable: %s", error)
+        details = practice.from_config(current_app.config)
+    return {"practice": details}
 
 
 def _visible(audience: str) -> bool:

@@ -1,6 +1,7 @@
 """Delivering one batch: claim, drop suppressed rows, then render, compose, send, record.
 
-The batch shares one SMTP connection and one database connection. Each message is
+The batch shares one SMTP connection and one database connection, and reads the practice's
+details (the From address, the name and address in every email) once. Each message is
 recorded (and committed) right after the server accepted it; rows the batch did not get to
 (lost connection, lease running out, the worker being stopped) are given back at once.
 """
@@ -24,7 +25,7 @@ from portal.mail.bookkeeping import (
     record_suppressed,
 )
 from portal.mail.claim import ClaimedRow, claim_batch, new_lease_owner, release
-from portal.mail.compose import RenderedEmail, Sender, compose
+from portal.mail.compose import RenderedEmail, Sender, check_address, compose, header_text
 from portal.mail.pacing import Pacer
 from portal.mail.render import TemplateProblem, render_parts
 from portal.mail.suppression import failure_counts
@@ -38,6 +39,7 @@ from portal.mail.transport import (
 )
 from portal.models.outbox import MailCategory, OutboxStatus
 from portal.models.types import utcnow
+from portal.practice import PracticeDetails, load
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +54,6 @@ class DeliverySettings:
     lease: timedelta
     retry: RetryPolicy
     suppress_after: int
-    sender: Sender
 
     @classmethod
     def from_app(cls, app: Flask) -> DeliverySettings:
@@ -66,7 +67,6 @@ class DeliverySettings:
                 cap=timedelta(seconds=config["MAIL_RETRY_MAX_SECONDS"]),
             ),
             suppress_after=config["MAIL_SUPPRESS_AFTER_HARD_FAILURES"],
-            sender=Sender.parse(config["MAIL_DEFAULT_SENDER"]),
         )
 
     def claim_size(self, pacer: Pacer) -> int:
@@ -106,6 +106,15 @@ class _Batch:
     deadline: float
     failures: dict[str, int]
     report: BatchReport
+    practice: PracticeDetails
+    sender: Sender
+
+
+def sender_of(practice: PracticeDetails) -> Sender:
+    """The From of the practice's mail: its sender name and address."""
+    return Sender(
+        name=header_text(practice.sender_name), address=check_address(practice.sender_email)
+    )
 
 
 def deliver_batch(
@@ -127,6 +136,7 @@ def deliver_batch(
             return report
         if on_claimed is not None:
             on_claimed(report)
+        practice = load(conn, app.config)  # once per batch: a change shows in the next one
         batch = _Batch(
             app=app,
             conn=conn,
@@ -137,6 +147,8 @@ def deliver_batch(
             deadline=pacer.clock() + settings.lease.total_seconds() * LEASE_SAFETY,
             failures={},
             report=report,
+            practice=practice,
+            sender=sender_of(practice),
         )
         rows = _drop_suppressed(batch, rows)
         _send_all(batch, rows)
@@ -218,7 +230,7 @@ def _send_one(batch: _Batch, channel: SmtpChannel | MailboxChannel, row: Claimed
     except (TemplateProblem, ValueError) as problem:
         _record_failure(batch, row, DeliveryFailure(FailureKind.PERMANENT, str(problem)))
         return True
-    envelope = Envelope(sender=batch.settings.sender.address, recipient=row.to_address, raw=raw)
+    envelope = Envelope(sender=batch.sender.address, recipient=row.to_address, raw=raw)
     try:
         channel.send(envelope)
     except DeliveryFailure as failure:
@@ -239,9 +251,13 @@ def _send_one(batch: _Batch, channel: SmtpChannel | MailboxChannel, row: Claimed
     return True
 
 
-def compose_row(app: Flask, row: ClaimedRow, *, sender: Sender, date: float) -> bytes:
+def compose_row(
+    app: Flask, row: ClaimedRow, *, sender: Sender, practice: PracticeDetails, date: float
+) -> bytes:
     """The bytes to send for one claimed row: render its templates, then write the message."""
-    text, html = render_parts(app, template=row.template, subject=row.subject, context=row.context)
+    text, html = render_parts(
+        app, template=row.template, subject=row.subject, context=row.context, practice=practice
+    )
     email = RenderedEmail(
         to_address=row.to_address,
         to_name=row.to_name,
@@ -255,7 +271,9 @@ def compose_row(app: Flask, row: ClaimedRow, *, sender: Sender, date: float) -> 
 
 
 def _compose(batch: _Batch, row: ClaimedRow, now: datetime) -> bytes:
-    return compose_row(batch.app, row, sender=batch.settings.sender, date=now.timestamp())
+    return compose_row(
+        batch.app, row, sender=batch.sender, practice=batch.practice, date=now.timestamp()
+    )
 
 
 def _record_failure(batch: _Batch, row: ClaimedRow, failure: DeliveryFailure) -> None:

@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 from portal import audit
 from portal.audit import AuditAction, AuditTarget
 from portal.auth.invitations import EmailTaken, invite_client, send_invitation
-from portal.clients import queries, records
+from portal.clients import pictures, queries, records
 from portal.extensions import db
 from portal.forms import options
 from portal.models import MassageSession, Recommendation, Role, User
@@ -138,6 +138,7 @@ def client_detail(client_id: int) -> str:
         page=queries.session_history(client.id, page=page_number()),
         active=active,
         done=done,
+        pictures=pictures.of_client(client.id),
     )
     # Written once the page is ready, so committing does not expire what it displays.
     audit.record(
