@@ -12,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal import practice
+from portal.auth.permissions import is_admin_only
 from portal.extensions import db
 
 # (endpoint, label, who sees it). Entries whose blueprint is not registered yet are
@@ -126,4 +127,10 @@ def local_datetime(value: datetime | None) -> str:
 
 
 def staff_sections() -> list[tuple[str, str, str]]:
-    return [entry for entry in STAFF_SECTIONS if entry[0] in current_app.view_functions]
+    """The sections that exist, without admin pages for therapists who are not admins."""
+    views = current_app.view_functions
+    return [
+        entry
+        for entry in STAFF_SECTIONS
+        if entry[0] in views and (current_user.is_admin or not is_admin_only(views[entry[0]]))
+    ]
