@@ -58,6 +58,7 @@ def init_app(app: Flask) -> None:
     app.context_processor(practice_context)
     app.jinja_env.globals["nav_items"] = nav_items
     app.jinja_env.globals["staff_sections"] = staff_sections
+    app.jinja_env.globals["staff_navigation"] = staff_navigation
     app.jinja_env.filters["duration_words"] = duration_words
     app.jinja_env.filters["local_datetime"] = local_datetime
 
@@ -134,3 +135,13 @@ def staff_sections() -> list[tuple[str, str, str]]:
         for entry in STAFF_SECTIONS
         if entry[0] in views and (current_user.is_admin or not is_admin_only(views[entry[0]]))
     ]
+
+
+def staff_navigation() -> list[NavItem]:
+    """The back office's front page and its sections; a section is current on its sub-pages."""
+    items = [NavItem("Overview", url_for("staff.index"), request.endpoint == "staff.index")]
+    for endpoint, label, _description in staff_sections():
+        url = url_for(endpoint)
+        active = request.path == url or request.path.startswith(url.rstrip("/") + "/")
+        items.append(NavItem(label=label, url=url, active=active))
+    return items
