@@ -181,3 +181,12 @@ def test_every_page_names_its_icons_and_they_exist(client):
         assert response.status_code == 200
         assert response.mimetype == "image/svg+xml"
         assert b"<svg" in response.data
+
+
+def test_pages_still_draw_their_frame_when_the_database_is_down():
+    """The footer reads the practice's settings; without a database the configuration's stand in,
+    so the home page and error pages still render instead of failing in the error handler."""
+    app = make_test_app("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2")
+    response = app.test_client().get("/")
+    assert response.status_code == 200
+    assert app.config["PRACTICE_ADDRESS"] in response.get_data(as_text=True)
