@@ -7,6 +7,9 @@ FLASK  := $(BIN)/flask --app wsgi
 STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+# Links the site builds (emails, the calendar address) follow HOST and PORT, unless the
+# operator set PORTAL_BASE_URL. The web server and the worker both get it.
+PORTAL_BASE_URL ?= http://$(HOST):$(PORT)
 
 # `make test TEST_DATABASE_URL=… REDIS_URL=…` hands them to the test suite.
 export TEST_DATABASE_URL REDIS_URL
@@ -25,7 +28,7 @@ run: $(STAMP)
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 	$(FLASK) demo-logins --url http://$(HOST):$(PORT)
-	$(BIN)/python -m portal.devserver --host $(HOST) --port $(PORT)
+	PORTAL_BASE_URL='$(PORTAL_BASE_URL)' $(BIN)/python -m portal.devserver --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -10,9 +10,15 @@ from __future__ import annotations
 import os
 import uuid
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
+
+# Where `make run` serves by default (Makefile HOST and PORT); the development default of
+# PORTAL_BASE_URL is built from the same values so that links in emails and the calendar
+# address point at the server that is running.
+DEV_HOST, DEV_PORT = "127.0.0.1", 5000
 
 # Anything equal to this, or empty, is not a secret. Development uses it so that
 # `make run` works out of the box; production refuses it.
@@ -37,6 +43,30 @@ def _env_bool(name: str, default: bool = False) -> bool:
 def _env_int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value else default
+
+
+def _time_zone(name: str) -> str:
+    """``name`` if it is an IANA time zone (``Europe/London``), else refuse to start."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigurationError(
+            f"refusing to start: PRACTICE_TIMEZONE {name!r} is not a time zone "
+            "(use a name such as Europe/London)"
+        ) from None
+    return name
+
+
+def local_base_url(host: str, port: int | str) -> str:
+    """The address of a server listening on ``host:port`` as a browser on this machine uses it.
+
+    A server bound to every interface (``0.0.0.0``, ``::``) is still reached at 127.0.0.1.
+    """
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104 (names an address, binds nothing)
+        host = DEV_HOST
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 def normalise_database_url(url: str) -> str:
@@ -100,10 +130,14 @@ class Config:
         self.HUEY_NAME = env.get("HUEY_NAME") or "portal"
         self.HUEY_SQLITE_PATH = env.get("HUEY_SQLITE_PATH") or None
         self.HUEY_IMMEDIATE = _env_bool("HUEY_IMMEDIATE")
-        self.PORTAL_BASE_URL = (env.get("PORTAL_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+        self.PORTAL_BASE_URL = (
+            env.get("PORTAL_BASE_URL") or local_base_url(DEV_HOST, DEV_PORT)
+        ).rstrip("/")
 
         self.PRACTICE_NAME = env.get("PRACTICE_NAME") or "Massage Works"
         self.PRACTICE_ADDRESS = env.get("PRACTICE_ADDRESS") or "12 Tempo Lane, Riverside, RS1 4KM"
+        # Where the practice is: "today" and the times the site shows are in this zone.
+        self.PRACTICE_TIMEZONE = _time_zone(env.get("PRACTICE_TIMEZONE") or "Europe/London")
 
         # Flask-Limiter keeps its counters in Redis when there is one, so that every web
         # process of a deployment sees the same counts.
@@ -143,6 +177,16 @@ class Config:
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
     DEBUG = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        env = os.environ
+        if not env.get("PORTAL_BASE_URL"):
+            # `make run` passes PORTAL_BASE_URL itself; a plain `flask run` is configured by
+            # FLASK_RUN_HOST / FLASK_RUN_PORT, which Flask reads too.
+            self.PORTAL_BASE_URL = local_base_url(
+                env.get("FLASK_RUN_HOST") or DEV_HOST, env.get("FLASK_RUN_PORT") or DEV_PORT
+            )
 
 
 class TestingConfig(Config):

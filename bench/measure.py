@@ -112,9 +112,11 @@ def realistic_messages(count: int, workdir: Path) -> list[tuple[str, bytes]]:
     from portal.mail.claim import ClaimedRow
     from portal.mail.compose import Sender
     from portal.mail.delivery import compose_row
+    from portal.practice import from_config
 
     app = _bench_app(f"sqlite:///{workdir / 'compose.sqlite'}")
     sender = Sender.parse(app.config["MAIL_DEFAULT_SENDER"])
+    practice = from_config(app.config)
     messages = []
     with app.app_context():
         for values in outbox_rows(count, sender.domain):
@@ -128,7 +130,10 @@ def realistic_messages(count: int, workdir: Path) -> list[tuple[str, bytes]]:
                 },
             )
             messages.append(
-                (row.to_address, compose_row(app, row, sender=sender, date=time.time()))
+                (
+                    row.to_address,
+                    compose_row(app, row, sender=sender, practice=practice, date=time.time()),
+                )
             )
     return messages
 

@@ -1,6 +1,9 @@
 """``make run``: the development web server and a background worker, started and stopped together.
 
-Ctrl-C (or either process dying) stops both, so no orphan worker keeps sending mail.
+Ctrl-C (or either process dying) stops both, so no orphan worker keeps sending mail. Both get
+the same environment, with ``PORTAL_BASE_URL`` pointing at the port served (unless the
+operator set one), so the links the site and the worker build (emails, the calendar address)
+lead back to this server.
 """
 
 from __future__ import annotations
@@ -11,22 +14,39 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
+
+from config import DEV_HOST, DEV_PORT, local_base_url
+
+
+def child_environment(host: str, port: int | str, environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment of the web server and the worker: ``environ`` plus what they share."""
+    env = {**environ, "PYTHONUNBUFFERED": "1"}
+    if not env.get("PORTAL_BASE_URL"):
+        env["PORTAL_BASE_URL"] = local_base_url(host, port)
+    return env
+
+
+def commands(host: str, port: int | str, *, worker: bool = True) -> list[list[str]]:
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+    started = [[*flask, "run", "--host", host, "--port", str(port)]]
+    if worker:
+        started.append([*flask, "worker"])
+    return started
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", default="5000")
+    parser.add_argument("--host", default=DEV_HOST)
+    parser.add_argument("--port", default=str(DEV_PORT))
     parser.add_argument("--no-worker", action="store_true")
     args = parser.parse_args()
 
-    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = child_environment(args.host, args.port, os.environ)
     processes = [
-        subprocess.Popen([*flask, "run", "--host", args.host, "--port", str(args.port)], env=env)
+        subprocess.Popen(argv, env=env)
+        for argv in commands(args.host, args.port, worker=not args.no_worker)
     ]
-    if not args.no_worker:
-        processes.append(subprocess.Popen([*flask, "worker"], env=env))
 
     def stop(*_: object) -> None:
         for process in processes:

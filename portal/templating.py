@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
+
+from portal import practice
+from portal.auth.permissions import is_admin_only
+from portal.extensions import db
 
 # (endpoint, label, who sees it). Entries whose blueprint is not registered yet are
 # skipped, so features can arrive one at a time without template changes.
@@ -31,6 +38,11 @@ STAFF_SECTIONS: list[tuple[str, str, str]] = [
     ("staff.mailbox", "Development mailbox", "Messages caught when no SMTP server is set."),
     ("staff.audit_log", "Audit log", "Who viewed or changed which client's records."),
     ("staff.accounts", "Staff accounts", "Invite and manage therapists (admins only)."),
+    (
+        "staff.practice_settings",
+        "Practice settings",
+        "Name, address, phone, opening hours, how to book, sender address (admins only).",
+    ),
 ]
 
 
@@ -46,16 +58,24 @@ def init_app(app: Flask) -> None:
     app.context_processor(practice_context)
     app.jinja_env.globals["nav_items"] = nav_items
     app.jinja_env.globals["staff_sections"] = staff_sections
+    app.jinja_env.globals["staff_navigation"] = staff_navigation
     app.jinja_env.filters["duration_words"] = duration_words
+    app.jinja_env.filters["local_datetime"] = local_datetime
 
 
 def practice_context() -> dict[str, Any]:
-    return {
-        "practice": {
-            "name": current_app.config["PRACTICE_NAME"],
-            "address": current_app.config["PRACTICE_ADDRESS"],
-        }
-    }
+    """The practice's details for every page (one query per request, see portal.practice).
+
+    With the database unreachable the configuration's details stand in, so that the error
+    page (and the home page) can still be drawn.
+    """
+    try:
+        details = practice.current()
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        current_app.logger.warning("practice settings unavailable: %s", error)
+        details = practice.from_config(current_app.config)
+    return {"practice": details}
 
 
 def _visible(audience: str) -> bool:
@@ -99,5 +119,29 @@ def duration_words(seconds: int | float) -> str:
     return " ".join(parts)
 
 
+def local_datetime(value: datetime | None) -> str:
+    """A stored (UTC) moment as the practice's clock showed it: ``Thu 3 Sep 2026, 14:05``."""
+    if value is None:
+        return ""
+    local = value.astimezone(ZoneInfo(current_app.config["PRACTICE_TIMEZONE"]))
+    return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M}"
+
+
 def staff_sections() -> list[tuple[str, str, str]]:
-    return [entry for entry in STAFF_SECTIONS if entry[0] in current_app.view_functions]
+    """The sections that exist, without admin pages for therapists who are not admins."""
+    views = current_app.view_functions
+    return [
+        entry
+        for entry in STAFF_SECTIONS
+        if entry[0] in views and (current_user.is_admin or not is_admin_only(views[entry[0]]))
+    ]
+
+
+def staff_navigation() -> list[NavItem]:
+    """The back office's front page and its sections; a section is current on its sub-pages."""
+    items = [NavItem("Overview", url_for("staff.index"), request.endpoint == "staff.index")]
+    for endpoint, label, _description in staff_sections():
+        url = url_for(endpoint)
+        active = request.path == url or request.path.startswith(url.rstrip("/") + "/")
+        items.append(NavItem(label=label, url=url, active=active))
+    return items

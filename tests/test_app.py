@@ -159,3 +159,34 @@ def test_external_urls_use_the_configured_base_outside_requests(app):
             external_url("auth.reset_password", token="abc")
             == "https://portal.example.test/sub/reset-password/abc"
         )
+
+
+def test_the_icon_is_served_where_browsers_look_for_it(client):
+    """``/favicon.ico`` used to be a 404: a console error on every first visit."""
+    with client.get("/favicon.ico") as response:  # a file response: close it
+        assert response.status_code == 200
+        assert response.mimetype in ("image/vnd.microsoft.icon", "image/x-icon")
+        assert response.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
+        assert "max-age" in response.headers["Cache-Control"]
+
+
+def test_every_page_names_its_icons_and_they_exist(client):
+    import re
+
+    page = client.get("/").get_data(as_text=True)
+    icons = re.findall(r'<link rel="icon" href="([^"]+)"', page)
+    assert "/favicon.ico" in icons
+    svg = next(href for href in icons if href.endswith(".svg"))
+    with client.get(svg) as response:
+        assert response.status_code == 200
+        assert response.mimetype == "image/svg+xml"
+        assert b"<svg" in response.data
+
+
+def test_pages_still_draw_their_frame_when_the_database_is_down():
+    """The footer reads the practice's settings; without a database the configuration's stand in,
+    so the home page and error pages still render instead of failing in the error handler."""
+    app = make_test_app("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2")
+    response = app.test_client().get("/")
+    assert response.status_code == 200
+    assert app.config["PRACTICE_ADDRESS"] in response.get_data(as_text=True)

@@ -74,3 +74,25 @@ def test_demo_logins_prints_url_and_accounts(runner):
     assert "http://127.0.0.1:5000" in result.output
     assert "therapist@example.com" in result.output
     assert "runner-demo-pass" in result.output
+
+
+def test_the_demo_has_an_admin_and_practice_settings(app, runner, client):
+    """Issue 8, item 10: the admin pages can be tried with the demo data."""
+    from portal.models import PracticeSettings
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    assert ("admin@example.com", "admin") in _users(app)
+    with app.app_context():
+        settings = db.session.get(PracticeSettings, 1)
+        assert settings.phone and settings.opening_hours and settings.booking_email
+        settings.phone = "01632 960 999"  # as if an admin had changed it
+        db.session.commit()
+    again = runner.invoke(args=["seed-demo"])
+    assert "practice settings already present" in again.output
+    with app.app_context():
+        assert db.session.get(PracticeSettings, 1).phone == "01632 960 999"
+
+    assert sign_in(client, "admin@example.com", "admin-demo-pass").status_code == 302
+    assert client.get("/staff/settings").status_code == 200
+    printed = runner.invoke(args=["demo-logins"]).output
+    assert "admin@example.com" in printed and "admin-demo-pass" in printed

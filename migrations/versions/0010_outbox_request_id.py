@@ -1,7 +1,7 @@
 """outbox request id
 
 Revision ID: 0010
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-29 12:31:02.397049
 
 """
@@ -13,7 +13,7 @@ import portal.models.types
 
 # revision identifiers, used by Alembic.
 revision = '0010'
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

@@ -104,13 +104,13 @@ def confirm_email_change(token: str) -> str | BaseResponse | tuple[str, int]:
     try:
         pending = peek_token(token, TokenPurpose.CHANGE_EMAIL)
     except TokenError as error:
-        return token_problem(error)
+        return token_problem(error, TokenPurpose.CHANGE_EMAIL)
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
             services.confirm_email_change(token)
         except TokenError as error:
-            return token_problem(error)
+            return token_problem(error, TokenPurpose.CHANGE_EMAIL)
         db.session.commit()
         flash("Your email address is changed.", "success")
         return redirect(url_for("auth.account" if current_user.is_authenticated else "auth.login"))

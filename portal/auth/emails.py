@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import current_app
-
+from portal import practice
 from portal.mail import enqueue_email
 from portal.models import MailCategory, User
 from portal.models.types import utcnow
@@ -32,7 +31,7 @@ def _send(
 
 
 def practice_name() -> str:
-    return current_app.config["PRACTICE_NAME"]
+    return practice.current().name
 
 
 def send_confirmation(user: User, token: str) -> None:

@@ -5,6 +5,7 @@ Anonymous visitors are sent to the login page; signed-in people without the role
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
@@ -31,4 +32,17 @@ def _role_required(check: Callable[[Any], bool]) -> Callable[[Callable[P, R]], C
 
 client_required = _role_required(lambda user: user.is_client)
 staff_required = _role_required(lambda user: user.is_staff)
-admin_required = _role_required(lambda user: user.is_admin)
+_admin_check = _role_required(lambda user: user.is_admin)
+
+# Views guarded by ``admin_required``, so that navigation can leave them out for others.
+_ADMIN_VIEWS: weakref.WeakSet[Callable[..., object]] = weakref.WeakSet()
+
+
+def admin_required(view: Callable[P, R]) -> Callable[P, R]:
+    guarded = _admin_check(view)
+    _ADMIN_VIEWS.add(guarded)
+    return guarded
+
+
+def is_admin_only(view: Callable[..., object]) -> bool:
+    return view in _ADMIN_VIEWS

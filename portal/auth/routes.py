@@ -47,9 +47,13 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def token_problem(error: TokenError) -> tuple[str, int]:
+def token_problem(error: TokenError, purpose: TokenPurpose) -> tuple[str, int]:
+    """The page for a link that cannot be used: what went wrong, and what to do next for
+    this kind of link (sign in, ask for a new reset link, ask the practice…)."""
     db.session.rollback()
-    return render_template("auth/token_problem.html", problem=error.problem), 400
+    return render_template(
+        "auth/token_problem.html", problem=error.problem, purpose=purpose.value
+    ), 400
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -120,16 +124,23 @@ def confirm_email(token: str) -> str | Response | tuple[str, int]:
     try:
         peek_token(token, TokenPurpose.CONFIRM_EMAIL)
     except TokenError as error:
-        return token_problem(error)
+        return token_problem(error, TokenPurpose.CONFIRM_EMAIL)
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            services.confirm_email(token)
+            user = services.confirm_email(token)
         except TokenError as error:
-            return token_problem(error)
+            return token_problem(error, TokenPurpose.CONFIRM_EMAIL)
+        # The link proved the address and the account has its password: sign them in,
+        # as accepting an invitation does, instead of showing an empty sign-in form.
         db.session.commit()
-        flash("Your email address is confirmed. You can sign in now.", "success")
-        return redirect(url_for("auth.login"))
+        if not user.is_active or not login_user(user):  # an account switched off meanwhile
+            flash("Your email address is confirmed.", "success")
+            return redirect(url_for("auth.login"))
+        user.last_login_at = utcnow()
+        db.session.commit()
+        flash(f"Welcome, {user.name}! Your email address is confirmed.", "success")
+        return redirect(home_for(user))
     return render_template(
         "auth/confirm.html",
         form=form,
@@ -156,13 +167,13 @@ def reset_password(token: str) -> str | Response | tuple[str, int]:
     try:
         owner = peek_token(token, TokenPurpose.RESET_PASSWORD).user
     except TokenError as error:
-        return token_problem(error)
+        return token_problem(error, TokenPurpose.RESET_PASSWORD)
     form = NewPasswordForm(email=owner.email)
     if form.validate_on_submit():
         try:
             services.reset_password(token, form.password.data)
         except TokenError as error:
-            return token_problem(error)
+            return token_problem(error, TokenPurpose.RESET_PASSWORD)
         db.session.commit()
         if current_user.is_authenticated:
             logout_user()
@@ -177,13 +188,13 @@ def accept_invite(token: str) -> str | Response | tuple[str, int]:
     try:
         invited = peek_token(token, TokenPurpose.INVITE).user
     except TokenError as error:
-        return token_problem(error)
+        return token_problem(error, TokenPurpose.INVITE)
     form = NewPasswordForm(email=invited.email)
     if form.validate_on_submit():
         try:
             user = services.accept_invitation(token, form.password.data)
         except TokenError as error:
-            return token_problem(error)
+            return token_problem(error, TokenPurpose.INVITE)
         user.last_login_at = utcnow()
         db.session.commit()
         login_user(user)

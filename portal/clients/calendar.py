@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from flask import current_app
 from icalendar import Calendar, Event
 
+from portal import practice
 from portal.clients.links import further_reading
 from portal.clients.queries import SESSION_ROW
 from portal.extensions import db
@@ -96,7 +97,7 @@ def _session_event(session: MassageSession, domain: str, stamp: datetime) -> Eve
         lines.append("")
         lines.append(session.client_notes)
     event.add("description", "\n".join(lines))
-    event.add("location", current_app.config["PRACTICE_ADDRESS"])
+    event.add("location", practice.current().address)
     event.add("url", external_url("clients.session_detail", session_id=session.id))
     return event
 
@@ -149,11 +150,11 @@ def build_calendar(client: User) -> bytes:
     )
     profile = db.session.get(TrainingProfile, client.id)
 
-    practice = current_app.config["PRACTICE_NAME"]
+    name = practice.current().name
     calendar = Calendar()
-    calendar.add("prodid", f"-//{practice}//Client portal//EN")
+    calendar.add("prodid", f"-//{name}//Client portal//EN")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", f"{practice}: {client.name}")
+    calendar.add("x-wr-calname", f"{name}: {client.name}")
     domain, stamp = _uid_domain(), utcnow()
     for session in sessions:
         calendar.add_component(_session_event(session, domain, stamp))

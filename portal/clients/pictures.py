@@ -4,6 +4,12 @@
 areas worked most often on a front and back body outline. Both return plain data; the
 templates ``clients/_soreness_chart.svg`` and ``clients/_body_map.svg`` only draw it, and
 each page also shows the same numbers as text.
+
+The chart comes in two widths: SVG text scales with the picture, so the wide chart's 12 px
+labels would shrink to about 6 px on a phone. The phone variant has a narrow ``viewBox``
+(drawn at about its own size on a 360 px screen) and fewer date labels; CSS shows one or the
+other. ``of_client`` gathers everything the pictures of one client need, for the portal and
+the back office alike.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from portal.clients import queries
 from portal.clients.queries import SorenessPoint
 from portal.models.vocabulary import BodyArea
 
@@ -20,6 +27,9 @@ CHART_WIDTH, CHART_HEIGHT = 640, 280
 LEFT, RIGHT, TOP, BOTTOM = 40, 16, 16, 44
 MAX_SORENESS = 10
 MAX_DATE_LABELS = 6
+# The phone variant: about the width of a 360 px screen's content, so 12 px stays 12 px.
+PHONE_CHART_WIDTH, PHONE_CHART_HEIGHT = 320, 240
+PHONE_DATE_LABELS = 3
 
 
 @dataclass(frozen=True)
@@ -68,12 +78,18 @@ def _anchor(index: int, series: list[SorenessPoint]) -> str:
     return "middle"
 
 
-def soreness_chart(series: list[SorenessPoint]) -> SorenessChart | None:
+def soreness_chart(
+    series: list[SorenessPoint],
+    *,
+    width: int = CHART_WIDTH,
+    height: int = CHART_HEIGHT,
+    max_labels: int = MAX_DATE_LABELS,
+) -> SorenessChart | None:
     """Chart geometry for ``series`` (oldest first); None when there is nothing to draw."""
     if not series:
         return None
-    plot_width = CHART_WIDTH - LEFT - RIGHT
-    plot_height = CHART_HEIGHT - TOP - BOTTOM
+    plot_width = width - LEFT - RIGHT
+    plot_height = height - TOP - BOTTOM
 
     def y(value: int) -> float:
         return TOP + (MAX_SORENESS - value) / MAX_SORENESS * plot_height
@@ -85,17 +101,17 @@ def soreness_chart(series: list[SorenessPoint]) -> SorenessChart | None:
 
     points = [ChartPoint(x(i), y(p.before), y(p.after), p) for i, p in enumerate(series)]
     return SorenessChart(
-        width=CHART_WIDTH,
-        height=CHART_HEIGHT,
+        width=width,
+        height=height,
         left=LEFT,
-        right=CHART_WIDTH - RIGHT,
+        right=width - RIGHT,
         top=TOP,
         bottom=TOP + plot_height,
         points=points,
         y_ticks=[(y(value), value) for value in range(0, MAX_SORENESS + 1, 2)],
         x_labels=[
             (points[i].x, f"{series[i].held_on.day} {series[i].held_on:%b}", _anchor(i, series))
-            for i in _label_indices(len(series), MAX_DATE_LABELS)
+            for i in _label_indices(len(series), max_labels)
         ],
     )
 
@@ -216,4 +232,29 @@ def body_map(counts: dict[str, int]) -> BodyMap:
         front_x=FRONT_X,
         back_x=BACK_X,
         regions=regions,
+    )
+
+
+# --- both pictures of one client ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClientPictures:
+    chart: SorenessChart | None  # None: no sessions yet
+    phone_chart: SorenessChart | None
+    body: BodyMap
+
+
+def of_client(client_id: int) -> ClientPictures:
+    """The soreness chart (both widths) and the body map of a client: two queries."""
+    series = queries.soreness_series(client_id)
+    return ClientPictures(
+        chart=soreness_chart(series),
+        phone_chart=soreness_chart(
+            series,
+            width=PHONE_CHART_WIDTH,
+            height=PHONE_CHART_HEIGHT,
+            max_labels=PHONE_DATE_LABELS,
+        ),
+        body=body_map(queries.area_counts(client_id)),
     )

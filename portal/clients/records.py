@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from portal import audit
+from portal.audit import AuditAction, AuditTarget
 from portal.extensions import db
 from portal.models import MassageSession, Recommendation, User
 from portal.models.types import utcnow
@@ -57,9 +58,9 @@ def record_session(client: User, values: dict[str, Any]) -> MassageSession:
     db.session.add(session)
     db.session.flush()
     audit.record(
-        "session.create",
+        AuditAction.SESSION_CREATE,
         subject_user_id=client.id,
-        target_type="massage_session",
+        target_type=AuditTarget.SESSION,
         target_id=session.id,
         detail=f"held on {session.held_on}",
     )
@@ -75,9 +76,9 @@ def update_session(session: MassageSession, values: dict[str, Any]) -> list[str]
         changed.append("areas")
     if changed:
         audit.record(
-            "session.update",
+            AuditAction.SESSION_UPDATE,
             subject_user_id=session.client_id,
-            target_type="massage_session",
+            target_type=AuditTarget.SESSION,
             target_id=session.id,
             detail="changed: " + ", ".join(changed),
         )
@@ -86,9 +87,9 @@ def update_session(session: MassageSession, values: dict[str, Any]) -> list[str]
 
 def delete_session(session: MassageSession) -> None:
     audit.record(
-        "session.delete",
+        AuditAction.SESSION_DELETE,
         subject_user_id=session.client_id,
-        target_type="massage_session",
+        target_type=AuditTarget.SESSION,
         target_id=session.id,
         detail=f"held on {session.held_on}, {session.modality_label}, "
         f"{session.duration_minutes} minutes",
@@ -108,9 +109,9 @@ def save_recommendation(
         db.session.flush()
     if is_new or changed:
         audit.record(
-            "recommendation.create" if is_new else "recommendation.update",
+            AuditAction.RECOMMENDATION_CREATE if is_new else AuditAction.RECOMMENDATION_UPDATE,
             subject_user_id=recommendation.client_id,
-            target_type="recommendation",
+            target_type=AuditTarget.RECOMMENDATION,
             target_id=recommendation.id,
             detail=None if is_new else "changed: " + ", ".join(changed),
         )

@@ -102,12 +102,7 @@ def mark_not_done(recommendation_id: int) -> BaseResponse:
 @bp.route("/progress")
 @client_required
 def progress() -> str:
-    series = queries.soreness_series(current_user.id)
-    return render_template(
-        "clients/progress.html",
-        chart=pictures.soreness_chart(series),
-        body=pictures.body_map(queries.area_counts(current_user.id)),
-    )
+    return render_template("clients/progress.html", pictures=pictures.of_client(current_user.id))
 
 
 @bp.route("/profile", methods=["GET", "POST"])

@@ -1,4 +1,4 @@
-"""Demo accounts: two runners and a therapist (the logins DESIGN.md promises)."""
+"""Demo accounts: two runners, a therapist and an admin (the logins DESIGN.md promises)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ DEMO_LOGINS = [
     ("runner@example.com", "runner-demo-pass", Role.CLIENT, "Rosa Runner"),
     ("trail@example.com", "trail-demo-pass", Role.CLIENT, "Tomás Trail"),
     ("therapist@example.com", "therapist-demo-pass", Role.STAFF, "Theo Therapist"),
+    ("admin@example.com", "admin-demo-pass", Role.ADMIN, "Ada Admin"),
 ]
 
 

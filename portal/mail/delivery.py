@@ -1,6 +1,7 @@
 """Delivering one batch: claim, drop suppressed rows, then render, compose, send, record.
 
-The batch shares one SMTP connection and one database connection. Each message is
+The batch shares one SMTP connection and one database connection, and reads the practice's
+details (the From address, the name and address in every email) once. Each message is
 recorded (and committed) right after the server accepted it; rows the batch did not get to
 (lost connection, lease running out, the worker being stopped) are given back at once.
 """
@@ -25,7 +26,7 @@ from portal.mail.bookkeeping import (
     record_suppressed,
 )
 from portal.mail.claim import ClaimedRow, claim_batch, new_lease_owner, release
-from portal.mail.compose import RenderedEmail, Sender, compose
+from portal.mail.compose import RenderedEmail, Sender, check_address, compose, header_text
 from portal.mail.pacing import Pacer
 from portal.mail.render import TemplateProblem, render_parts
 from portal.mail.suppression import failure_counts
@@ -39,6 +40,7 @@ from portal.mail.transport import (
 )
 from portal.models.outbox import MailCategory, OutboxStatus
 from portal.models.types import utcnow
+from portal.practice import PracticeDetails, load
 from portal.request_log import REQUEST_ID
 
 log = logging.getLogger(__name__)
@@ -54,7 +56,6 @@ class DeliverySettings:
     lease: timedelta
     retry: RetryPolicy
     suppress_after: int
-    sender: Sender
 
     @classmethod
     def from_app(cls, app: Flask) -> DeliverySettings:
@@ -68,7 +69,6 @@ class DeliverySettings:
                 cap=timedelta(seconds=config["MAIL_RETRY_MAX_SECONDS"]),
             ),
             suppress_after=config["MAIL_SUPPRESS_AFTER_HARD_FAILURES"],
-            sender=Sender.parse(config["MAIL_DEFAULT_SENDER"]),
         )
 
     def claim_size(self, pacer: Pacer) -> int:
@@ -108,6 +108,15 @@ class _Batch:
     deadline: float
     failures: dict[str, int]
     report: BatchReport
+    practice: PracticeDetails
+    sender: Sender
+
+
+def sender_of(practice: PracticeDetails) -> Sender:
+    """The From of the practice's mail: its sender name and address."""
+    return Sender(
+        name=header_text(practice.sender_name), address=check_address(practice.sender_email)
+    )
 
 
 def deliver_batch(
@@ -128,6 +137,7 @@ def deliver_batch(
             return report
         if on_claimed is not None:
             on_claimed(report)
+        practice = load(conn, app.config)  # once per batch: a change shows in the next one
         batch = _Batch(
             app=app,
             conn=conn,
@@ -138,6 +148,8 @@ def deliver_batch(
             deadline=pacer.clock() + settings.lease.total_seconds() * LEASE_SAFETY,
             failures={},
             report=report,
+            practice=practice,
+            sender=sender_of(practice),
         )
         rows = _drop_suppressed(batch, rows)
         _send_all(batch, rows)
@@ -239,7 +251,7 @@ def _prepare(
         except (TemplateProblem, ValueError) as problem:
             prepared[row.id] = DeliveryFailure(FailureKind.PERMANENT, str(problem))
         else:
-            sender = batch.settings.sender.address
+            sender = batch.sender.address
             prepared[row.id] = Envelope(sender=sender, recipient=row.to_address, raw=raw)
     return prepared[row.id]
 
@@ -306,9 +318,13 @@ def _deliver_row(
     return True
 
 
-def compose_row(app: Flask, row: ClaimedRow, *, sender: Sender, date: float) -> bytes:
+def compose_row(
+    app: Flask, row: ClaimedRow, *, sender: Sender, practice: PracticeDetails, date: float
+) -> bytes:
     """The bytes to send for one claimed row: render its templates, then write the message."""
-    text, html = render_parts(app, template=row.template, subject=row.subject, context=row.context)
+    text, html = render_parts(
+        app, template=row.template, subject=row.subject, context=row.context, practice=practice
+    )
     email = RenderedEmail(
         to_address=row.to_address,
         to_name=row.to_name,
@@ -322,7 +338,9 @@ def compose_row(app: Flask, row: ClaimedRow, *, sender: Sender, date: float) -> 
 
 
 def _compose(batch: _Batch, row: ClaimedRow, now: datetime) -> bytes:
-    return compose_row(batch.app, row, sender=batch.settings.sender, date=now.timestamp())
+    return compose_row(
+        batch.app, row, sender=batch.sender, practice=batch.practice, date=now.timestamp()
+    )
 
 
 def _record_failure(batch: _Batch, row: ClaimedRow, failure: DeliveryFailure) -> None:

@@ -4,6 +4,8 @@ Why at send time and not at enqueue: a row stays small (template name and a JSON
 not 8 KB of markup per subscriber of a campaign), the request that enqueues pays nothing
 for rendering, and a corrected template reaches mail that is still queued. The context is
 a snapshot of values taken at enqueue, so what is sent does not depend on when it is sent.
+The practice's details (name, address… as an admin saved them) are the exception: they are
+read once per batch and passed in as ``practice``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from flask import Flask
 from jinja2 import Template, TemplateNotFound
 
 from portal.mail.compose import header_text
+from portal.practice import PracticeDetails
 
 
 class TemplateProblem(ValueError):
@@ -36,16 +39,18 @@ def check_templates_exist(app: Flask, template: str) -> None:
 
 
 def render_parts(
-    app: Flask, *, template: str, subject: str, context: Mapping[str, Any]
+    app: Flask,
+    *,
+    template: str,
+    subject: str,
+    context: Mapping[str, Any],
+    practice: PracticeDetails,
 ) -> tuple[str, str]:
     """The text and HTML bodies. ``.html`` templates autoescape; ``.txt`` ones do not."""
     values = {
         **context,
         "subject": header_text(subject),
-        "practice": {
-            "name": app.config["PRACTICE_NAME"],
-            "address": app.config["PRACTICE_ADDRESS"],
-        },
+        "practice": practice,
         "base_url": app.config["PORTAL_BASE_URL"],
     }
     text_name, html_name = template_names(template)

@@ -1,10 +1,10 @@
-"""Home page, ``/healthz`` (liveness) and ``/readyz`` (readiness)."""
+"""Home page, ``/favicon.ico``, ``/healthz`` (liveness) and ``/readyz`` (readiness)."""
 
 from __future__ import annotations
 
 import redis
 import sqlalchemy as sa
-from flask import current_app, jsonify, render_template
+from flask import current_app, jsonify, render_template, send_from_directory
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -17,6 +17,15 @@ from portal.models.types import utcnow
 @bp.route("/")
 def index() -> str:
     return render_template("main/index.html")
+
+
+@bp.route("/favicon.ico")
+@limiter.exempt
+def favicon():  # type: ignore[no-untyped-def]
+    """The icon at the address browsers and feed readers ask for without reading the page."""
+    return send_from_directory(
+        current_app.static_folder or "static", "favicon.ico", max_age=7 * 24 * 3600
+    )
 
 
 @bp.route("/healthz")

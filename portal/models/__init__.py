@@ -4,6 +4,7 @@ from portal.models.audit import AuditEntry
 from portal.models.guidance import Audience, BookingRule, RuleKind
 from portal.models.mailbox import MailboxMessage
 from portal.models.outbox import MailCategory, MailPriority, OutboxMessage, OutboxStatus
+from portal.models.practice import PracticeSettings
 from portal.models.recommendations import Recommendation
 from portal.models.sessions import MassageSession, SessionArea
 from portal.models.suppression import BouncedAddress
@@ -28,6 +29,7 @@ __all__ = [
     "Modality",
     "OutboxMessage",
     "OutboxStatus",
+    "PracticeSettings",
     "Pressure",
     "Recommendation",
     "Role",

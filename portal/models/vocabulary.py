@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from functools import cache
+from typing import Self, cast
 
 
 class LabelledChoice(StrEnum):
@@ -24,6 +25,14 @@ class LabelledChoice(StrEnum):
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:
         return [(member.value, member.label) for member in cls]
+
+    @classmethod
+    def of(cls, value: str) -> Self:
+        """The member whose value is ``value``; ``ValueError`` for an unknown value."""
+        member = cls._value2member_map_.get(value)
+        if member is None:
+            raise ValueError(f"{value!r} is not a {cls.__name__}")
+        return cast(Self, member)
 
     @classmethod
     def label_for(cls, value: str | None) -> str:

@@ -8,6 +8,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal import audit
+from portal.audit import AuditAction, AuditTarget
 from portal.auth.invitations import EmailTaken, invite_user
 from portal.auth.permissions import admin_required
 from portal.extensions import db
@@ -38,7 +39,13 @@ def accounts() -> str | Response | tuple[str, int]:
         except EmailTaken:
             form.email.errors.append("An account with this email already exists.")
         else:
-            audit.record("invite staff", subject_user_id=user.id, detail=user.role)
+            audit.record(
+                AuditAction.STAFF_INVITE,
+                subject_user_id=user.id,
+                target_type=AuditTarget.USER,
+                target_id=user.id,
+                detail=user.role,
+            )
             db.session.commit()
             flash(f"Invitation sent to {user.email}.", "success")
             return redirect(url_for("staff.accounts"))
@@ -59,8 +66,10 @@ def toggle_account(user_id: int) -> Response:
     user.is_active_account = not user.is_active_account
     user.revoke_sessions()
     audit.record(
-        "enable staff account" if user.is_active_account else "disable staff account",
+        AuditAction.STAFF_ENABLE if user.is_active_account else AuditAction.STAFF_DISABLE,
         subject_user_id=user.id,
+        target_type=AuditTarget.USER,
+        target_id=user.id,
     )
     db.session.commit()
     flash(f"{user.name} is {'active' if user.is_active_account else 'switched off'}.", "info")

@@ -1,14 +1,171 @@
-"""The audit log, read-only: who viewed or changed which client's records."""
+"""The audit log, read-only: who viewed or changed which client's records, in words.
+
+Entries store codes and ids (``client.view``, ``massage_session`` 26) so that they outlive
+the records they mention. The page turns them into names, words and links: the people of a
+page in one query, and the records of each kind of target in one query each, whatever the
+number of entries.
+"""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import render_template
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
+import sqlalchemy as sa
+from flask import render_template, url_for
+
+from portal.audit import AuditAction, AuditTarget
+from portal.clients.templating import long_date
 from portal.extensions import db
-from portal.models import AuditEntry, User
+from portal.models import AuditEntry, MassageSession, Recommendation, Role, User
 from portal.pagination import id_arg, paginate
 from portal.staff import bp
+
+PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    is_client: bool
+
+
+@dataclass(frozen=True)
+class Target:
+    label: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    entry: AuditEntry
+    actor: str
+    what: str
+    subject: str | None
+    target: Target | None
+
+
+# One lookup per kind of target: the ids of a page's entries → what each is, in words, with a
+# link to it in the back office. A record that no longer exists is simply absent.
+TargetLookup = Callable[[set[int], dict[int, Person]], dict[int, Target]]
+
+
+def _users(ids: set[int], people: dict[int, Person]) -> dict[int, Target]:
+    return {
+        user_id: Target(
+            f"{person.name}'s record" if person.is_client else f"{person.name}'s account",
+            url_for("staff.client_detail", client_id=user_id) if person.is_client else None,
+        )
+        for user_id, person in people.items()
+        if user_id in ids
+    }
+
+
+def _sessions(ids: set[int], people: dict[int, Person]) -> dict[int, Target]:
+    rows = db.session.execute(
+        sa.select(MassageSession.id, MassageSession.client_id, MassageSession.held_on).where(
+            MassageSession.id.in_(ids)
+        )
+    )
+    return {
+        session_id: Target(
+            f"Session of {long_date(held_on)}",
+            url_for("staff.edit_session", client_id=client_id, session_id=session_id),
+        )
+        for session_id, client_id, held_on in rows
+    }
+
+
+def _recommendations(ids: set[int], people: dict[int, Person]) -> dict[int, Target]:
+    rows = db.session.execute(
+        sa.select(Recommendation.id, Recommendation.client_id, Recommendation.title).where(
+            Recommendation.id.in_(ids)
+        )
+    )
+    return {
+        rec_id: Target(
+            f"Recommendation “{title}”",
+            url_for("staff.edit_recommendation", client_id=client_id, recommendation_id=rec_id),
+        )
+        for rec_id, client_id, title in rows
+    }
+
+
+def _settings(ids: set[int], people: dict[int, Person]) -> dict[int, Target]:
+    return {
+        settings_id: Target("Practice settings", url_for("staff.practice_settings"))
+        for settings_id in ids
+    }
+
+
+TARGET_LOOKUPS: dict[str, TargetLookup] = {
+    AuditTarget.USER: _users,
+    AuditTarget.SESSION: _sessions,
+    AuditTarget.RECOMMENDATION: _recommendations,
+    AuditTarget.SETTINGS: _settings,
+}
+
+
+def _people(entries: Iterable[AuditEntry]) -> dict[int, Person]:
+    """Everyone an entry of the page names (actors, clients, target accounts): one query."""
+    ids: set[int] = set()
+    for entry in entries:
+        ids.update(i for i in (entry.actor_user_id, entry.subject_user_id) if i)
+        if entry.target_type == AuditTarget.USER and entry.target_id:
+            ids.add(entry.target_id)
+    if not ids:
+        return {}
+    rows = db.session.execute(sa.select(User.id, User.name, User.role).where(User.id.in_(ids)))
+    return {user_id: Person(name, role == Role.CLIENT) for user_id, name, role in rows}
+
+
+def _what(code: str) -> str:
+    try:
+        words = AuditAction.of(code).label
+    except ValueError:  # a code from before the vocabulary that no migration knew
+        return code
+    return words[:1].upper() + words[1:]
+
+
+def describe(entries: list[AuditEntry]) -> list[AuditLine]:
+    """The entries of a page as sentences people read, in a fixed number of queries."""
+    people = _people(entries)
+    wanted: dict[str, set[int]] = {}
+    for entry in entries:
+        if entry.target_type in TARGET_LOOKUPS and entry.target_id:
+            wanted.setdefault(entry.target_type, set()).add(entry.target_id)
+    targets = {kind: TARGET_LOOKUPS[kind](ids, people) for kind, ids in wanted.items()}
+
+    def target_of(entry: AuditEntry) -> Target | None:
+        if not entry.target_type or not entry.target_id:
+            return None
+        found = targets.get(entry.target_type, {}).get(entry.target_id)
+        if found is not None:
+            return found
+        try:
+            kind = AuditTarget.of(entry.target_type).label
+        except ValueError:
+            kind = entry.target_type
+        return Target(f"{kind.capitalize()} #{entry.target_id} (no longer exists)")
+
+    def actor_of(entry: AuditEntry) -> str:
+        person = people.get(entry.actor_user_id or 0)
+        return person.name if person else entry.actor_email or "The system"
+
+    return [
+        AuditLine(
+            entry=entry,
+            actor=actor_of(entry),
+            what=_what(entry.action),
+            subject=(
+                people[entry.subject_user_id].name
+                if entry.subject_user_id in people
+                else (f"Account #{entry.subject_user_id}" if entry.subject_user_id else None)
+            ),
+            target=target_of(entry),
+        )
+        for entry in entries
+    ]
 
 
 @bp.route("/audit")
@@ -18,15 +175,7 @@ def audit_log() -> str:
     client_id = id_arg("client")
     if client_id is not None:
         query = query.where(AuditEntry.subject_user_id == client_id)
-    page = paginate(query, per_page=50)
-    subject_ids = {entry.subject_user_id for entry in page.items if entry.subject_user_id}
-    subjects = (
-        dict(
-            db.session.execute(sa.select(User.id, User.name).where(User.id.in_(subject_ids))).all()
-        )
-        if subject_ids
-        else {}
-    )
+    page = paginate(query, per_page=PER_PAGE)
     return render_template(
-        "staff/audit_log.html", page=page, subjects=subjects, client_id=client_id
+        "staff/audit_log.html", page=page, lines=describe(page.items), client_id=client_id
     )

@@ -15,8 +15,9 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal import audit
+from portal.audit import AuditAction, AuditTarget
 from portal.auth.invitations import EmailTaken, invite_client, send_invitation
-from portal.clients import queries, records
+from portal.clients import pictures, queries, records
 from portal.extensions import db
 from portal.forms import options
 from portal.models import MassageSession, Recommendation, Role, User
@@ -96,9 +97,9 @@ def invite() -> str | Response:
             form.email.errors.append("There is already an account with this email.")
         else:
             audit.record(
-                "client.invite",
+                AuditAction.CLIENT_INVITE,
                 subject_user_id=client.id,
-                target_type="user",
+                target_type=AuditTarget.USER,
                 target_id=client.id,
             )
             db.session.commit()
@@ -116,7 +117,10 @@ def resend_invitation(client_id: int) -> Response:
     else:
         send_invitation(client)
         audit.record(
-            "client.reinvite", subject_user_id=client.id, target_type="user", target_id=client.id
+            AuditAction.CLIENT_REINVITE,
+            subject_user_id=client.id,
+            target_type=AuditTarget.USER,
+            target_id=client.id,
         )
         db.session.commit()
         flash(f"A new invitation is on its way to {client.email}.", "success")
@@ -134,9 +138,15 @@ def client_detail(client_id: int) -> str:
         page=queries.session_history(client.id, page=page_number()),
         active=active,
         done=done,
+        pictures=pictures.of_client(client.id),
     )
     # Written once the page is ready, so committing does not expire what it displays.
-    audit.record("client.view", subject_user_id=client.id, target_type="user", target_id=client.id)
+    audit.record(
+        AuditAction.CLIENT_VIEW,
+        subject_user_id=client.id,
+        target_type=AuditTarget.USER,
+        target_id=client.id,
+    )
     db.session.commit()
     return page
 
@@ -175,9 +185,9 @@ def edit_session(client_id: int, session_id: int) -> str | Response:
     )
     if request.method == "GET":  # staff read the private notes: that goes in the log
         audit.record(
-            "session.view",
+            AuditAction.SESSION_VIEW,
             subject_user_id=client.id,
-            target_type="massage_session",
+            target_type=AuditTarget.SESSION,
             target_id=session.id,
         )
         db.session.commit()

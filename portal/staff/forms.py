@@ -1,4 +1,4 @@
-"""The back office's forms: client records, booking rules, staff accounts.
+"""The back office's forms: client records, booking rules, staff accounts, practice settings.
 
 Each form's ``values()`` returns exactly the model fields it sets, already normalised, so
 the services never see form plumbing (CSRF tokens, submit buttons, empty strings).
@@ -11,6 +11,7 @@ from typing import Any
 
 from wtforms import (
     BooleanField,
+    EmailField,
     Field,
     IntegerField,
     SearchField,
@@ -21,6 +22,7 @@ from wtforms import (
 )
 from wtforms.fields import DateField, TimeField
 from wtforms.validators import (
+    Email,
     InputRequired,
     Length,
     NumberRange,
@@ -42,9 +44,10 @@ from portal.forms import (
     options,
     text_field,
 )
+from portal.mail.compose import check_address
 from portal.models import Audience, BodyArea, Modality, Pressure, Role, RuleKind
 from portal.models.sessions import DURATION_MINUTES, SORENESS
-from portal.text import strip
+from portal.text import normalise_email, strip
 
 # Sessions are recorded after they happen; none are older than the practice's records.
 FIRST_SESSION_DATE = date(2000, 1, 1)
@@ -266,4 +269,71 @@ class BookingRuleForm(Form):
             position=self.position.data,
             is_active=self.is_active.data,
         )
+        return values
+
+
+def _optional_email(label: str, **kwargs: Any) -> EmailField:
+    return EmailField(
+        label,
+        validators=[Optional(), Email(check_deliverability=False), Length(max=254)],
+        filters=[normalise_email],
+        **kwargs,
+    )
+
+
+PHONE_CHARACTERS = set("0123456789 +-().")
+
+
+class PracticeSettingsForm(Form):
+    """The practice's details (admins): the footer, "how to book" and every email use them."""
+
+    name = line_field("Practice name", max_length=120, required=True)
+    address = line_field(
+        "Postal address",
+        max_length=300,
+        required=True,
+        description="One line, e.g. “12 Tempo Lane, Riverside, RS1 4KM”. Shown in the "
+        "site's footer and at the bottom of every email.",
+    )
+    phone = line_field("Phone", max_length=40, description="Optional; clients can call to book.")
+    opening_hours = line_field(
+        "Opening hours", max_length=200, description="Optional, e.g. “Mon–Fri 8:00–20:00”."
+    )
+    booking_url = URLField(
+        "Online booking (web address)",
+        validators=[Optional(), Length(max=500)],
+        filters=[strip],
+        description="Optional; must start with https:// or http://.",
+    )
+    booking_email = _optional_email("Booking email", description="Optional.")
+    sender_email = EmailField(
+        "Sender address",
+        validators=[InputRequired(), Email(check_deliverability=False), Length(max=254)],
+        filters=[normalise_email],
+        description="The From of every email the site sends; your mail server must be "
+        "allowed to send for it.",
+    )
+    submit = SubmitField("Save settings")
+
+    def validate_phone(self, field) -> None:  # type: ignore[no-untyped-def]
+        digits = sum(c.isdigit() for c in field.data or "")
+        if field.data and (set(field.data) - PHONE_CHARACTERS or digits < 6):
+            raise ValidationError("Enter a phone number: digits, spaces, + - ( ) only.")
+
+    def validate_booking_url(self, field) -> None:  # type: ignore[no-untyped-def]
+        if field.data and not is_web_url(field.data):
+            raise ValidationError("Enter a web address that starts with https:// or http://.")
+
+    def validate_sender_email(self, field) -> None:  # type: ignore[no-untyped-def]
+        try:
+            check_address(field.data or "")
+        except ValueError:
+            raise ValidationError(
+                "Use a plain address in ASCII letters, e.g. hello@example.com."
+            ) from None
+
+    def values(self) -> dict[str, Any]:
+        names = ("name", "address", "phone", "opening_hours", "booking_url", "booking_email")
+        values: dict[str, Any] = {name: getattr(self, name).data or None for name in names}
+        values["sender_email"] = self.sender_email.data
         return values

@@ -20,6 +20,7 @@ from flask import (
 from werkzeug.wrappers import Response as BaseResponse
 
 from portal import audit
+from portal.audit import AuditAction
 from portal.extensions import db
 from portal.mail import CannotRetry, retry_failed_message
 from portal.models.mailbox import MailboxMessage
@@ -152,7 +153,7 @@ def mail_clear_bounce() -> BaseResponse:
     if bounced is None:
         abort(404)
     db.session.delete(bounced)
-    audit.record("mail.clear_bounces", detail=address)
+    audit.record(AuditAction.MAIL_CLEAR_BOUNCES, detail=address)
     db.session.commit()
     flash(f"{address} will receive newsletters again.", "success")
     return redirect(url_for("staff.mail_bounces"))

@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal import audit
+from portal.audit import AuditAction
 from portal.extensions import db
 from portal.models import AuditEntry, User
 from tests.conftest import sign_in
@@ -34,7 +35,9 @@ def test_admin_invites_a_therapist(client, auth, app, outbox):
     with app.app_context():
         theo = db.session.scalar(sa.select(User).where(User.email == "theo2@example.com"))
         assert theo.role == "staff" and theo.password_hash is None
-        entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "invite staff"))
+        entry = db.session.scalar(
+            sa.select(AuditEntry).where(AuditEntry.action == AuditAction.STAFF_INVITE)
+        )
         assert entry.actor_email == "admin@example.com"
         assert entry.subject_user_id == theo.id
         assert entry.ip_address == "127.0.0.1"
@@ -66,17 +69,17 @@ def test_audit_log_is_readable_by_staff(client, auth, app):
     with app.app_context():
         db.session.add(
             AuditEntry(
-                actor_user_id=staff_id, actor_email="staff@example.com", action="view client"
+                actor_user_id=staff_id, actor_email="staff@example.com", action="client.view"
             )
         )
         db.session.commit()
     page = client.get("/staff/audit").get_data(as_text=True)
-    assert "view client" in page and "staff@example.com" in page
+    assert "Opened a client&#39;s record" in page and "Staff</td>" in page
 
 
 def test_audit_entries_cannot_be_changed_or_deleted(app):
     with app.test_request_context():
-        entry = audit.record("view client", subject_user_id=1)
+        entry = audit.record(AuditAction.CLIENT_VIEW, subject_user_id=1)
         db.session.commit()
         entry.action = "nothing to see"
         with pytest.raises(PermissionError):
@@ -86,4 +89,4 @@ def test_audit_entries_cannot_be_changed_or_deleted(app):
         with pytest.raises(PermissionError):
             db.session.commit()
         db.session.rollback()
-        assert db.session.get(AuditEntry, entry.id).action == "view client"
+        assert db.session.get(AuditEntry, entry.id).action == "client.view"

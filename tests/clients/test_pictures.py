@@ -67,8 +67,9 @@ def test_progress_page_draws_both_pictures_with_text_alternatives(client, auth, 
     records.session(rosa, days_ago=14, before=8, after=4, areas=("calves", "quads"))
     records.session(rosa, days_ago=7, before=5, after=2, areas=("calves",))
     page = client.get("/portal/progress").get_data(as_text=True)
-    assert page.count("<svg") == 2
+    assert page.count("<svg") == 3  # the chart in two widths (wide, phone), the body map
     assert 'role="img" aria-labelledby="soreness-title soreness-desc"' in page
+    assert 'role="img" aria-labelledby="soreness-phone-title soreness-phone-desc"' in page
     assert 'role="img" aria-labelledby="bodymap-title bodymap-desc"' in page
     assert "<polyline" in page and 'class="area level-4" data-area="calves"' in page
     assert "<script" not in page and "style=" not in page
@@ -81,3 +82,33 @@ def test_progress_page_without_sessions(client, auth):
     auth.login_client("rosa@example.com")
     page = client.get("/portal/progress").get_data(as_text=True)
     assert "after your first session" in page and "<svg" not in page
+
+
+def test_the_phone_chart_is_narrow_with_fewer_date_labels():
+    from portal.clients.pictures import PHONE_CHART_WIDTH
+
+    series = [SorenessPoint(date(2026, 1, 1 + n), 3, 2) for n in range(30)]
+    phone = soreness_chart(series, width=PHONE_CHART_WIDTH, max_labels=3)
+    assert phone.width == PHONE_CHART_WIDTH and phone.right == PHONE_CHART_WIDTH - 16
+    assert [label for _, label, _ in phone.x_labels] == ["1 Jan", "15 Jan", "30 Jan"]
+
+
+def test_therapists_see_the_clients_pictures_on_the_client_page(client, auth, make_user, records):
+    """Issue 8, item 9: the same pictures as the client's progress page, for staff."""
+    auth.login_staff()
+    rosa = make_user("rosa@example.com", name="Rosa Runner")
+    records.session(rosa, days_ago=14, before=8, after=4, areas=("calves", "quads"))
+    records.session(rosa, days_ago=7, before=5, after=2, areas=("calves",))
+    page = client.get(f"/staff/clients/{rosa}").get_data(as_text=True)
+    assert page.count("<svg") == 3
+    assert "Soreness before and after Rosa Runner’s last 2 sessions" in page
+    assert 'class="area level-4" data-area="calves"' in page
+    assert "<td>8</td><td>4</td>" in page and "Calves: 2 sessions" in page
+    assert "<script" not in page and "style=" not in page
+
+
+def test_the_client_page_of_someone_without_sessions_has_no_pictures(client, auth, make_user):
+    auth.login_staff()
+    nia = make_user("nia@example.com", name="Nia New")
+    page = client.get(f"/staff/clients/{nia}").get_data(as_text=True)
+    assert "<svg" not in page and "Soreness before and after" not in page
