@@ -64,6 +64,14 @@ class Config:
         self.REDIS_URL = env.get("REDIS_URL") or None
 
         self.MAIL_SERVER = env.get("MAIL_SERVER") or None
+        # Without MAIL_SERVER, mail is kept in the development mailbox (admins read it in the
+        # back office). Production refuses that unless a staging site opts in explicitly.
+        self.MAIL_DEV_MAILBOX = _env_bool("MAIL_DEV_MAILBOX")
+        # Whether the mailbox shows one-time links (reset, invitation, confirmation…) as
+        # they are. Only development does, so a person trying the demo can follow them;
+        # everywhere else they are redacted (portal/token_links.py): whoever reads the
+        # mailbox must not be able to act as the recipient.
+        self.MAILBOX_SHOW_TOKEN_LINKS = False
         self.MAIL_PORT = _env_int("MAIL_PORT", 25)
         self.MAIL_USE_TLS = _env_bool("MAIL_USE_TLS")
         self.MAIL_USE_SSL = _env_bool("MAIL_USE_SSL")
@@ -136,6 +144,10 @@ class DevelopmentConfig(Config):
     ENV_NAME = "development"
     DEBUG = True
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.MAILBOX_SHOW_TOKEN_LINKS = _env_bool("MAILBOX_SHOW_TOKEN_LINKS", default=True)
+
 
 class TestingConfig(Config):
     """The test suite's settings: an explicit database, no throttling surprises."""
@@ -182,6 +194,12 @@ class ProductionConfig(Config):
             )
         if len(self.SECRET_KEY) < 32:
             raise ConfigurationError("refusing to start: SECRET_KEY is shorter than 32 characters")
+        if not self.MAIL_SERVER and not self.MAIL_DEV_MAILBOX:
+            raise ConfigurationError(
+                "refusing to start: MAIL_SERVER is not set, so mail would only reach the "
+                "development mailbox; set MAIL_SERVER, or MAIL_DEV_MAILBOX=1 for a staging "
+                "site that should keep its mail"
+            )
 
 
 CONFIGS: dict[str, type[Config]] = {

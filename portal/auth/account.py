@@ -24,6 +24,9 @@ from portal.auth.tokens import TokenError, peek_token
 from portal.extensions import db
 from portal.models.tokens import TokenPurpose
 from portal.models.types import utcnow
+from portal.token_links import register_token_route
+
+register_token_route("/account/email/confirm/")  # a one-time token follows
 
 
 def account_forms(**replacements: Any) -> dict[str, Any]:

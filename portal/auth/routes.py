@@ -27,6 +27,10 @@ from portal.extensions import db
 from portal.models import User
 from portal.models.tokens import TokenPurpose
 from portal.models.types import utcnow
+from portal.token_links import register_token_route
+
+# The path segment after these is a one-time token: logs and the mailbox must hide it.
+register_token_route("/reset-password/", "/invitation/", "/register/confirm/")
 
 
 def home_for(user: User) -> str:

@@ -13,6 +13,10 @@ from portal.clients.forms import HistoryFilterForm, TrainingProfileForm
 from portal.extensions import db
 from portal.models import TrainingProfile
 from portal.pagination import page_number
+from portal.token_links import register_token_parameter
+
+# ``/portal/calendar.ics?token=…`` works without signing in: the token is a secret.
+register_token_parameter("token")
 
 
 def _back_to(default: str) -> str:
