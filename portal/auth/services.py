@@ -18,6 +18,7 @@ from portal.extensions import db
 from portal.models import Role, User
 from portal.models.tokens import AccountToken, TokenPurpose
 from portal.models.types import utcnow
+from portal.models.users import DELETED_EMAIL_DOMAIN
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -141,7 +142,7 @@ def delete_account(user: User, current_password: str) -> DeletionOutcome:
     """
     check_current_password(user, current_password)
     account_deleted.send(user)
-    user.email = f"deleted-{user.id}@deleted.invalid"
+    user.email = f"deleted-{user.id}@{DELETED_EMAIL_DOMAIN}"
     user.name = "Deleted user"
     user.password_hash = None
     user.email_confirmed_at = None

@@ -15,7 +15,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal import audit
-from portal.auth.invitations import EmailTaken, invite_client, send_invitation
+from portal.auth.invitations import CannotInvite, EmailTaken, invite_client, send_invitation
 from portal.clients import queries, records
 from portal.extensions import db
 from portal.forms import options
@@ -113,13 +113,17 @@ def resend_invitation(client_id: int) -> Response:
     client = queries.get_client_or_404(client_id)
     if client.password_hash is not None:
         flash(f"{client.name} has already set a password.", "info")
-    else:
+        return redirect(url_for(".client_detail", client_id=client.id))
+    try:
         send_invitation(client)
-        audit.record(
-            "client.reinvite", subject_user_id=client.id, target_type="user", target_id=client.id
-        )
-        db.session.commit()
-        flash(f"A new invitation is on its way to {client.email}.", "success")
+    except CannotInvite as refusal:
+        flash(str(refusal), "error")
+        return redirect(url_for(".client_detail", client_id=client.id))
+    audit.record(
+        "client.reinvite", subject_user_id=client.id, target_type="user", target_id=client.id
+    )
+    db.session.commit()
+    flash(f"A new invitation is on its way to {client.email}.", "success")
     return redirect(url_for(".client_detail", client_id=client.id))
 
 
