@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from portal.auth import bp, services, throttle
+from portal.auth.devices import remember_device
 from portal.auth.forms import (
     ConfirmForm,
     LoginForm,
@@ -59,6 +60,7 @@ def token_problem(error: TokenError) -> tuple[str, int]:
 @bp.route("/login", methods=["GET", "POST"])
 @throttle.login_per_ip
 @throttle.login_per_account
+@throttle.login_per_device
 def login() -> str | Response:
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
@@ -79,7 +81,8 @@ def login() -> str | Response:
             user.last_login_at = utcnow()
             db.session.commit()
             login_user(user, remember=form.remember.data)
-            return redirect(safe_next(request.args.get("next")) or home_for(user))
+            response = redirect(safe_next(request.args.get("next")) or home_for(user))
+            return remember_device(response, user)
         form.password.errors.append("That email and password do not match an account.")
     return render_template("auth/login.html", form=form)
 
@@ -164,14 +167,16 @@ def reset_password(token: str) -> str | Response | tuple[str, int]:
     form = NewPasswordForm(email=owner.email)
     if form.validate_on_submit():
         try:
-            services.reset_password(token, form.password.data)
+            user = services.reset_password(token, form.password.data)
         except TokenError as error:
             return token_problem(error)
         db.session.commit()
         if current_user.is_authenticated:
             logout_user()
         flash("Your password is changed and every other session is signed out.", "success")
-        return redirect(url_for("auth.login"))
+        # Following the emailed link proves the account is theirs, as signing in would: this
+        # device may sign in even while strangers have locked out anonymous attempts.
+        return remember_device(redirect(url_for("auth.login")), user)
     return render_template("auth/reset_password.html", form=form)
 
 
@@ -192,5 +197,5 @@ def accept_invite(token: str) -> str | Response | tuple[str, int]:
         db.session.commit()
         login_user(user)
         flash("Welcome! Your password is set and you are signed in.", "success")
-        return redirect(home_for(user))
+        return remember_device(redirect(home_for(user)), user)
     return render_template("auth/accept_invite.html", form=form, invited=invited)
