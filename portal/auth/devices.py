@@ -27,7 +27,7 @@ from werkzeug.wrappers import Response
 
 from portal.auth.services import find_user_by_email
 from portal.models import User
-from portal.text import normalise_email
+from portal.text import is_single_line, normalise_email
 
 COOKIE_NAME = "device"
 _SALT = "portal.device-cookie"  # a signature for this purpose fits no other
@@ -88,7 +88,11 @@ def trusted_device() -> DeviceCookie | None:
     if "login_device" not in g:
         cookie = presented_cookie() if request.method == "POST" else None
         if cookie is not None:
-            user = find_user_by_email(normalise_email(request.form.get("email")) or "")
+            # Before the form is validated: an address that could not be stored is no
+            # account's (PostgreSQL would refuse a NUL in the query).
+            email = normalise_email(request.form.get("email")) or ""
+            usable = 0 < len(email) <= 254 and is_single_line(email)
+            user = find_user_by_email(email) if usable else None
             if user is None or user.id != cookie.user_id:
                 cookie = None
         g.login_device = cookie

@@ -11,6 +11,7 @@ from portal.mail import enqueue_email
 from portal.models import MailCategory, User
 from portal.models.types import utcnow
 from portal.templating import duration_words
+from portal.text import single_line
 from portal.urls import external_url
 
 
@@ -22,6 +23,8 @@ def _token_key(token: str) -> str:
 def _send(
     *, to: str, name: str | None, subject: str, template: str, key: str, **context: object
 ) -> None:
+    # The greeting is one line, whatever an older version let into the name.
+    name = single_line(name) if name else name
     enqueue_email(
         to=to,
         to_name=name,

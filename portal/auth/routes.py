@@ -6,8 +6,6 @@ scanners that fetch every URL in a message cannot confirm or reset on anyone's b
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
@@ -29,6 +27,7 @@ from portal.models import User
 from portal.models.tokens import TokenPurpose
 from portal.models.types import utcnow
 from portal.token_links import register_token_route
+from portal.urls import local_path
 
 # The path segment after these is a one-time token: logs and the mailbox must hide it.
 register_token_route("/reset-password/", "/invitation/", "/register/confirm/")
@@ -43,13 +42,8 @@ def home_for(user: User) -> str:
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only follow a ``next`` that stays on this site (no open redirect)."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
+    """Only follow a ``next`` that stays on this site (no open redirect, no header injection)."""
+    return local_path(target)
 
 
 def token_problem(error: TokenError) -> tuple[str, int]:

@@ -34,6 +34,7 @@ from portal.models.outbox import OutboxMessage, OutboxStatus
 from portal.models.suppression import BouncedAddress
 from portal.pagination import paginate
 from portal.staff import bp
+from portal.text import is_single_line, normalise_email
 from portal.token_links import redact
 
 PER_PAGE = 50
@@ -194,8 +195,11 @@ def mail_clear_bounce() -> BaseResponse:
 
     Rows already marked ``suppressed`` stay as they are: they are a record of what happened.
     """
-    address = (request.form.get("address") or "").strip().lower()
-    bounced = db.session.get(BouncedAddress, address) if address else None
+    address = normalise_email(request.form.get("address")) or ""
+    # Not from a form field anyone types in, but anyone can post anything: an address that
+    # cannot be stored (PostgreSQL refuses NUL) cannot have bounced.
+    usable = address and len(address) <= 254 and is_single_line(address)
+    bounced = db.session.get(BouncedAddress, address) if usable else None
     if bounced is None:
         abort(404)
     db.session.delete(bounced)
