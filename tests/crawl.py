@@ -118,6 +118,10 @@ class Crawl:
         found = self.pages.get(endpoint)
         return found[0] if found else None
 
+    def reached(self) -> set[str]:
+        """The endpoints with at least one page that answered 200."""
+        return {endpoint for endpoint, addresses in self.pages.items() if addresses}
+
 
 def endpoint_of(adapter: MapAdapter, address: str, method: str = "GET") -> str | None:
     parts = urlsplit(address)

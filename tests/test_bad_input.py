@@ -183,7 +183,7 @@ def test_every_get_route_survives_oversize_ids_and_absurd_parameters(app, visito
     for visitor in visitors.values():
         for rule in rules(app, "GET"):
             values = _values_for(app, rule, visitor.seen)
-            reached = rule.endpoint in visitor.seen.pages
+            reached = rule.endpoint in visitor.seen.reached()
             addresses = []
             for name, converter in rule._converters.items():  # noqa: SLF001
                 if isinstance(converter, IntegerConverter):

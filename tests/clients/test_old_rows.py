@@ -68,14 +68,24 @@ def test_every_page_answers_with_extreme_old_rows(app, make_user, old_rows, race
     assert sign_in(rosa, "rosa@example.com").status_code == 302
     seen = crawl(app, rosa, START)
     assert not seen.failures, "\n".join(seen.failures)
-    assert {"clients.dashboard", "clients.calendar_feed", "auth.download_data"} <= set(seen.pages)
+    assert {
+        "clients.dashboard",
+        "clients.history",
+        "clients.session_detail",
+        "clients.recommendations",
+        "clients.progress",
+        "clients.calendar_feed",
+        "auth.download_data",
+    } <= seen.reached()
 
     make_user("staff@example.com", role="staff")
     staff = app.test_client()
     assert sign_in(staff, "staff@example.com").status_code == 302
     seen = crawl(app, staff, START)
     assert not seen.failures, "\n".join(seen.failures)
-    assert {"staff.client_detail", "staff.edit_session"} <= set(seen.pages)
+    assert {"staff.client_detail", "staff.edit_session", "staff.edit_recommendation"} <= (
+        seen.reached()
+    )
 
 
 def test_the_feed_stays_a_calendar_with_one_line_values(app, old_rows):
