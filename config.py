@@ -94,6 +94,14 @@ class Config:
         self.REDIS_URL = env.get("REDIS_URL") or None
 
         self.MAIL_SERVER = env.get("MAIL_SERVER") or None
+        # Without MAIL_SERVER, mail is kept in the development mailbox (admins read it in the
+        # back office). Production refuses that unless a staging site opts in explicitly.
+        self.MAIL_DEV_MAILBOX = _env_bool("MAIL_DEV_MAILBOX")
+        # Whether the mailbox shows one-time links (reset, invitation, confirmation…) as
+        # they are. Only development does, so a person trying the demo can follow them;
+        # everywhere else they are redacted (portal/token_links.py): whoever reads the
+        # mailbox must not be able to act as the recipient.
+        self.MAILBOX_SHOW_TOKEN_LINKS = False
         self.MAIL_PORT = _env_int("MAIL_PORT", 25)
         self.MAIL_USE_TLS = _env_bool("MAIL_USE_TLS")
         self.MAIL_USE_SSL = _env_bool("MAIL_USE_SSL")
@@ -144,7 +152,12 @@ class Config:
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_HEADERS_ENABLED = True
         self.LOGIN_LIMIT_PER_IP = env.get("LOGIN_LIMIT_PER_IP") or "30 per minute;300 per hour"
+        # Failed sign-ins without a device cookie for the account, from anywhere.
         self.LOGIN_FAILURES_PER_ACCOUNT = env.get("LOGIN_FAILURES_PER_ACCOUNT") or "100 per hour"
+        # Failed sign-ins from one device that signed in to the account before (its device
+        # cookie, portal/auth/devices.py), counted apart from the anonymous ones above.
+        self.LOGIN_FAILURES_PER_DEVICE = env.get("LOGIN_FAILURES_PER_DEVICE") or "10 per hour"
+        self.DEVICE_COOKIE_DAYS = _env_int("DEVICE_COOKIE_DAYS", 365)
         self.REGISTER_LIMIT_PER_IP = env.get("REGISTER_LIMIT_PER_IP") or "5 per minute;30 per hour"
         self.REGISTER_LIMIT_PER_ACCOUNT = env.get("REGISTER_LIMIT_PER_ACCOUNT") or "5 per hour"
         self.RESET_LIMIT_PER_IP = env.get("RESET_LIMIT_PER_IP") or "5 per minute;30 per hour"
@@ -187,6 +200,7 @@ class DevelopmentConfig(Config):
             self.PORTAL_BASE_URL = local_base_url(
                 env.get("FLASK_RUN_HOST") or DEV_HOST, env.get("FLASK_RUN_PORT") or DEV_PORT
             )
+        self.MAILBOX_SHOW_TOKEN_LINKS = _env_bool("MAILBOX_SHOW_TOKEN_LINKS", default=True)
 
 
 class TestingConfig(Config):
@@ -236,6 +250,12 @@ class ProductionConfig(Config):
             )
         if len(self.SECRET_KEY) < 32:
             raise ConfigurationError("refusing to start: SECRET_KEY is shorter than 32 characters")
+        if not self.MAIL_SERVER and not self.MAIL_DEV_MAILBOX:
+            raise ConfigurationError(
+                "refusing to start: MAIL_SERVER is not set, so mail would only reach the "
+                "development mailbox; set MAIL_SERVER, or MAIL_DEV_MAILBOX=1 for a staging "
+                "site that should keep its mail"
+            )
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -2,23 +2,17 @@
 
 Links in account emails carry their token in the path (``/reset-password/<token>``…). The
 development server and gunicorn log every request line; this filter replaces the token with
-``[redacted]`` before a line is written, so a log file never holds a usable link.
+``[redacted]`` before a line is written, so a log file never holds a usable link. Which paths
+carry a token is the one registry in ``portal.token_links``, which blueprints extend.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 
-TOKEN_PATHS = re.compile(
-    r"(/(?:reset-password|invitation|register/confirm|account/email/confirm)/)[^\s/?\"']+"
-)
-CALENDAR_TOKEN = re.compile(r"([?&]token=)[^\s&\"']+")
+from portal.token_links import redact
+
 ACCESS_LOGGERS = ("werkzeug", "gunicorn.access")
-
-
-def redact(text: str) -> str:
-    return CALENDAR_TOKEN.sub(r"\1[redacted]", TOKEN_PATHS.sub(r"\1[redacted]", text))
 
 
 class RedactTokens(logging.Filter):

@@ -28,20 +28,32 @@ NAVIGATION: list[tuple[str, str, str]] = [
 ]
 
 
-# The back office's sections, shown on its front page when their views exist.
-STAFF_SECTIONS: list[tuple[str, str, str]] = [
-    ("staff.clients", "Clients", "Find a client, record a session, write recommendations."),
-    ("staff.posts", "Blog", "Write, schedule and publish articles."),
-    ("staff.comments", "Comments", "Moderate the comment queue."),
-    ("staff.campaigns", "Newsletter", "Compose, preview and send campaigns."),
-    ("staff.mail_log", "Mail log", "What the outbox sent, and what failed."),
-    ("staff.mailbox", "Development mailbox", "Messages caught when no SMTP server is set."),
-    ("staff.audit_log", "Audit log", "Who viewed or changed which client's records."),
-    ("staff.accounts", "Staff accounts", "Invite and manage therapists (admins only)."),
+# The back office's sections, shown on its front page when their views exist, to the
+# audience that may open them (``staff`` or ``admin``, as in ``NAVIGATION``).
+STAFF_SECTIONS: list[tuple[str, str, str, str]] = [
+    (
+        "staff.clients",
+        "Clients",
+        "Find a client, record a session, write recommendations.",
+        "staff",
+    ),
+    ("staff.posts", "Blog", "Write, schedule and publish articles.", "staff"),
+    ("staff.comments", "Comments", "Moderate the comment queue.", "staff"),
+    ("staff.campaigns", "Newsletter", "Compose, preview and send campaigns.", "staff"),
+    ("staff.mail_log", "Mail log", "What the outbox sent, and what failed.", "staff"),
+    (
+        "staff.mailbox",
+        "Development mailbox",
+        "Messages caught when no SMTP server is set.",
+        "admin",
+    ),
+    ("staff.audit_log", "Audit log", "Who viewed or changed which client's records.", "staff"),
+    ("staff.accounts", "Staff accounts", "Invite and manage therapists and admins.", "admin"),
     (
         "staff.practice_settings",
         "Practice settings",
-        "Name, address, phone, opening hours, how to book, sender address (admins only).",
+        "Name, address, phone, opening hours, how to book, sender address.",
+        "admin",
     ),
 ]
 
@@ -86,6 +98,7 @@ def _visible(audience: str) -> bool:
         "signed_in": signed_in,
         "client": signed_in and current_user.is_client,
         "staff": signed_in and current_user.is_staff,
+        "admin": signed_in and current_user.is_admin,
     }[audience]
 
 
@@ -128,12 +141,18 @@ def local_datetime(value: datetime | None) -> str:
 
 
 def staff_sections() -> list[tuple[str, str, str]]:
-    """The sections that exist, without admin pages for therapists who are not admins."""
+    """(endpoint, label, description) of the sections this person may open.
+
+    A section is left out when its audience is ``admin`` or its view is guarded by
+    ``admin_required`` and the person is not an admin.
+    """
     views = current_app.view_functions
     return [
-        entry
-        for entry in STAFF_SECTIONS
-        if entry[0] in views and (current_user.is_admin or not is_admin_only(views[entry[0]]))
+        (endpoint, label, description)
+        for endpoint, label, description, audience in STAFF_SECTIONS
+        if endpoint in views
+        and _visible(audience)
+        and (current_user.is_admin or not is_admin_only(views[endpoint]))
     ]
 
 

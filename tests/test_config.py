@@ -58,8 +58,54 @@ def test_production_process_exits_with_one_clear_line(tmp_path):
     assert lines[0].startswith("refusing to start: SECRET_KEY is missing")
 
 
+def _production_process(tmp_path, **env_values: str) -> subprocess.CompletedProcess[str]:
+    """``import wsgi`` in a fresh process with the production settings and ``env_values``."""
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "MAIL_SERVER")}
+    env.update(PORTAL_CONFIG="production", DATABASE_URL=f"sqlite:///{tmp_path / 'p.sqlite'}")
+    env.update(env_values)
+    return subprocess.run(
+        [sys.executable, "-c", "import wsgi"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_without_a_mail_server_exits_with_one_clear_line(tmp_path):
+    """Without MAIL_SERVER the mail would only reach the development mailbox."""
+    result = _production_process(tmp_path, SECRET_KEY="s" * 48)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("refusing to start: MAIL_SERVER is not set")
+    assert "MAIL_DEV_MAILBOX=1" in lines[0]
+
+
+def test_a_staging_site_opts_in_to_the_development_mailbox(tmp_path):
+    result = _production_process(tmp_path, SECRET_KEY="s" * 48, MAIL_DEV_MAILBOX="1")
+    assert result.returncode == 0, result.stderr
+    with_server = _production_process(tmp_path, SECRET_KEY="s" * 48, MAIL_SERVER="127.0.0.1")
+    assert with_server.returncode == 0, with_server.stderr
+
+
+def test_only_development_shows_one_time_links_in_the_mailbox(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "x" * 48)
+    monkeypatch.setenv("MAIL_SERVER", "smtp.example.test")
+    monkeypatch.delenv("MAILBOX_SHOW_TOKEN_LINKS", raising=False)
+    assert load_config("development").MAILBOX_SHOW_TOKEN_LINKS is True
+    assert load_config("testing").MAILBOX_SHOW_TOKEN_LINKS is False
+    assert load_config("production").MAILBOX_SHOW_TOKEN_LINKS is False
+    monkeypatch.setenv("MAILBOX_SHOW_TOKEN_LINKS", "1")  # only development listens
+    assert load_config("production").MAILBOX_SHOW_TOKEN_LINKS is False
+    monkeypatch.setenv("MAILBOX_SHOW_TOKEN_LINKS", "0")
+    assert load_config("development").MAILBOX_SHOW_TOKEN_LINKS is False
+
+
 def test_production_with_a_real_secret_sets_secure_cookies_and_hsts(monkeypatch, tmp_path):
     monkeypatch.setenv("SECRET_KEY", "x" * 48)
+    monkeypatch.setenv("MAIL_SERVER", "smtp.example.test")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'p.sqlite'}")
     app = create_app("production")
     assert app.config["SESSION_COOKIE_SECURE"] is True

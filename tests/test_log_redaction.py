@@ -26,7 +26,8 @@ from portal.log_redaction import RedactTokens, redact
         ("GET /portal/sessions/12", "GET /portal/sessions/12"),
     ],
 )
-def test_redact(line, expected):
+def test_redact(app, line, expected):
+    # ``app``: the blueprints register their token routes when they are imported.
     assert redact(line) == expected
 
 

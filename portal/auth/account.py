@@ -24,6 +24,10 @@ from portal.auth.tokens import TokenError, peek_token
 from portal.extensions import db
 from portal.models.tokens import TokenPurpose
 from portal.models.types import utcnow
+from portal.text import clean_text
+from portal.token_links import register_token_route
+
+register_token_route("/account/email/confirm/")  # a one-time token follows
 
 
 def account_forms(**replacements: Any) -> dict[str, Any]:
@@ -140,7 +144,7 @@ def sign_out_everywhere() -> BaseResponse | tuple[str, int]:
 @login_required
 def download_data() -> Response:
     """Everything the portal holds about the signed-in person, as JSON (GDPR art. 15/20)."""
-    data = collect_personal_data(current_user)
+    data = _without_control_characters(collect_personal_data(current_user))
     body = json.dumps(data, indent=2, default=str, ensure_ascii=False)
     filename = f"massage-works-data-{utcnow():%Y%m%d}.json"
     return Response(
@@ -151,6 +155,18 @@ def download_data() -> Response:
             "Cache-Control": "no-store",
         },
     )
+
+
+def _without_control_characters(value: Any) -> Any:
+    """Every string of the export without NUL and other control characters (tab and line
+    breaks stay): older versions stored them on SQLite, and they are nothing anyone typed."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {key: _without_control_characters(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_without_control_characters(item) for item in value]
+    return value
 
 
 @bp.post("/account/delete")

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 
 from portal import practice
 from portal.mail import enqueue_email
 from portal.models import MailCategory, User
 from portal.models.types import utcnow
+from portal.templating import duration_words
+from portal.text import single_line
 from portal.urls import external_url
 
 
@@ -19,6 +22,8 @@ def _token_key(token: str) -> str:
 def _send(
     *, to: str, name: str | None, subject: str, template: str, key: str, **context: object
 ) -> None:
+    # The greeting is one line, whatever an older version let into the name.
+    name = single_line(name) if name else name
     enqueue_email(
         to=to,
         to_name=name,
@@ -123,5 +128,23 @@ def send_password_changed_notice(user: User) -> None:
         subject=f"Your {practice_name()} password was changed",
         template="password_changed",
         key=f"password-changed:{user.id}:{utcnow().isoformat()}",
+        reset_link=external_url("auth.reset_request"),
+    )
+
+
+def send_login_lockout(
+    user: User, *, window_started: datetime, window_seconds: int, failures: int
+) -> None:
+    """Sign-ins from unknown devices stopped after many failures: tell the owner, once per
+    lockout window (the key names the account and the window's start)."""
+    _send(
+        to=user.email,
+        name=user.name,
+        subject=f"Sign-ins to your {practice_name()} account were paused",
+        template="login_locked",
+        key=f"login-lockout:{user.id}:{window_started:%Y%m%dT%H%M%S}",
+        failures=failures,
+        duration=duration_words(window_seconds),
+        login_link=external_url("auth.login"),
         reset_link=external_url("auth.reset_request"),
     )

@@ -15,11 +15,21 @@ class EmailTaken(ValueError):
     """An account with this email already exists."""
 
 
+class CannotInvite(ValueError):
+    """The account is closed; the text says why, for staff."""
+
+
 def send_invitation(user: User) -> None:
     """Queue an invitation email with a fresh 7-day link (caller commits).
 
-    Issuing a new link retires the previous one, so "resend invitation" is safe.
+    Issuing a new link retires the previous one, so "resend invitation" is safe. A closed
+    account gets none (``CannotInvite``): a deleted one is anonymised (its address is a
+    placeholder and its owner asked to leave), a switched-off one must be switched on first.
     """
+    if user.is_deleted:
+        raise CannotInvite("This account was deleted, so it cannot be invited again.")
+    if not user.is_active_account:
+        raise CannotInvite("This account is switched off: switch it on before inviting.")
     send_invitation_email(user, issue_token(user, TokenPurpose.INVITE))
 
 

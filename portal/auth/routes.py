@@ -6,14 +6,13 @@ scanners that fetch every URL in a message cannot confirm or reset on anyone's b
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from portal.auth import bp, services, throttle
+from portal.auth.devices import remember_device
 from portal.auth.forms import (
     ConfirmForm,
     LoginForm,
@@ -27,6 +26,11 @@ from portal.extensions import db
 from portal.models import User
 from portal.models.tokens import TokenPurpose
 from portal.models.types import utcnow
+from portal.token_links import register_token_route
+from portal.urls import local_path
+
+# The path segment after these is a one-time token: logs and the mailbox must hide it.
+register_token_route("/reset-password/", "/invitation/", "/register/confirm/")
 
 
 def home_for(user: User) -> str:
@@ -38,13 +42,8 @@ def home_for(user: User) -> str:
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only follow a ``next`` that stays on this site (no open redirect)."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
+    """Only follow a ``next`` that stays on this site (no open redirect, no header injection)."""
+    return local_path(target)
 
 
 def token_problem(error: TokenError, purpose: TokenPurpose) -> tuple[str, int]:
@@ -59,6 +58,7 @@ def token_problem(error: TokenError, purpose: TokenPurpose) -> tuple[str, int]:
 @bp.route("/login", methods=["GET", "POST"])
 @throttle.login_per_ip
 @throttle.login_per_account
+@throttle.login_per_device
 def login() -> str | Response:
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
@@ -79,7 +79,8 @@ def login() -> str | Response:
             user.last_login_at = utcnow()
             db.session.commit()
             login_user(user, remember=form.remember.data)
-            return redirect(safe_next(request.args.get("next")) or home_for(user))
+            response = redirect(safe_next(request.args.get("next")) or home_for(user))
+            return remember_device(response, user)
         form.password.errors.append("That email and password do not match an account.")
     return render_template("auth/login.html", form=form)
 
@@ -171,14 +172,16 @@ def reset_password(token: str) -> str | Response | tuple[str, int]:
     form = NewPasswordForm(email=owner.email)
     if form.validate_on_submit():
         try:
-            services.reset_password(token, form.password.data)
+            user = services.reset_password(token, form.password.data)
         except TokenError as error:
             return token_problem(error, TokenPurpose.RESET_PASSWORD)
         db.session.commit()
         if current_user.is_authenticated:
             logout_user()
         flash("Your password is changed and every other session is signed out.", "success")
-        return redirect(url_for("auth.login"))
+        # Following the emailed link proves the account is theirs, as signing in would: this
+        # device may sign in even while strangers have locked out anonymous attempts.
+        return remember_device(redirect(url_for("auth.login")), user)
     return render_template("auth/reset_password.html", form=form)
 
 
@@ -199,5 +202,5 @@ def accept_invite(token: str) -> str | Response | tuple[str, int]:
         db.session.commit()
         login_user(user)
         flash("Welcome! Your password is set and you are signed in.", "success")
-        return redirect(home_for(user))
+        return remember_device(redirect(home_for(user)), user)
     return render_template("auth/accept_invite.html", form=form, invited=invited)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from portal.auth import emails
+from portal.auth.equal_work import rehearsal, stand_in_address
 from portal.auth.passwords import hash_password, verify_password
 from portal.auth.signals import account_deleted
 from portal.auth.tokens import TokenError, TokenProblem, issue_token, redeem_token
@@ -18,6 +19,7 @@ from portal.extensions import db
 from portal.models import Role, User
 from portal.models.tokens import AccountToken, TokenPurpose
 from portal.models.types import utcnow
+from portal.models.users import DELETED_EMAIL_DOMAIN
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -28,23 +30,29 @@ def register_reader(*, name: str, email: str, password: str) -> None:
     """Create an unconfirmed account and mail a confirmation link.
 
     When the address already has an account, its owner is told by email instead; the person
-    registering sees the same page either way (no account enumeration). Two registrations of
-    one address at the same moment both pass this check; the unique constraint on
-    ``users.email`` then fails the second commit, which the view answers like the first.
+    registering sees the same page either way (no account enumeration), after the same work:
+    both paths hash the password, and each rehearses the other's writes (``equal_work``).
+    Two registrations of one address at the same moment both pass the check; the unique
+    constraint on ``users.email`` then fails the second, which the view answers like the first.
     """
+    password_hash = hash_password(password)
     existing = find_user_by_email(email)
-    if existing is not None:
+    if existing is None:
+        user = _add_reader(name=name, email=email, password_hash=password_hash)
+        with rehearsal():
+            emails.send_already_registered(user)
+    else:
         emails.send_already_registered(existing)
-        return
-    user = User(
-        email=email,
-        name=name,
-        role=Role.CLIENT.value,
-        password_hash=hash_password(password),
-    )
+        with rehearsal():
+            _add_reader(name=name, email=stand_in_address(), password_hash=password_hash)
+
+
+def _add_reader(*, name: str, email: str, password_hash: str) -> User:
+    user = User(email=email, name=name, role=Role.CLIENT.value, password_hash=password_hash)
     db.session.add(user)
     db.session.flush()
     emails.send_confirmation(user, issue_token(user, TokenPurpose.CONFIRM_EMAIL))
+    return user
 
 
 def resend_confirmation(user: User) -> None:
@@ -59,10 +67,26 @@ def confirm_email(token: str) -> User:
 
 
 def request_password_reset(email: str) -> None:
-    """Mail a one-hour reset link if the address has an active account; otherwise nothing."""
+    """Mail a one-hour reset link if the address has an active account; otherwise nothing.
+
+    "Nothing" takes the same work (``equal_work``): the token and email are rehearsed on a
+    stand-in account. The stand-in's insert is the one write a known address would not need,
+    so both paths make it: the known path rehearses it alone.
+    """
     user = find_user_by_email(email)
-    if user is None or not user.is_active:
-        return
+    if user is not None and not user.is_active:
+        user = None
+    with rehearsal():
+        stand_in = User(email=stand_in_address(), name="Stand-in", role=Role.CLIENT.value)
+        db.session.add(stand_in)
+        db.session.flush()
+        if user is None:
+            _send_reset_link(stand_in)
+    if user is not None:
+        _send_reset_link(user)
+
+
+def _send_reset_link(user: User) -> None:
     emails.send_password_reset(user, issue_token(user, TokenPurpose.RESET_PASSWORD))
 
 
@@ -141,7 +165,7 @@ def delete_account(user: User, current_password: str) -> DeletionOutcome:
     """
     check_current_password(user, current_password)
     account_deleted.send(user)
-    user.email = f"deleted-{user.id}@deleted.invalid"
+    user.email = f"deleted-{user.id}@{DELETED_EMAIL_DOMAIN}"
     user.name = "Deleted user"
     user.password_hash = None
     user.email_confirmed_at = None

@@ -5,6 +5,12 @@ Calendar apps subscribe without signing in, so the feed is reached with a secret
 stored: a copy of the database alone cannot build a working URL, and resetting the secret
 (``CalendarFeed.reset``) stops the old URL at once. A client who never reset has no row and
 an empty secret, so viewing the calendar page writes nothing.
+
+Every value is made safe for the format as the feed is built, whatever the database holds:
+one-line values (names, titles, the location) are flattened with ``single_line``, notes lose
+control characters, links that are not plain web addresses are left out, and dates at the
+calendar's ends are not overflowed. A name with a line break, stored before forms refused
+it, once made icalendar refuse the whole feed, for good.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -20,7 +26,7 @@ from flask import current_app
 from icalendar import Calendar, Event
 
 from portal import practice
-from portal.clients.links import further_reading
+from portal.clients.links import further_reading, is_web_url
 from portal.clients.queries import SESSION_ROW
 from portal.extensions import db
 from portal.models import (
@@ -32,6 +38,8 @@ from portal.models import (
     User,
 )
 from portal.models.types import utcnow
+from portal.pagination import MAX_ID
+from portal.text import clean_text, single_line
 from portal.urls import external_url
 
 
@@ -54,9 +62,12 @@ def calendar_token(user_id: int) -> str:
 def client_for_token(token: str) -> User | None:
     """The active client whose current calendar token is ``token``, or None."""
     user_id_text, _, mac = token.partition(".")
-    if not user_id_text.isdigit() or len(user_id_text) > 12 or not mac:
+    # An id a database column can hold (PostgreSQL refused 2147483648 with a 500).
+    if not (user_id_text.isascii() and user_id_text.isdigit()) or len(user_id_text) > 10:
         return None
     user_id = int(user_id_text)
+    if not 1 <= user_id <= MAX_ID or not mac:
+        return None
     if not hmac.compare_digest(_mac(user_id, _secret(user_id)), mac):
         return None
     return db.session.scalar(
@@ -86,18 +97,17 @@ def _session_event(session: MassageSession, domain: str, stamp: datetime) -> Eve
         event.add("dtstart", datetime.combine(session.held_on, session.starts_at))
         event.add("duration", timedelta(minutes=session.duration_minutes))
     else:
-        event.add("dtstart", session.held_on)
-        event.add("dtend", session.held_on + timedelta(days=1))
+        _add_day(event, session.held_on)
     who = f" with {session.therapist.name}" if session.therapist else ""
-    event.add("summary", f"{session.modality_label}{who}")
+    event.add("summary", single_line(f"{session.modality_label}{who}"))
     lines = [f"{session.duration_minutes} minutes"]
     if session.area_labels:
         lines.append("Areas worked: " + ", ".join(session.area_labels))
     if session.client_notes:
         lines.append("")
-        lines.append(session.client_notes)
+        lines.append(clean_text(session.client_notes))
     event.add("description", "\n".join(lines))
-    event.add("location", practice.current().address)
+    event.add("location", single_line(practice.current().address))
     event.add("url", external_url("clients.session_detail", session_id=session.id))
     return event
 
@@ -107,13 +117,13 @@ def _due_event(recommendation: Recommendation, domain: str, stamp: datetime) -> 
     event = Event()
     event.add("uid", f"recommendation-{recommendation.id}@{domain}")
     event.add("dtstamp", stamp)
-    event.add("dtstart", recommendation.due_on)
-    event.add("dtend", recommendation.due_on + timedelta(days=1))
-    event.add("summary", f"Due: {recommendation.title}")
-    lines = [line for line in (recommendation.frequency, recommendation.details) if line]
+    _add_day(event, recommendation.due_on)
+    event.add("summary", single_line(f"Due: {recommendation.title}"))
+    frequency = single_line(recommendation.frequency or "")
+    lines = [line for line in (frequency, clean_text(recommendation.details or "")) if line]
     event.add("description", "\n".join(lines))
     link = further_reading(recommendation)
-    if link and not link.startswith("/"):
+    if link and is_web_url(link):
         event.add("url", link)
     else:
         event.add("url", external_url("clients.recommendations"))
@@ -125,10 +135,17 @@ def _race_event(profile: TrainingProfile, domain: str, stamp: datetime) -> Event
     event = Event()
     event.add("uid", f"race-{profile.user_id}-{profile.goal_race_on:%Y%m%d}@{domain}")
     event.add("dtstamp", stamp)
-    event.add("dtstart", profile.goal_race_on)
-    event.add("dtend", profile.goal_race_on + timedelta(days=1))
-    event.add("summary", f"Race day: {profile.goal_race_name or 'goal race'}")
+    _add_day(event, profile.goal_race_on)
+    event.add("summary", single_line(f"Race day: {profile.goal_race_name or 'goal race'}"))
     return event
+
+
+def _add_day(event: Event, day: date) -> None:
+    """An all-day event. Its end is the next day; on the calendar's last day there is none,
+    which RFC 5545 reads as the same: an all-day event lasts one day."""
+    event.add("dtstart", day)
+    if day < date.max:
+        event.add("dtend", day + timedelta(days=1))
 
 
 def build_calendar(client: User) -> bytes:
@@ -152,9 +169,9 @@ def build_calendar(client: User) -> bytes:
 
     name = practice.current().name
     calendar = Calendar()
-    calendar.add("prodid", f"-//{name}//Client portal//EN")
+    calendar.add("prodid", single_line(f"-//{name}//Client portal//EN"))
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", f"{name}: {client.name}")
+    calendar.add("x-wr-calname", single_line(f"{name}: {client.name}"))
     domain, stamp = _uid_domain(), utcnow()
     for session in sessions:
         calendar.add_component(_session_event(session, domain, stamp))

@@ -103,8 +103,20 @@ def _applies(rule: BookingRule, new_to_massage: bool) -> bool:
     return True
 
 
+def shifted(day: date, days: int) -> date:
+    """``day`` moved by ``days``, held at the calendar's ends instead of overflowing.
+
+    Forms keep dates between 1900 and 2100, but rows stored earlier may hold 9999-12-31 or
+    0001-01-01, and one such race date made the dashboard a 500.
+    """
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.max if days > 0 else date.min
+
+
 def _offset(race_on: date, days: int | None) -> date | None:
-    return None if days is None else race_on + timedelta(days=days)
+    return None if days is None else shifted(race_on, days)
 
 
 def _within(day: date | None, starts_on: date | None, ends_on: date | None) -> bool:
@@ -139,7 +151,7 @@ def evaluate(
         if rule.kind == RuleKind.BOOK and rule.repeat_every_days and current:
             due = today
             if last_session_on is not None:
-                due = last_session_on + timedelta(days=rule.repeat_every_days)
+                due = shifted(last_session_on, rule.repeat_every_days)
             book_by = max(due, today)
             if ends_on is not None and book_by > ends_on:
                 book_by = None  # the next weekly one would fall in the following window

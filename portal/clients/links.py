@@ -17,8 +17,15 @@ ALLOWED_SCHEMES = ("http", "https")
 
 
 def is_web_url(value: str) -> bool:
-    """True for an absolute http(s) URL with a host: no ``javascript:``, no relative paths."""
-    parts = urlsplit(value.strip())
+    """True for an absolute http(s) URL with a host: no ``javascript:``, no relative paths.
+
+    White space and control characters anywhere refuse it: ``urlsplit`` silently drops tab,
+    CR and LF (as browsers do), so ``https://x/a\r\nb`` used to pass and then broke the
+    calendar feed, whose URI values may not hold a line break.
+    """
+    if not value or any(char.isspace() or not char.isprintable() for char in value):
+        return False
+    parts = urlsplit(value)
     return parts.scheme.lower() in ALLOWED_SCHEMES and bool(parts.netloc)
 
 
@@ -45,4 +52,6 @@ def further_reading(recommendation: Recommendation) -> str | None:
         url = article_url(recommendation.article_slug)
         if url:
             return url
-    return recommendation.link_url or None
+    link = recommendation.link_url
+    # A link stored before the form refused broken ones is not offered to anyone.
+    return link if link and is_web_url(link) else None

@@ -13,12 +13,17 @@ from portal.clients.forms import HistoryFilterForm, TrainingProfileForm
 from portal.extensions import db
 from portal.models import TrainingProfile
 from portal.pagination import page_number
+from portal.token_links import register_token_parameter
+from portal.urls import local_path
+
+# ``/portal/calendar.ics?token=…`` works without signing in: the token is a secret.
+register_token_parameter("token")
 
 
 def _back_to(default: str) -> str:
     """Where a mark-done button returns: the page it was on, if that is a portal page."""
-    target = request.form.get("next", "")
-    if target.startswith("/portal/") and not target.startswith("//"):
+    target = local_path(request.form.get("next"))
+    if target and target.startswith("/portal/"):
         return target
     return default
 

@@ -21,7 +21,7 @@ def index() -> str:
 
 @bp.route("/favicon.ico")
 @limiter.exempt
-def favicon():  # type: ignore[no-untyped-def]
+def favicon() -> ResponseReturnValue:
     """The icon at the address browsers and feed readers ask for without reading the page."""
     return send_from_directory(
         current_app.static_folder or "static", "favicon.ico", max_age=7 * 24 * 3600

@@ -13,6 +13,9 @@ from flask_login import UserMixin
 from portal.extensions import Model
 from portal.models.types import UTCDateTime, utcnow
 
+# A deleted account keeps its row, anonymised, with an address in this reserved domain.
+DELETED_EMAIL_DOMAIN = "deleted.invalid"
+
 
 def new_session_token() -> str:
     return secrets.token_urlsafe(32)
@@ -59,6 +62,11 @@ class User(UserMixin, Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.is_active_account
+
+    @property
+    def is_deleted(self) -> bool:
+        """Closed by its owner and anonymised (not merely switched off by an admin)."""
+        return self.email.endswith("@" + DELETED_EMAIL_DOMAIN)
 
     @property
     def is_staff(self) -> bool:

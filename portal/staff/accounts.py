@@ -63,6 +63,10 @@ def toggle_account(user_id: int) -> Response:
     if user.id == current_user.id:
         flash("You cannot switch off your own account.", "error")
         return redirect(url_for("staff.accounts"))
+    if user.is_deleted:
+        # Its owner closed it and it is anonymised: there is no one to switch it on for.
+        flash("This account was deleted, so it cannot be switched on again.", "error")
+        return redirect(url_for("staff.accounts"))
     user.is_active_account = not user.is_active_account
     user.revoke_sessions()
     audit.record(

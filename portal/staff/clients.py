@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 
 from portal import audit
 from portal.audit import AuditAction, AuditTarget
-from portal.auth.invitations import EmailTaken, invite_client, send_invitation
+from portal.auth.invitations import CannotInvite, EmailTaken, invite_client, send_invitation
 from portal.clients import pictures, queries, records
 from portal.extensions import db
 from portal.forms import options
@@ -114,16 +114,20 @@ def resend_invitation(client_id: int) -> Response:
     client = queries.get_client_or_404(client_id)
     if client.password_hash is not None:
         flash(f"{client.name} has already set a password.", "info")
-    else:
+        return redirect(url_for(".client_detail", client_id=client.id))
+    try:
         send_invitation(client)
-        audit.record(
-            AuditAction.CLIENT_REINVITE,
-            subject_user_id=client.id,
-            target_type=AuditTarget.USER,
-            target_id=client.id,
-        )
-        db.session.commit()
-        flash(f"A new invitation is on its way to {client.email}.", "success")
+    except CannotInvite as refusal:
+        flash(str(refusal), "error")
+        return redirect(url_for(".client_detail", client_id=client.id))
+    audit.record(
+        AuditAction.CLIENT_REINVITE,
+        subject_user_id=client.id,
+        target_type=AuditTarget.USER,
+        target_id=client.id,
+    )
+    db.session.commit()
+    flash(f"A new invitation is on its way to {client.email}.", "success")
     return redirect(url_for(".client_detail", client_id=client.id))
 
 

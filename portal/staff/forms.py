@@ -315,16 +315,16 @@ class PracticeSettingsForm(Form):
     )
     submit = SubmitField("Save settings")
 
-    def validate_phone(self, field) -> None:  # type: ignore[no-untyped-def]
+    def validate_phone(self, field: Field) -> None:
         digits = sum(c.isdigit() for c in field.data or "")
         if field.data and (set(field.data) - PHONE_CHARACTERS or digits < 6):
             raise ValidationError("Enter a phone number: digits, spaces, + - ( ) only.")
 
-    def validate_booking_url(self, field) -> None:  # type: ignore[no-untyped-def]
+    def validate_booking_url(self, field: Field) -> None:
         if field.data and not is_web_url(field.data):
             raise ValidationError("Enter a web address that starts with https:// or http://.")
 
-    def validate_sender_email(self, field) -> None:  # type: ignore[no-untyped-def]
+    def validate_sender_email(self, field: Field) -> None:
         try:
             check_address(field.data or "")
         except ValueError:

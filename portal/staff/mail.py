@@ -1,4 +1,10 @@
-"""The back office's view of the mail pipeline: the mail log and the development mailbox."""
+"""The back office's view of the mail pipeline: the mail log and the development mailbox.
+
+The mailbox holds every message in full, one-time links included, so it is for admins only,
+and outside development (``MAILBOX_SHOW_TOKEN_LINKS``) it shows those links redacted: the
+text part, the HTML part and the source alike. Whoever reads the mailbox can see that a reset
+link was sent, not use it.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +27,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from portal import audit
 from portal.audit import AuditAction
+from portal.auth.permissions import admin_required
 from portal.extensions import db
 from portal.mail import CannotRetry, retry_failed_message
 from portal.models.mailbox import MailboxMessage
@@ -28,6 +35,8 @@ from portal.models.outbox import OutboxMessage, OutboxStatus
 from portal.models.suppression import BouncedAddress
 from portal.pagination import paginate
 from portal.staff import bp
+from portal.text import is_single_line, normalise_email
+from portal.token_links import redact
 
 PER_PAGE = 50
 
@@ -82,6 +91,7 @@ def mail_retry(message_id: int) -> BaseResponse:
 
 
 @bp.route("/mail/mailbox")
+@admin_required
 def mailbox() -> str:
     """Messages caught while no SMTP server is configured, newest first."""
     query = sa.select(MailboxMessage).order_by(MailboxMessage.id.desc())
@@ -97,30 +107,68 @@ class CaughtEmail:
     source: str
 
 
-def _parse(raw: bytes) -> CaughtEmail:
+def _show_token_links() -> bool:
+    return bool(current_app.config.get("MAILBOX_SHOW_TOKEN_LINKS"))
+
+
+def _redacted_source(parsed: EmailMessage) -> str:
+    """The message's source with every token link redacted.
+
+    The raw bytes cannot simply go through ``redact``: quoted-printable bodies split long
+    lines (a link can be cut in two by a soft line break) and write ``=`` as ``=3D``. So the
+    text parts are decoded, redacted and encoded again, and the headers are redacted as text
+    (folding happens at spaces, which no link contains).
+    """
+    for part in parsed.walk():
+        if part.is_multipart() or part.get_content_maintype() != "text":
+            continue
+        content = part.get_content()
+        cleaned = redact(content)
+        if cleaned != content:
+            part.set_content(cleaned, subtype=part.get_content_subtype(), cte="quoted-printable")
+    return redact(parsed.as_bytes().decode("utf-8", "replace"))
+
+
+def _parse(raw: bytes, *, show_token_links: bool) -> CaughtEmail:
     parsed = message_from_bytes(raw, policy=policy.default)
     assert isinstance(parsed, EmailMessage)
     text_part = parsed.get_body(preferencelist=("plain",))
     html_part = parsed.get_body(preferencelist=("html",))
-    return CaughtEmail(
+    email = CaughtEmail(
         headers=[(name, str(value)) for name, value in parsed.items()],
         text=text_part.get_content() if text_part is not None else None,
         html=html_part.get_content() if html_part is not None else None,
         source=raw.decode("utf-8", "replace"),
     )
+    if show_token_links:
+        return email
+    return CaughtEmail(
+        headers=[(name, redact(value)) for name, value in email.headers],
+        text=redact(email.text) if email.text is not None else None,
+        html=redact(email.html) if email.html is not None else None,
+        source=_redacted_source(parsed),
+    )
 
 
 @bp.route("/mail/mailbox/<int:message_id>")
+@admin_required
 def mailbox_message(message_id: int) -> str:
     caught = db.get_or_404(MailboxMessage, message_id)
-    return render_template("staff/mail/message.html", caught=caught, email=_parse(caught.raw))
+    show = _show_token_links()
+    return render_template(
+        "staff/mail/message.html",
+        caught=caught,
+        email=_parse(caught.raw, show_token_links=show),
+        links_redacted=not show,
+    )
 
 
 @bp.route("/mail/mailbox/<int:message_id>/html")
+@admin_required
 def mailbox_message_html(message_id: int) -> Response:
     """The HTML part alone, for the sandboxed frame of ``mailbox_message``."""
     caught = db.get_or_404(MailboxMessage, message_id)
-    html = _parse(caught.raw).html
+    html = _parse(caught.raw, show_token_links=_show_token_links()).html
     if html is None:
         abort(404)
     response = Response(html, mimetype="text/html")
@@ -148,8 +196,11 @@ def mail_clear_bounce() -> BaseResponse:
 
     Rows already marked ``suppressed`` stay as they are: they are a record of what happened.
     """
-    address = (request.form.get("address") or "").strip().lower()
-    bounced = db.session.get(BouncedAddress, address) if address else None
+    address = normalise_email(request.form.get("address")) or ""
+    # Not from a form field anyone types in, but anyone can post anything: an address that
+    # cannot be stored (PostgreSQL refuses NUL) cannot have bounced.
+    usable = address and len(address) <= 254 and is_single_line(address)
+    bounced = db.session.get(BouncedAddress, address) if usable else None
     if bounced is None:
         abort(404)
     db.session.delete(bounced)

@@ -21,10 +21,22 @@ from tests.conftest import make_test_app
         ("/blog/x", False),
         ("https://", False),
         ("mailto:a@example.org", False),
+        # urlsplit drops tab, CR and LF: these used to pass, and broke the calendar feed.
+        ("https://example.org/a\r\nb", False),
+        ("https://exam\tple.org/", False),
+        ("https://example.org/a b", False),
+        ("https://example.org/\x00", False),
+        ("https://example.org/\u2028", False),
     ],
 )
 def test_only_absolute_web_addresses_are_links(url, ok):
     assert is_web_url(url) is ok
+
+
+def test_a_broken_stored_link_is_not_offered(app):
+    rec = Recommendation(link_url="https://example.org/a\r\nb")
+    with app.test_request_context():
+        assert further_reading(rec) is None
 
 
 def test_an_article_slug_waits_for_the_blog(app):

@@ -23,7 +23,9 @@ def _sign_in_as_staff(page, make_user) -> None:  # type: ignore[no-untyped-def]
 def test_a_caught_message_shows_its_html_in_a_sandboxed_frame(app, page, axe, make_user):
     queue(app, 1)
     deliver(app)
-    _sign_in_as_staff(page, make_user)
+    make_user("admin@example.com", role="admin")  # the mailbox is for admins only
+    browser_sign_in(page, "admin@example.com", PASSWORD)
+    page.wait_for_url("**/staff/")
 
     page.goto("/staff/mail/mailbox")
     axe(page)

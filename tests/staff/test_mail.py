@@ -88,7 +88,7 @@ def test_only_failed_rows_can_be_retried(app, client, auth):
 def test_the_mailbox_shows_both_parts_and_frames_the_html_safely(app, client, auth):
     queue(app, 1, to_name="<script>alert(1)</script>", subject="Hello <b>there</b>")
     deliver(app)
-    auth.login_staff()
+    auth.login_admin()  # the mailbox is for admins only
 
     listing = client.get("/staff/mail/mailbox").get_data(as_text=True)
     assert "Hello &lt;b&gt;there&lt;/b&gt;" in listing
@@ -113,13 +113,18 @@ def test_the_mailbox_shows_both_parts_and_frames_the_html_safely(app, client, au
 
 
 def test_an_unknown_mailbox_message_is_404(client, auth):
-    auth.login_staff()
+    auth.login_admin()
     assert client.get("/staff/mail/mailbox/12345").status_code == 404
     assert client.get("/staff/mail/mailbox/12345/html").status_code == 404
 
 
 def test_the_back_office_links_to_the_mail_pages(client, auth):
     auth.login_staff()
+    page = client.get("/staff/").get_data(as_text=True)
+    assert 'href="/staff/mail/log"' in page
+    assert 'href="/staff/mail/mailbox"' not in page  # admins only
+    auth.logout()
+    auth.login_admin()
     page = client.get("/staff/").get_data(as_text=True)
     assert 'href="/staff/mail/log"' in page
     assert 'href="/staff/mail/mailbox"' in page

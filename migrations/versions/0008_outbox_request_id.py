@@ -1,7 +1,7 @@
 """outbox request id
 
-Revision ID: 0010
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-29 12:31:02.397049
 
 """
@@ -12,8 +12,8 @@ import portal.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = '0010'
-down_revision = '0006'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
