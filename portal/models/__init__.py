@@ -3,6 +3,19 @@
 from portal.models.audit import AuditEntry
 from portal.models.guidance import Audience, BookingRule, RuleKind
 from portal.models.mailbox import MailboxMessage
+from portal.models.newsletter import (
+    ArticleMailing,
+    Campaign,
+    CampaignStatus,
+    Consent,
+    ConsentAction,
+    Subscriber,
+    SubscriberStatus,
+    TipSend,
+    TipSequence,
+    TipStep,
+    Topic,
+)
 from portal.models.outbox import MailCategory, MailPriority, OutboxMessage, OutboxStatus
 from portal.models.recommendations import Recommendation
 from portal.models.sessions import MassageSession, SessionArea
@@ -14,12 +27,17 @@ from portal.models.vocabulary import BodyArea, Modality, Pressure
 
 __all__ = [
     "AccountToken",
+    "ArticleMailing",
     "Audience",
     "AuditEntry",
     "BodyArea",
     "BookingRule",
     "BouncedAddress",
     "CalendarFeed",
+    "Campaign",
+    "CampaignStatus",
+    "Consent",
+    "ConsentAction",
     "DistanceUnit",
     "MailCategory",
     "MailPriority",
@@ -33,7 +51,13 @@ __all__ = [
     "Role",
     "RuleKind",
     "SessionArea",
+    "Subscriber",
+    "SubscriberStatus",
+    "TipSend",
+    "TipSequence",
+    "TipStep",
     "TokenPurpose",
+    "Topic",
     "TrainingProfile",
     "User",
 ]
