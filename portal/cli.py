@@ -19,6 +19,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(demo_logins)
     mail_cli.register(app)
+    from portal.newsletter import cli as newsletter_cli
+
+    newsletter_cli.register(app)
 
 
 @click.command("create-user")

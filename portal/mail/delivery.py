@@ -26,7 +26,7 @@ from portal.mail.bookkeeping import (
 from portal.mail.claim import ClaimedRow, claim_batch, new_lease_owner, release
 from portal.mail.compose import RenderedEmail, Sender, compose
 from portal.mail.pacing import Pacer
-from portal.mail.render import TemplateProblem, render_parts
+from portal.mail.render import TemplateProblem, personalise, render_parts
 from portal.mail.suppression import failure_counts
 from portal.mail.transport import (
     DeliveryFailure,
@@ -241,7 +241,8 @@ def _send_one(batch: _Batch, channel: SmtpChannel | MailboxChannel, row: Claimed
 
 def compose_row(app: Flask, row: ClaimedRow, *, sender: Sender, date: float) -> bytes:
     """The bytes to send for one claimed row: render its templates, then write the message."""
-    text, html = render_parts(app, template=row.template, subject=row.subject, context=row.context)
+    context, headers = personalise(app, row.context, row.headers)
+    text, html = render_parts(app, template=row.template, subject=row.subject, context=context)
     email = RenderedEmail(
         to_address=row.to_address,
         to_name=row.to_name,
@@ -249,7 +250,7 @@ def compose_row(app: Flask, row: ClaimedRow, *, sender: Sender, date: float) -> 
         text=text,
         html=html,
         message_id=row.message_id,
-        headers=row.headers,
+        headers=headers,
     )
     return compose(email, sender=sender, date=date)
 

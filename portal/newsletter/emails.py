@@ -1,0 +1,86 @@
+"""The newsletter's own emails: confirmation, "already subscribed", welcome.
+
+Confirmation and "already subscribed" are transactional (the person just asked; they go
+before campaign mail). The welcome email is the list's first newsletter email: newsletter
+category (a suppressed address does not get it), list headers, the full footer.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app
+
+from portal.mail import enqueue_email
+from portal.models import MailCategory, Subscriber
+from portal.newsletter.headers import list_headers
+from portal.newsletter.personalise import row_context
+from portal.newsletter.tokens import Purpose, token_for
+from portal.urls import external_url
+
+
+def _practice() -> str:
+    return current_app.config["PRACTICE_NAME"]
+
+
+def send_confirmation_or_reminder(subscriber: Subscriber, stamp: datetime) -> None:
+    """A pending address gets the confirmation link; a confirmed one, its preferences link.
+
+    The key names the notification's moment (``stamp``): a request within the hour after
+    the last email reuses the last moment, so ``enqueue_email`` finds the row and sends
+    nothing new, with the same statements run as for a first request (timing).
+    """
+    key_stamp = f"{stamp:%Y%m%dT%H%M%S%f}"
+    if subscriber.is_confirmed:
+        enqueue_email(
+            to=subscriber.email,
+            to_name=subscriber.name,
+            subject=f"You are already subscribed to {_practice()}'s newsletter",
+            template="newsletter_already_subscribed",
+            context={
+                "name": subscriber.name,
+                "preferences_url": external_url(
+                    "newsletter.preferences", token=token_for(subscriber)
+                ),
+            },
+            idempotency_key=f"newsletter-notify:{subscriber.id}:{key_stamp}",
+            category=MailCategory.TRANSACTIONAL,
+        )
+        return
+    enqueue_email(
+        to=subscriber.email,
+        to_name=subscriber.name,
+        subject=f"Confirm your subscription to {_practice()}'s newsletter",
+        template="newsletter_confirm",
+        context={
+            "name": subscriber.name,
+            "link": external_url(
+                "newsletter.confirm", token=token_for(subscriber, Purpose.CONFIRM)
+            ),
+            "days": current_app.config["NEWSLETTER_PENDING_DAYS"],
+        },
+        idempotency_key=f"newsletter-notify:{subscriber.id}:{key_stamp}",
+        category=MailCategory.TRANSACTIONAL,
+    )
+
+
+def send_welcome(subscriber: Subscriber) -> None:
+    assert subscriber.confirmed_at is not None
+    enqueue_email(
+        to=subscriber.email,
+        to_name=subscriber.name,
+        subject=f"Welcome to {_practice()}'s newsletter",
+        template="newsletter_welcome",
+        context=row_context(
+            "welcome",
+            subscriber.id,
+            subscriber.token_secret,
+            name=subscriber.name,
+            topics=[topic.label for topic in subscriber.topics],
+            race_name=subscriber.race_name,
+            race_on=subscriber.race_on.isoformat() if subscriber.race_on else None,
+        ),
+        headers=list_headers(),
+        idempotency_key=f"newsletter-welcome:{subscriber.id}:{subscriber.confirmed_at:%Y%m%dT%H%M%S}",
+        category=MailCategory.NEWSLETTER,
+    )

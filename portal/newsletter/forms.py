@@ -1,0 +1,147 @@
+"""The newsletter's public forms: subscribe (the page and the box), preferences, buttons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wtforms import HiddenField, RadioField, SubmitField
+from wtforms.fields import DateField
+from wtforms.validators import Length, Optional, ValidationError
+
+from portal.clients.forms import race_date_field
+from portal.forms import (
+    CheckboxGroupField,
+    Form,
+    date_within,
+    days_from_today,
+    email_field,
+    line_field,
+    options,
+)
+from portal.models import Topic
+from portal.newsletter.clock import local_today
+from portal.newsletter.subscriptions import Choices
+
+# Field names carry this prefix, so the box can sit on a page with other forms (a comment
+# form has its own "email") without two elements sharing an id.
+PREFIX = "nl"
+MAX_PAUSE_DAYS = 365
+TOPIC_CHOICES = options((topic.value, topic.label) for topic in Topic)
+DEFAULT_TOPICS = [Topic.TIPS.value, Topic.NEWS.value]
+
+
+def _topics(label: str) -> CheckboxGroupField:
+    return CheckboxGroupField(label, choices=TOPIC_CHOICES, default=DEFAULT_TOPICS)
+
+
+def _sequence() -> RadioField:
+    return RadioField(
+        "Race distance",
+        coerce=int,
+        validators=[Optional()],
+        validate_choice=False,  # checked against the sequences in ``chosen_sequence``
+        description="We time the tips to it; marathon if you are not sure.",
+    )
+
+
+def _source(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+class RaceFieldsMixin:
+    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+        valid = super().validate(extra_validators)  # type: ignore[misc]
+        race_on = self.race_on  # type: ignore[attr-defined]
+        if self.race_name.data and race_on.data is None and not race_on.errors:  # type: ignore[attr-defined]
+            race_on.errors.append("Add the race date too, so we can time the tips to it.")
+            valid = False
+        return valid
+
+    def set_sequences(self, sequences: list[tuple[int, str]]) -> None:
+        self.race_distance.choices = options(sequences)  # type: ignore[attr-defined]
+        if self.race_distance.data is None and sequences:  # type: ignore[attr-defined]
+            self.race_distance.data = sequences[0][0]  # type: ignore[attr-defined]
+
+    def chosen_sequence(self, sequence_ids: set[int]) -> int | None:
+        value = self.race_distance.data  # type: ignore[attr-defined]
+        return value if value in sequence_ids else None
+
+
+class SubscribeForm(RaceFieldsMixin, Form):
+    email = email_field()
+    name = line_field("Name", max_length=120, description="Optional.", render_kw={"autocomplete": "name"})
+    topics = _topics("What would you like to receive?")
+    race_name = line_field("Goal race", max_length=120, description="Optional, e.g. “Riverside Marathon”.")
+    race_on = race_date_field("Race date")
+    race_distance = _sequence()
+    source = HiddenField(validators=[Optional(), Length(max=200)], filters=[_source])
+    submit = SubmitField("Subscribe")
+
+    def validate_topics(self, field) -> None:  # type: ignore[no-untyped-def]
+        if not field.data:
+            raise ValidationError("Tick at least one topic.")
+
+    def validate_source(self, field) -> None:  # type: ignore[no-untyped-def]
+        if field.data and not field.data.startswith("/"):
+            raise ValidationError("Unknown form.")
+
+    def choices(self, sequence_ids: set[int]) -> Choices:
+        return Choices(
+            topics=list(self.topics.data or []),
+            name=self.name.data or "",
+            race_name=self.race_name.data or None,
+            race_on=self.race_on.data,
+            sequence_id=self.chosen_sequence(sequence_ids),
+        )
+
+
+def _pause_field() -> DateField:
+    return DateField(
+        "Pause until",
+        validators=[
+            Optional(),
+            date_within(
+                days_from_today(1, local_today),
+                days_from_today(MAX_PAUSE_DAYS, local_today),
+                f"Choose a date from tomorrow to {MAX_PAUSE_DAYS} days ahead.",
+            ),
+        ],
+        description="Optional: no email until the day after this date (at most a year).",
+    )
+
+
+class PreferencesForm(RaceFieldsMixin, Form):
+    name = line_field("Name", max_length=120, render_kw={"autocomplete": "name"})
+    topics = _topics("Send me")
+    race_name = line_field("Goal race", max_length=120)
+    race_on = race_date_field("Race date")
+    race_distance = _sequence()
+    paused_until = _pause_field()
+    submit = SubmitField("Save my choices")
+
+    def choices(self, sequence_ids: set[int]) -> Choices:
+        return Choices(
+            topics=list(self.topics.data or []),
+            name=self.name.data or "",
+            race_name=self.race_name.data or None,
+            race_on=self.race_on.data,
+            sequence_id=self.chosen_sequence(sequence_ids),
+            paused_until=self.paused_until.data,
+        )
+
+
+class ButtonForm(Form):
+    """A form that is only a button (confirm, unsubscribe, new links): CSRF and nothing else."""
+
+
+def prefill(subscriber: Any, *, today: Any) -> dict[str, Any]:
+    """A subscriber's current choices as form data (a pause that is over shows empty)."""
+    paused = subscriber.paused_until
+    return {
+        "name": subscriber.name,
+        "topics": [topic.value for topic in subscriber.topics],
+        "race_name": subscriber.race_name,
+        "race_on": subscriber.race_on,
+        "race_distance": subscriber.tip_sequence_id,
+        "paused_until": paused if paused is not None and paused >= today else None,
+    }
