@@ -72,8 +72,7 @@ class date_plus_days(FunctionElement):  # noqa: N801
 def _date_plus_days_sqlite(element, compiler, **kw):  # type: ignore[no-untyped-def]
     day, days = list(element.clauses)
     return (
-        f"date({compiler.process(day, **kw)}, "
-        f"printf('%+d days', {compiler.process(days, **kw)}))"
+        f"date({compiler.process(day, **kw)}, printf('%+d days', {compiler.process(days, **kw)}))"
     )
 
 
@@ -178,7 +177,9 @@ def queue_rows(
     return added
 
 
-def insert_ignoring_duplicates(table: sa.Table, values: Sequence[str], select: sa.Select[Any]) -> int:
+def insert_ignoring_duplicates(
+    table: sa.Table, values: Sequence[str], select: sa.Select[Any]
+) -> int:
     """``INSERT … SELECT … ON CONFLICT DO NOTHING`` into any table (the caller commits)."""
     insert = (sqlite.insert if is_sqlite() else postgresql.insert)(table)
     statement = insert.from_select(list(values), select, include_defaults=False)

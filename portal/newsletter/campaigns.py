@@ -77,9 +77,7 @@ def preview(campaign: Campaign) -> Preview:
     text, html = render_parts(
         current_app, template=TEMPLATE, subject=campaign.subject, context=context
     )
-    headers = {
-        name: value.format_map(context) for name, value in list_headers().items()
-    }
+    headers = {name: value.format_map(context) for name, value in list_headers().items()}
     return Preview(subject=campaign.subject, text=text, html=html, headers=headers)
 
 
@@ -269,4 +267,3 @@ def dispatch_scheduled(now: datetime | None = None) -> list[int]:
         db.session.commit()
         dispatched.append(campaign_id)
     return dispatched
-

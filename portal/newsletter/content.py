@@ -142,7 +142,9 @@ class _TextWriter:
             elif kind == "blockquote_close":
                 self.quote -= 1
             elif kind in ("fence", "code_block"):
-                self._add("\n".join("    " + line for line in token.content.rstrip("\n").split("\n")))
+                self._add(
+                    "\n".join("    " + line for line in token.content.rstrip("\n").split("\n"))
+                )
             elif kind == "hr":
                 self._add("-" * 20)
 

@@ -23,14 +23,18 @@ def _practice() -> str:
     return current_app.config["PRACTICE_NAME"]
 
 
-def send_confirmation_or_reminder(subscriber: Subscriber, stamp: datetime) -> None:
+WITHHELD = "not sent: another email went to this address less than an hour before"
+
+
+def send_confirmation_or_reminder(subscriber: Subscriber, now: datetime, *, send: bool) -> None:
     """A pending address gets the confirmation link; a confirmed one, its preferences link.
 
-    The key names the notification's moment (``stamp``): a request within the hour after
-    the last email reuses the last moment, so ``enqueue_email`` finds the row and sends
-    nothing new, with the same statements run as for a first request (timing).
+    ``send=False`` (an email went to the address within the hour) still writes the row, as
+    ``suppressed`` with the reason: the same statements run whether or not anything is sent,
+    so timing reveals nothing, and the mail log shows why no email came.
     """
-    key_stamp = f"{stamp:%Y%m%dT%H%M%S%f}"
+    key_stamp = f"{now:%Y%m%dT%H%M%S%f}"
+    withhold = None if send else WITHHELD
     if subscriber.is_confirmed:
         enqueue_email(
             to=subscriber.email,
@@ -45,6 +49,7 @@ def send_confirmation_or_reminder(subscriber: Subscriber, stamp: datetime) -> No
             },
             idempotency_key=f"newsletter-notify:{subscriber.id}:{key_stamp}",
             category=MailCategory.TRANSACTIONAL,
+            withhold=withhold,
         )
         return
     enqueue_email(
@@ -61,6 +66,7 @@ def send_confirmation_or_reminder(subscriber: Subscriber, stamp: datetime) -> No
         },
         idempotency_key=f"newsletter-notify:{subscriber.id}:{key_stamp}",
         category=MailCategory.TRANSACTIONAL,
+        withhold=withhold,
     )
 
 

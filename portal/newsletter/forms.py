@@ -69,9 +69,13 @@ class RaceFieldsMixin:
 
 class SubscribeForm(RaceFieldsMixin, Form):
     email = email_field()
-    name = line_field("Name", max_length=120, description="Optional.", render_kw={"autocomplete": "name"})
+    name = line_field(
+        "Name", max_length=120, description="Optional.", render_kw={"autocomplete": "name"}
+    )
     topics = _topics("What would you like to receive?")
-    race_name = line_field("Goal race", max_length=120, description="Optional, e.g. “Riverside Marathon”.")
+    race_name = line_field(
+        "Goal race", max_length=120, description="Optional, e.g. “Riverside Marathon”."
+    )
     race_on = race_date_field("Race date")
     race_distance = _sequence()
     source = HiddenField(validators=[Optional(), Length(max=200)], filters=[_source])

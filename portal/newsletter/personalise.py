@@ -113,7 +113,10 @@ def article_parts(app: Flask, article_id: int) -> dict[str, str]:
     def load() -> dict[str, str]:
         row = _one(
             sa.select(
-                ArticleMailing.title, ArticleMailing.summary, ArticleMailing.html, ArticleMailing.url
+                ArticleMailing.title,
+                ArticleMailing.summary,
+                ArticleMailing.html,
+                ArticleMailing.url,
             ).where(ArticleMailing.article_id == article_id)
         )
         return {

@@ -6,9 +6,9 @@ consent record and the email it causes land in one transaction.
 **Same answer, same work.** Asking to subscribe an address gives the same page whether the
 address is new, pending or confirmed (no one learns who is subscribed), and runs the same
 statements: one SELECT of the address, one write of its row (INSERT or UPDATE), one consent
-record, one ``enqueue_email`` (whose SELECT finds the previous email when one went out within
-the hour, so nothing new is sent). A confirmed subscription is never changed by such a
-request: an unconfirmed request only gets its owner an email with their preferences link.
+record, one outbox row (written ``suppressed``, not sent, when an email went to the address
+within the hour). A confirmed subscription is never changed by such a request: an
+unconfirmed request only gets its owner an email with their preferences link.
 """
 
 from __future__ import annotations
@@ -52,9 +52,7 @@ def wording(template: str) -> str:
 
 
 def find_by_email(email: str) -> Subscriber | None:
-    return db.session.scalar(
-        sa.select(Subscriber).where(Subscriber.email == email.strip().lower())
-    )
+    return db.session.scalar(sa.select(Subscriber).where(Subscriber.email == email.strip().lower()))
 
 
 @dataclass
@@ -130,9 +128,9 @@ def request_subscription(
         subscriber.status = SubscriberStatus.PENDING.value
         _apply_choices(subscriber, choices, today)
     subscriber.requested_at = now
-    if subscriber.notified_at is None or now - subscriber.notified_at >= every:
+    send = subscriber.notified_at is None or now - subscriber.notified_at >= every
+    if send:
         subscriber.notified_at = now
-    stamp = subscriber.notified_at
     db.session.flush()  # one INSERT or one UPDATE
     _record(
         subscriber,
@@ -141,17 +139,16 @@ def request_subscription(
         ip=ip,
         text=wording(SUBSCRIBE_WORDING),
     )
-    emails.send_confirmation_or_reminder(subscriber, stamp)
+    emails.send_confirmation_or_reminder(subscriber, now, send=send)
     return subscriber
 
 
 def is_expired(subscriber: Subscriber, now: datetime | None = None) -> bool:
     """An unconfirmed request older than ``NEWSLETTER_PENDING_DAYS`` (its link is dead)."""
     days = current_app.config["NEWSLETTER_PENDING_DAYS"]
-    return (
-        subscriber.status == SubscriberStatus.PENDING
-        and subscriber.requested_at < (now or utcnow()) - timedelta(days=days)
-    )
+    return subscriber.status == SubscriberStatus.PENDING and subscriber.requested_at < (
+        now or utcnow()
+    ) - timedelta(days=days)
 
 
 def confirm(
@@ -167,7 +164,9 @@ def confirm(
     # Tips dated before the day someone joins are not sent.
     subscriber.tips_planned_from = local_today(now)
     db.session.flush()
-    _record(subscriber, ConsentAction.CONFIRMED, source=source, ip=ip, text=wording(CONFIRM_WORDING))
+    _record(
+        subscriber, ConsentAction.CONFIRMED, source=source, ip=ip, text=wording(CONFIRM_WORDING)
+    )
     emails.send_welcome(subscriber)
     return True
 
