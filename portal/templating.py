@@ -27,6 +27,7 @@ STAFF_SECTIONS: list[tuple[str, str, str]] = [
     ("staff.posts", "Blog", "Write, schedule and publish articles."),
     ("staff.comments", "Comments", "Moderate the comment queue."),
     ("staff.campaigns", "Newsletter", "Compose, preview and send campaigns."),
+    ("staff.tip_sequences", "Training tips", "The tips sent before and after each runner's race."),
     ("staff.mail_log", "Mail log", "What the outbox sent, and what failed."),
     ("staff.mailbox", "Development mailbox", "Messages caught when no SMTP server is set."),
     ("staff.audit_log", "Audit log", "Who viewed or changed which client's records."),

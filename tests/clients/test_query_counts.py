@@ -65,8 +65,9 @@ def test_the_dashboard_and_history_counts_are_what_we_expect(
     records.default_rules()
     _client_with_history(make_user, records, therapist, 30, "c@e.com")
     auth.login("c@e.com")
-    # user; profile; last session (+ therapist joined); its areas; rules; count; active recs
-    assert _measure(client, count_queries, "/portal/") == 7
+    # user; profile; last session (+ therapist joined); its areas; rules; count; active recs;
+    # the newsletter subscription of the client's address (none here)
+    assert _measure(client, count_queries, "/portal/") == 8
     # user; filter choices; page count; page rows (+ therapist joined); their areas
     assert _measure(client, count_queries, "/portal/sessions") == 5
 
