@@ -41,7 +41,8 @@ def mail_article(notice: ArticleNotice) -> int:
             published_at=notice.published_at,
             queued_at=utcnow(),
             recipients=0,
-        ).on_conflict_do_nothing()
+        ).on_conflict_do_nothing(),
+        execution_options={"preserve_rowcount": True},
     ).rowcount
     if not recorded:
         return 0  # mailed before (published again after an edit, or a repeated signal)

@@ -171,7 +171,7 @@ def queue_rows(
     statement = insert.from_select(
         list(columns), select, include_defaults=False
     ).on_conflict_do_nothing(index_elements=[outbox.c.idempotency_key])
-    added = db.session.execute(statement).rowcount
+    added = db.session.execute(statement, execution_options={"preserve_rowcount": True}).rowcount
     if added:
         request_delivery_after_commit(db.session)
     return added
@@ -183,4 +183,6 @@ def insert_ignoring_duplicates(
     """``INSERT … SELECT … ON CONFLICT DO NOTHING`` into any table (the caller commits)."""
     insert = (sqlite.insert if is_sqlite() else postgresql.insert)(table)
     statement = insert.from_select(list(values), select, include_defaults=False)
-    return db.session.execute(statement.on_conflict_do_nothing()).rowcount
+    return db.session.execute(
+        statement.on_conflict_do_nothing(), execution_options={"preserve_rowcount": True}
+    ).rowcount
