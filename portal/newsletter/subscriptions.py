@@ -172,9 +172,15 @@ def confirm(
 
 
 def save_preferences(
-    subscriber: Subscriber, choices: Choices, *, source: str, ip: str | None
+    subscriber: Subscriber,
+    choices: Choices,
+    *,
+    source: str,
+    ip: str | None,
+    today: date | None = None,
 ) -> None:
-    _apply_choices(subscriber, choices, local_today())
+    """Save the choices; ``today`` (the practice's date) is injectable for the tip tests."""
+    _apply_choices(subscriber, choices, today or local_today())
     subscriber.paused_until = choices.paused_until
     db.session.flush()
     _record(
