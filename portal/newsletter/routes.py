@@ -31,6 +31,12 @@ def subscriber_or_404(token: str, purpose: Purpose = Purpose.MANAGE) -> Subscrib
     return subscriber
 
 
+def form_name() -> str:
+    """The form a consent came from, as its route (``/newsletter/preferences/<token>``):
+    the record names the form, never the token."""
+    return request.url_rule.rule if request.url_rule is not None else request.path
+
+
 def _sequence_choices(form: SubscribeForm | PreferencesForm) -> set[int]:
     found = subscriptions.sequences()
     form.set_sequences([(sequence.id, sequence.name) for sequence in found])
@@ -83,7 +89,7 @@ def confirm(token: str) -> str | Response | tuple[str, int]:
         return render_template("newsletter/link_expired.html"), 410
     form = ButtonForm()
     if form.validate_on_submit():
-        subscriptions.confirm(subscriber, source=request.path, ip=request.remote_addr)
+        subscriptions.confirm(subscriber, source=form_name(), ip=request.remote_addr)
         db.session.commit()
         return redirect(url_for(".confirmed", token=token_for(subscriber)))
     return render_template("newsletter/confirm.html", form=form, subscriber=subscriber)
@@ -106,7 +112,7 @@ def preferences(token: str) -> str | Response | tuple[str, int]:
     sequence_ids = _sequence_choices(form)
     if form.validate_on_submit():
         subscriptions.save_preferences(
-            subscriber, form.choices(sequence_ids), source=request.path, ip=request.remote_addr
+            subscriber, form.choices(sequence_ids), source=form_name(), ip=request.remote_addr
         )
         db.session.commit()
         flash("Your choices are saved.", "success")
@@ -163,7 +169,7 @@ def unsubscribe(token: str) -> str | tuple[str, int]:
 def _unsubscribe_source() -> str:
     if request.form.get("List-Unsubscribe") == "One-Click":
         return "one-click (RFC 8058)"
-    return request.path.rsplit("/", 1)[0]  # the page's button; the token stays out of the record
+    return form_name()  # the page's button
 
 
 @bp.route("/archive/")
