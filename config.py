@@ -113,7 +113,9 @@ class Config:
         self.NEWSLETTER_PENDING_DAYS = _env_int("NEWSLETTER_PENDING_DAYS", 7)  # then unconfirmed go
         self.NEWSLETTER_NOTIFY_EVERY_MINUTES = _env_int("NEWSLETTER_NOTIFY_EVERY_MINUTES", 60)
         self.NEWSLETTER_LIST_ID = env.get("NEWSLETTER_LIST_ID") or None  # default: from sender
-        self.SUBSCRIBE_LIMIT_PER_IP = env.get("SUBSCRIBE_LIMIT_PER_IP") or "5 per minute;30 per hour"
+        self.SUBSCRIBE_LIMIT_PER_IP = (
+            env.get("SUBSCRIBE_LIMIT_PER_IP") or "5 per minute;30 per hour"
+        )
         self.SUBSCRIBE_LIMIT_PER_ADDRESS = env.get("SUBSCRIBE_LIMIT_PER_ADDRESS") or "5 per hour"
 
         # Flask-Limiter keeps its counters in Redis when there is one, so that every web

@@ -7,9 +7,9 @@ searches, which change nothing). Both check every field before anything else run
   characters and line breaks (``portal.text``);
 - multi-line fields (``TextAreaField``) refuse control characters other than tab and line
   breaks; passwords only refuse NUL;
-- dates (and the day of date-times) must fall between ``EARLIEST_DATE`` and ``LATEST_DATE`` (year 1 or 9999 would
-  overflow date arithmetic on the dashboard and in the calendar feed); fields add narrower
-  business ranges with ``date_within``.
+- dates (and the day of date-times) must fall between ``EARLIEST_DATE`` and
+  ``LATEST_DATE`` (year 1 or 9999 would overflow date arithmetic on the dashboard and in
+  the calendar feed); fields add narrower business ranges with ``date_within``.
 
 So a crafted request gets a message beside the field, with the form as typed, instead of a
 database error, whatever form a feature adds later.
@@ -23,7 +23,6 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     EmailField,
     Field,
     PasswordField,

@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from portal import audit
 from portal.extensions import db
-from portal.models import Campaign, CampaignStatus, TipSequence, TipStep, User
+from portal.models import Campaign, TipSequence, TipStep, User
 from portal.newsletter import campaigns
 from portal.newsletter.clock import practice_zone
 from portal.pagination import paginate
