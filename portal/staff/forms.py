@@ -6,7 +6,8 @@ the services never see form plumbing (CSRF tokens, submit buttons, empty strings
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, timedelta
 from typing import Any
 
 from wtforms import (
@@ -44,6 +45,7 @@ from portal.forms import (
 from portal.models import Audience, BodyArea, Modality, Pressure, Role, RuleKind, Topic
 from portal.models.newsletter import OFFSET_RANGE as TIP_OFFSETS
 from portal.models.sessions import DURATION_MINUTES, SORENESS
+from portal.newsletter.clock import local_now
 from portal.text import strip
 
 # Sessions are recorded after they happen; none are older than the practice's records.
@@ -334,16 +336,12 @@ class ScheduleForm(Form):
     submit = SubmitField("Schedule")
 
     def validate_send_at(self, field) -> None:  # type: ignore[no-untyped-def]
-        from datetime import datetime, timedelta
-
-        from portal.newsletter.clock import local_now
-
+        # The field holds the practice's wall-clock time (PRACTICE_TIMEZONE), naive.
         now = local_now().replace(tzinfo=None)
         if field.data is None or not now < field.data <= now + timedelta(days=MAX_SCHEDULE_DAYS):
             raise ValidationError(
                 f"Choose a moment in the future, at most {MAX_SCHEDULE_DAYS} days ahead."
             )
-        assert isinstance(field.data, datetime)
 
 
 class TipSequenceForm(Form):
@@ -359,8 +357,6 @@ class TipSequenceForm(Form):
     submit = SubmitField("Save sequence")
 
     def validate_slug(self, field) -> None:  # type: ignore[no-untyped-def]
-        import re
-
         if field.data and not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", field.data):
             raise ValidationError("Use lower-case letters, digits and single dashes.")
 
