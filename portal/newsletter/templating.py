@@ -48,13 +48,15 @@ class OwnNewsletter:
 
 
 @bp.app_template_global()
-def newsletter_of_current_user(with_profile: bool = False) -> OwnNewsletter | None:
+def newsletter_of_current_user(for_dashboard: bool = False) -> OwnNewsletter | None:
+    """The account page needs the subscription; the dashboard also the tips to come and the
+    training profile (already loaded by the dashboard's view: no query for it here)."""
     if not current_user.is_authenticated or current_user.is_staff:
         return None
     subscriber = subscriptions.find_by_email(current_user.email)
-    if subscriber is None:
-        return OwnNewsletter(None, [], None)
+    if subscriber is None or not for_dashboard:
+        return OwnNewsletter(subscriber, [], None)
     profile = None
-    if with_profile and current_user.is_client and subscriber.is_confirmed:
+    if current_user.is_client and subscriber.is_confirmed:
         profile = db.session.get(TrainingProfile, current_user.id)
     return OwnNewsletter(subscriber, tips.upcoming_for(subscriber), profile)

@@ -244,3 +244,37 @@ def test_deleting_the_account_ends_the_subscription(app, client, auth, newslette
         row = db.session.scalars(sa.select(OutboxMessage)).one()
         assert (row.status, row.last_error) == ("suppressed", "account deleted")
         assert db.session.scalar(sa.select(sa.func.count(Consent.id))) == 0
+
+
+def test_the_dashboard_costs_the_same_for_a_subscriber_however_many_tips(
+    app, client, auth, newsletter, count_queries
+):
+    auth.login_client("rosa@example.com")
+    client.get("/portal/")
+    with count_queries() as unsubscribed:
+        client.get("/portal/")
+    sequence = newsletter.sequence(offsets=(-10, -3))
+    subscriber = newsletter.subscriber(
+        "rosa@example.com", topics=("tips",), race_on=IN_40_DAYS, planned_from=date.today()
+    )
+    with count_queries() as few:
+        client.get("/portal/")
+    with app.app_context():
+        from portal.models import Subscriber, TipStep
+
+        for offset in range(-100, -20):
+            db.session.add(
+                TipStep(
+                    sequence_id=sequence,
+                    offset_days=offset,
+                    subject=f"t{offset}",
+                    body_markdown="x",
+                )
+            )
+        db.session.get(Subscriber, subscriber).race_on = IN_40_DAYS + timedelta(days=60)
+        db.session.commit()
+    with count_queries() as many:
+        page = client.get("/portal/").get_data(as_text=True)
+    assert page.count('class="tip-date"') > 40
+    # the tips still to come; the training profile (none here, so not in the session yet)
+    assert few.count == many.count == unsubscribed.count + 2
