@@ -22,25 +22,33 @@ from portal.models import Topic
 from portal.newsletter.clock import local_today
 from portal.newsletter.subscriptions import Choices
 
-# Field names carry this prefix, so the box can sit on a page with other forms (a comment
-# form has its own "email") without two elements sharing an id.
+# Element ids of the subscribe form carry this prefix, so the box can sit on a page with
+# other forms (a comment form has its own "email") without two elements sharing an id. The
+# field names stay plain: email, name, topics, race_name, race_on, race_distance, source.
 PREFIX = "nl"
+
+
+def _id(name: str) -> str:
+    return f"{PREFIX}-{name}"
+
+
 MAX_PAUSE_DAYS = 365
 TOPIC_CHOICES = options((topic.value, topic.label) for topic in Topic)
 DEFAULT_TOPICS = [Topic.TIPS.value, Topic.NEWS.value]
 
 
-def _topics(label: str) -> CheckboxGroupField:
-    return CheckboxGroupField(label, choices=TOPIC_CHOICES, default=DEFAULT_TOPICS)
+def _topics(label: str, **kwargs: Any) -> CheckboxGroupField:
+    return CheckboxGroupField(label, choices=TOPIC_CHOICES, default=DEFAULT_TOPICS, **kwargs)
 
 
-def _sequence() -> RadioField:
+def _sequence(**kwargs: Any) -> RadioField:
     return RadioField(
         "Race distance",
         coerce=int,
         validators=[Optional()],
         validate_choice=False,  # checked against the sequences in ``chosen_sequence``
         description="We time the tips to it; marathon if you are not sure.",
+        **kwargs,
     )
 
 

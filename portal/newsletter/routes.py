@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from portal.extensions import csrf, db
 from portal.models import Campaign, CampaignStatus, Subscriber, TipStep, TrainingProfile
 from portal.newsletter import bp, content, subscriptions, throttle, tips
-from portal.newsletter.forms import PREFIX, ButtonForm, PreferencesForm, SubscribeForm, prefill
+from portal.newsletter.forms import ButtonForm, PreferencesForm, SubscribeForm, prefill
 from portal.newsletter.tokens import Purpose, subscriber_for_token, token_for
 from portal.pagination import paginate
 
@@ -51,7 +51,7 @@ def _prefilled_subscribe_form() -> SubscribeForm:
         profile = db.session.get(TrainingProfile, current_user.id)
         if profile is not None and profile.goal_race_on is not None:
             data.update(race_name=profile.goal_race_name, race_on=profile.goal_race_on)
-    return SubscribeForm(prefix=PREFIX, formdata=None, data=data)
+    return SubscribeForm(formdata=None, data=data)
 
 
 @bp.route("/subscribe", methods=["GET", "POST"])
@@ -62,7 +62,7 @@ def subscribe() -> str | tuple[str, int]:
         form = _prefilled_subscribe_form()
         _sequence_choices(form)
         return render_template("newsletter/subscribe.html", form=form)
-    form = SubscribeForm(prefix=PREFIX)
+    form = SubscribeForm()
     sequence_ids = _sequence_choices(form)
     if not form.validate_on_submit():
         return render_template("newsletter/subscribe.html", form=form), 422

@@ -18,7 +18,7 @@ from flask_login import current_user
 from portal.extensions import db
 from portal.models import Subscriber, TrainingProfile
 from portal.newsletter import bp, subscriptions, tips
-from portal.newsletter.forms import PREFIX, SubscribeForm
+from portal.newsletter.forms import SubscribeForm
 
 
 @bp.app_template_global()
@@ -26,7 +26,7 @@ def newsletter_box_form() -> SubscribeForm:
     data: dict[str, object] = {"source": request.path[:200]}
     if current_user.is_authenticated:
         data["email"] = current_user.email
-    return SubscribeForm(prefix=PREFIX, formdata=None, data=data)
+    return SubscribeForm(formdata=None, data=data)
 
 
 @bp.app_template_global()

@@ -13,7 +13,7 @@ from portal.extensions import limiter
 
 
 def submitted_address() -> str:
-    return "newsletter:" + (request.form.get("nl-email") or "").strip().lower()
+    return "newsletter:" + (request.form.get("email") or "").strip().lower()
 
 
 subscribe_per_ip = limiter.limit(

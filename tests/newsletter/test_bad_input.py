@@ -28,12 +28,10 @@ ODD_VALUES = [
     "x" * 3000,
 ]
 ODD_FORM = {
-    "nl-email": "a@b.c\x00",
-    "nl-topics": ["tips", "\x00"],
-    "nl-race_on": "0000-00-00",
-    "nl-race_distance": "-1",
-    "topics": ["\r\n"],
-    "race_on": "31-31-31",
+    "email": "a@b.c\x00",
+    "topics": ["tips", "\x00", "\r\n"],
+    "race_on": "0000-00-00",
+    "race_distance": "-1",
     "paused_until": "9999-12-31",
     "subject": "\x00",
     "body_markdown": "\x1b[31m",

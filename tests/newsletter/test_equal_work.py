@@ -19,7 +19,7 @@ ROUNDS = 12
 
 
 def _form(email: str) -> dict[str, object]:
-    return {"nl-email": email, "nl-topics": ["tips"], "nl-source": "/"}
+    return {"email": email, "topics": ["tips"], "source": "/"}
 
 
 def _statements(log) -> list[str]:  # type: ignore[no-untyped-def]

@@ -211,7 +211,7 @@ def test_subscriptions_are_in_download_my_data(client, auth, newsletter):
     auth.login_client("rosa@example.com")
     client.post(
         "/newsletter/subscribe",
-        data={"nl-email": "rosa@example.com", "nl-topics": ["news"], "nl-source": "/"},
+        data={"email": "rosa@example.com", "topics": ["news"], "source": "/"},
     )
     data = json.loads(client.get("/account/data.json").get_data(as_text=True))
     section = data["newsletter"]

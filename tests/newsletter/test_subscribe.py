@@ -17,7 +17,7 @@ from tests.conftest import csrf_token
 from tests.fixtures.mail import deliver
 from tests.fixtures.newsletter import path_of
 
-FORM = {"nl-email": "new@example.com", "nl-topics": ["tips", "news"], "nl-source": "/"}
+FORM = {"email": "new@example.com", "topics": ["tips", "news"], "source": "/"}
 
 
 def post(client, **changes):  # type: ignore[no-untyped-def]
@@ -37,10 +37,10 @@ def messages(app, template=None):  # type: ignore[no-untyped-def]
 
 def test_the_subscribe_page_and_the_home_page_box(client):
     page = client.get("/newsletter/subscribe").get_data(as_text=True)
-    assert 'name="nl-email"' in page and "Race distance" not in page  # no sequences yet
+    assert 'name="email"' in page and "Race distance" not in page  # no sequences yet
     home = client.get("/").get_data(as_text=True)
     assert 'action="/newsletter/subscribe"' in home
-    assert 'name="nl-source" type="hidden" value="/"' in home
+    assert 'name="source" type="hidden" value="/"' in home
     assert 'name="csrf_token"' in home
     assert subscriptions.SUBSCRIBE_WORDING.split("{")[0] in home
 
@@ -48,7 +48,7 @@ def test_the_subscribe_page_and_the_home_page_box(client):
 def test_subscribing_records_consent_and_sends_a_confirmation_link_that_needs_a_post(
     app, client, newsletter
 ):
-    response = post(client, **{"nl-name": "Rosa", "nl-source": "/blog/easy-runs"})
+    response = post(client, **{"name": "Rosa", "source": "/blog/easy-runs"})
     assert response.status_code == 200
     assert "Check your email" in response.get_data(as_text=True)
 
@@ -97,7 +97,7 @@ def test_new_pending_and_confirmed_addresses_get_the_same_page(app, newsletter):
     newsletter.subscriber("pending@example.com", status=SubscriberStatus.PENDING)
     answers = {}
     for email in ("fresh@example.com", "pending@example.com", "confirmed@example.com"):
-        response = post(app.test_client(), **{"nl-email": email})
+        response = post(app.test_client(), **{"email": email})
         answers[email] = (response.status_code, _page(response).replace(email, "EMAIL"))
     assert len(set(answers.values())) == 1
     assert answers["fresh@example.com"][0] == 200
@@ -105,7 +105,7 @@ def test_new_pending_and_confirmed_addresses_get_the_same_page(app, newsletter):
 
 def test_a_request_never_changes_a_confirmed_subscription(app, client, newsletter):
     subscriber_id = newsletter.subscriber("rosa@example.com", topics=("news",), name="Rosa")
-    post(client, **{"nl-email": "rosa@example.com", "nl-topics": ["articles"], "nl-name": "X"})
+    post(client, **{"email": "rosa@example.com", "topics": ["articles"], "name": "X"})
     subscriber = newsletter.get(subscriber_id)
     assert subscriber.status == SubscriberStatus.CONFIRMED
     assert [t.value for t in subscriber.topics] == ["news"] and subscriber.name == "Rosa"
@@ -116,7 +116,7 @@ def test_a_request_never_changes_a_confirmed_subscription(app, client, newslette
 
 def test_at_most_one_email_an_hour_per_address(app, newsletter):
     for _ in range(3):
-        post(app.test_client(), **{"nl-email": "again@example.com"})
+        post(app.test_client(), **{"email": "again@example.com"})
     # Recorded, not sent: the same work for every request, and the mail log says why.
     assert [m.status for m in messages(app)] == ["pending", "suppressed", "suppressed"]
     assert "less than an hour" in messages(app)[1].last_error
@@ -127,7 +127,7 @@ def test_at_most_one_email_an_hour_per_address(app, newsletter):
             sa.update(Subscriber).values(notified_at=utcnow() - timedelta(minutes=61))
         )
         db.session.commit()
-    post(app.test_client(), **{"nl-email": "again@example.com"})
+    post(app.test_client(), **{"email": "again@example.com"})
     found = [m for m in messages(app) if m.status != "suppressed"]
     assert len(found) == 2
     assert found[0].context["link"] == found[1].context["link"]
@@ -138,21 +138,21 @@ def test_at_most_one_email_an_hour_per_address(app, newsletter):
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"nl-email": ""}, "This field is required."),
-        ({"nl-email": "not-an-address"}, "Invalid email address."),
-        ({"nl-topics": []}, "Tick at least one topic."),
-        ({"nl-topics": ["gossip"]}, "is not a valid choice"),
-        ({"nl-name": "Rosa\r\nBcc: all@example.com"}, "Use one line of ordinary text"),
-        ({"nl-name": "Rosa\x00"}, "Use one line of ordinary text"),
-        ({"nl-race_name": "Riverside Marathon"}, "Add the race date too"),
-        ({"nl-race_on": "9999-01-01"}, "Enter a date between 1900 and 2100."),
-        ({"nl-race_on": "2000-01-01"}, "Choose a race date within the past year"),
-        ({"nl-race_on": "not a date"}, "Not a valid date value."),
-        ({"nl-race_distance": "abc"}, "Invalid Choice"),
-        ({"nl-source": "https://evil.example/"}, "could not be accepted as it was sent"),
-        ({"nl-source": "/" + "x" * 300}, "could not be accepted as it was sent"),
-        ({"nl-source": "/\r\nx"}, "could not be accepted as it was sent"),
-        ({"nl-email": "a" * 250 + "@example.com"}, "Field cannot be longer than 254"),
+        ({"email": ""}, "This field is required."),
+        ({"email": "not-an-address"}, "Invalid email address."),
+        ({"topics": []}, "Tick at least one topic."),
+        ({"topics": ["gossip"]}, "is not a valid choice"),
+        ({"name": "Rosa\r\nBcc: all@example.com"}, "Use one line of ordinary text"),
+        ({"name": "Rosa\x00"}, "Use one line of ordinary text"),
+        ({"race_name": "Riverside Marathon"}, "Add the race date too"),
+        ({"race_on": "9999-01-01"}, "Enter a date between 1900 and 2100."),
+        ({"race_on": "2000-01-01"}, "Choose a race date within the past year"),
+        ({"race_on": "not a date"}, "Not a valid date value."),
+        ({"race_distance": "abc"}, "Invalid Choice"),
+        ({"source": "https://evil.example/"}, "could not be accepted as it was sent"),
+        ({"source": "/" + "x" * 300}, "could not be accepted as it was sent"),
+        ({"source": "/\r\nx"}, "could not be accepted as it was sent"),
+        ({"email": "a" * 250 + "@example.com"}, "Field cannot be longer than 254"),
     ],
 )
 def test_bad_input_gets_a_message_and_keeps_the_form(app, client, newsletter, changes, message):
@@ -164,7 +164,7 @@ def test_bad_input_gets_a_message_and_keeps_the_form(app, client, newsletter, ch
     assert messages(app) == []
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Subscriber.id))) == 0
-    if "nl-email" not in changes:
+    if "email" not in changes:
         assert 'value="new@example.com"' in page
 
 
@@ -218,8 +218,8 @@ def test_a_confirm_token_does_not_open_the_preferences_and_vice_versa(client, ne
 def test_subscribing_is_throttled_per_ip(app):
     client = app.test_client()
     for number in range(3):
-        assert post(client, **{"nl-email": f"a{number}@example.com"}).status_code == 200
-    refused = post(client, **{"nl-email": "a9@example.com"})
+        assert post(client, **{"email": f"a{number}@example.com"}).status_code == 200
+    refused = post(client, **{"email": "a9@example.com"})
     assert refused.status_code == 429
     assert "Retry-After" in refused.headers
 
@@ -232,7 +232,7 @@ def test_subscribing_is_throttled_per_address_across_ips(app):
         assert response.status_code == 200
     response = client.post(
         "/newsletter/subscribe",
-        data={**FORM, "nl-email": "NEW@example.com"},
+        data={**FORM, "email": "NEW@example.com"},
         environ_base={"REMOTE_ADDR": "10.0.0.9"},
     )
     assert response.status_code == 429
@@ -250,7 +250,7 @@ def test_the_box_works_with_csrf_on(app, client):
 
 def test_subscribe_to_welcome_through_a_real_smtp_server(smtp_app, smtp_server):
     client = smtp_app.test_client()
-    post(client, **{"nl-email": "rosa@example.com", "nl-name": "Rosa"})
+    post(client, **{"email": "rosa@example.com", "name": "Rosa"})
     deliver(smtp_app)
     (confirmation,) = smtp_server.messages
     assert confirmation.recipients == ["rosa@example.com"]
