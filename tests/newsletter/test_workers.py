@@ -100,6 +100,8 @@ def test_newsletter_send_follows_the_campaign_to_its_last_message(
     result = operator.test_cli_runner().invoke(
         args=["newsletter", "send", str(campaign_id), "--poll", "0.1"]
     )
+    with operator.app_context():
+        db.engine.dispose()  # its connections are closed now, not whenever it is collected
     assert result.exit_code == 0, result.output
     assert f"queued 120 messages for campaign {campaign_id}" in result.output
     assert "pending 0, sending 0, held 0, sent 120, failed 0, suppressed 0" in result.output
