@@ -144,8 +144,20 @@ class Config:
 
         self.PRACTICE_NAME = env.get("PRACTICE_NAME") or "Massage Works"
         self.PRACTICE_ADDRESS = env.get("PRACTICE_ADDRESS") or "12 Tempo Lane, Riverside, RS1 4KM"
-        # Where the practice is: "today" and the times the site shows are in this zone.
+        # Where the practice is: the times the site shows, and the morning hour tips go out,
+        # are in this zone.
         self.PRACTICE_TIMEZONE = _time_zone(env.get("PRACTICE_TIMEZONE") or "Europe/London")
+
+        # The newsletter (docs/newsletter.md).
+        self.TIPS_SEND_HOUR = _env_int("TIPS_SEND_HOUR", 8)  # local hour from which tips go out
+        self.TIPS_CATCH_UP_DAYS = _env_int("TIPS_CATCH_UP_DAYS", 2)  # a missed day still sends
+        self.NEWSLETTER_PENDING_DAYS = _env_int("NEWSLETTER_PENDING_DAYS", 7)  # then unconfirmed go
+        self.NEWSLETTER_NOTIFY_EVERY_MINUTES = _env_int("NEWSLETTER_NOTIFY_EVERY_MINUTES", 60)
+        self.NEWSLETTER_LIST_ID = env.get("NEWSLETTER_LIST_ID") or None  # default: from sender
+        self.SUBSCRIBE_LIMIT_PER_IP = (
+            env.get("SUBSCRIBE_LIMIT_PER_IP") or "5 per minute;30 per hour"
+        )
+        self.SUBSCRIBE_LIMIT_PER_ADDRESS = env.get("SUBSCRIBE_LIMIT_PER_ADDRESS") or "5 per hour"
 
         # Flask-Limiter keeps its counters in Redis when there is one, so that every web
         # process of a deployment sees the same counts.

@@ -5,7 +5,10 @@ One run, one smtp-sink, the same 10,000 messages (HTML + text, about 4 KB):
 1. a bare smtplib loop over one connection, sending the messages already composed;
 2. Postfix's ``smtp-source`` with 4 sessions (the ceiling of this machine);
 3. the pipeline: outbox rows committed → all marked sent, by ``flask worker`` as shipped;
-4. the worker's peak memory with 10,000 and with 100,000 rows.
+4. the worker's peak memory with 10,000 and with 100,000 rows;
+5. queueing a newsletter campaign to 100,000 subscribers against a bare ``INSERT … SELECT``
+   of as many rows, on SQLite and (with ``BENCH_DATABASE_URL``) PostgreSQL
+   (``bench/newsletter.py``; ``python -m bench newsletter`` runs it alone).
 
 Not a test: numbers depend on the machine and on what else runs on it. ``BENCH_ROWS`` and
 ``BENCH_BIG_ROWS`` change the sizes, ``BENCH_DATABASE_URL`` runs the pipeline on PostgreSQL.
@@ -20,6 +23,7 @@ import tempfile
 from pathlib import Path
 from statistics import median
 
+from bench import newsletter
 from bench.measure import (
     measure_pipeline,
     measure_smtp_source,
@@ -33,8 +37,16 @@ SOURCE = "/usr/sbin/smtp-source"
 
 
 def main() -> int:
+    newsletter_table = newsletter.table(newsletter.run())
+    if sys.argv[1:] == ["newsletter"]:
+        print(newsletter_table)
+        return 0
     if not (Path(SINK).exists() and Path(SOURCE).exists()):
-        print("bench: needs Postfix's smtp-sink and smtp-source (apt-get install postfix)")
+        print(newsletter_table)
+        print(
+            "bench: the mail pipeline needs Postfix's smtp-sink and smtp-source "
+            "(apt-get install postfix)"
+        )
         return 1
     rows = int(os.environ.get("BENCH_ROWS", 10_000))
     big_rows = int(os.environ.get("BENCH_BIG_ROWS", 100_000))
@@ -61,6 +73,8 @@ def main() -> int:
     small_result.peak_rss_mb = max(result.peak_rss_mb for result in small)
     small_result.peak_pss_mb = max(result.peak_pss_mb for result in small)
     print_table(rows, size, median(bare), median(source), small_result, big_rows, big)
+    print()
+    print(newsletter_table)
     return 0
 
 

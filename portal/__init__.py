@@ -82,12 +82,14 @@ def create_app(config: Config | str | Mapping[str, Any] | None = None) -> Flask:
     from portal.auth import bp as auth_bp
     from portal.clients import bp as clients_bp
     from portal.main import bp as main_bp
+    from portal.newsletter import bp as newsletter_bp
     from portal.staff import bp as staff_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(clients_bp)
+    app.register_blueprint(newsletter_bp)
 
     from portal.cli import register_commands
 

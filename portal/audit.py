@@ -52,6 +52,19 @@ class AuditAction(LabelledChoice):
     STAFF_DISABLE = "staff.disable", "switched a staff account off"
     MAIL_CLEAR_BOUNCES = "mail.clear_bounces", "cleared an address's bounces"
     SETTINGS_UPDATE = "settings.update", "changed the practice settings"
+    CAMPAIGN_CREATE = "campaign.create", "wrote a newsletter campaign"
+    CAMPAIGN_UPDATE = "campaign.update", "changed a newsletter campaign"
+    CAMPAIGN_TEST = "campaign.test", "sent a campaign's test email"
+    CAMPAIGN_SCHEDULE = "campaign.schedule", "scheduled a campaign"
+    CAMPAIGN_UNSCHEDULE = "campaign.unschedule", "took a campaign off the schedule"
+    CAMPAIGN_SEND = "campaign.send", "sent a campaign"
+    CAMPAIGN_PAUSE = "campaign.pause", "paused a campaign"
+    CAMPAIGN_RESUME = "campaign.resume", "resumed a campaign"
+    TIPS_SEQUENCE_CREATE = "tips.sequence_create", "added a training-tip sequence"
+    TIPS_SEQUENCE_UPDATE = "tips.sequence_update", "changed a training-tip sequence"
+    TIPS_STEP_CREATE = "tips.step_create", "added a training tip"
+    TIPS_STEP_UPDATE = "tips.step_update", "changed a training tip"
+    TIPS_STEP_DELETE = "tips.step_delete", "deleted a training tip"
 
 
 class AuditTarget(LabelledChoice):
@@ -61,6 +74,9 @@ class AuditTarget(LabelledChoice):
     SESSION = "massage_session", "session"
     RECOMMENDATION = "recommendation", "recommendation"
     SETTINGS = "practice_settings", "practice settings"
+    CAMPAIGN = "campaign", "campaign"
+    TIP_SEQUENCE = "tip_sequence", "training-tip sequence"
+    TIP_STEP = "tip_step", "training tip"
 
 
 def record(

@@ -23,6 +23,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_logins)
     app.cli.add_command(backup_group)
     mail_cli.register(app)
+    from portal.newsletter import cli as newsletter_cli
+
+    newsletter_cli.register(app)
 
 
 @click.command("create-user")

@@ -7,11 +7,11 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Connection, CursorResult, Engine, Result, make_url
 
 from portal.extensions import db
 
@@ -52,6 +52,11 @@ def _begin_before_first_savepoint(connection: Connection, _name: str) -> None:
     dbapi_connection = connection.connection.dbapi_connection
     if dbapi_connection is not None and not dbapi_connection.in_transaction:
         connection.exec_driver_sql("BEGIN")
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE, DELETE or INSERT … SELECT touched (typed ``Result`` hides the count)."""
+    return cast("CursorResult[Any]", result).rowcount
 
 
 def is_sqlite(bind: Engine | Connection | None = None) -> bool:

@@ -7,9 +7,9 @@ searches, which change nothing). Both check every field before anything else run
   characters and line breaks (``portal.text``);
 - multi-line fields (``TextAreaField``) refuse control characters other than tab and line
   breaks; passwords only refuse NUL;
-- dates must fall between ``EARLIEST_DATE`` and ``LATEST_DATE`` (year 1 or 9999 would
-  overflow date arithmetic on the dashboard and in the calendar feed); fields add narrower
-  business ranges with ``date_within``.
+- dates (and the day of date-times) must fall between ``EARLIEST_DATE`` and
+  ``LATEST_DATE`` (year 1 or 9999 would overflow date arithmetic on the dashboard and in
+  the calendar feed); fields add narrower business ranges with ``date_within``.
 
 So a crafted request gets a message beside the field, with the form as typed, instead of a
 database error, whatever form a feature adds later.
@@ -18,12 +18,11 @@ database error, whatever form a feature adds later.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     EmailField,
     Field,
     PasswordField,
@@ -62,8 +61,11 @@ def _text_problem(field: Field) -> str | None:
 
 
 def _date_problem(field: Field) -> str | None:
-    in_range = not isinstance(field.data, date) or EARLIEST_DATE <= field.data <= LATEST_DATE
-    return None if in_range or not isinstance(field, DateField) else DATE_MESSAGE
+    value = field.data
+    if isinstance(value, datetime):  # a DateTimeField's value: compare its day
+        value = value.date()
+    in_range = not isinstance(value, date) or EARLIEST_DATE <= value <= LATEST_DATE
+    return None if in_range else DATE_MESSAGE
 
 
 def refuse_unsafe_input(form: Any) -> bool:

@@ -40,6 +40,12 @@ STAFF_SECTIONS: list[tuple[str, str, str, str]] = [
     ("staff.posts", "Blog", "Write, schedule and publish articles.", "staff"),
     ("staff.comments", "Comments", "Moderate the comment queue.", "staff"),
     ("staff.campaigns", "Newsletter", "Compose, preview and send campaigns.", "staff"),
+    (
+        "staff.tip_sequences",
+        "Training tips",
+        "The tips sent before and after each runner's race.",
+        "staff",
+    ),
     ("staff.mail_log", "Mail log", "What the outbox sent, and what failed.", "staff"),
     (
         "staff.mailbox",

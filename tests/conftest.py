@@ -32,6 +32,7 @@ pytest_plugins = [
     "tests.fixtures.mail",
     "tests.fixtures.records",
     "tests.fixtures.accounts",
+    "tests.fixtures.newsletter",
 ]
 
 PASSWORD = "correct-horse-battery-staple"  # what `make_user` gives everyone unless told

@@ -48,8 +48,8 @@ def test_redact_in_text_and_html(app, text, expected):
 def test_a_blueprint_registers_its_own_token_routes(monkeypatch):
     monkeypatch.setattr(token_links, "_route_prefixes", set(token_links._route_prefixes))  # noqa: SLF001
     monkeypatch.setattr(token_links, "_patterns", None)
-    assert redact("/newsletter/confirm/secret") == "/newsletter/confirm/secret"
-    register_token_route("/newsletter/confirm/")
-    assert redact("GET /newsletter/confirm/secret?x=1") == "GET /newsletter/confirm/[redacted]?x=1"
+    assert redact("/example/confirm/secret") == "/example/confirm/secret"
+    register_token_route("/example/confirm/")
+    assert redact("GET /example/confirm/secret?x=1") == "GET /example/confirm/[redacted]?x=1"
     with pytest.raises(ValueError, match="starts and ends with '/'"):
-        register_token_route("/newsletter/confirm")
+        register_token_route("/example/confirm")

@@ -12,11 +12,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
-from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.engine import CursorResult
 
+from portal.database import rowcount
 from portal.extensions import db
 from portal.models import User
 from portal.models.tokens import AccountToken, TokenPurpose
@@ -111,6 +110,6 @@ def redeem_token(token: str, purpose: TokenPurpose) -> Redeemed:
         .where(AccountToken.id == redeemed.token.id, AccountToken.used_at.is_(None))
         .values(used_at=utcnow())
     )
-    if cast("CursorResult[Any]", result).rowcount != 1:
+    if rowcount(result) != 1:
         raise TokenError(TokenProblem.USED)
     return redeemed

@@ -8,9 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from portal.demo import practice, sessions, users
+from portal.demo import newsletter, practice, sessions, users
 
-SEEDERS: list[Callable[[], list[str]]] = [users.seed, sessions.seed, practice.seed]
+SEEDERS: list[Callable[[], list[str]]] = [
+    users.seed,
+    sessions.seed,
+    practice.seed,
+    newsletter.seed,
+]
 
 DEMO_LOGINS = users.DEMO_LOGINS
 

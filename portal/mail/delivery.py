@@ -28,7 +28,7 @@ from portal.mail.bookkeeping import (
 from portal.mail.claim import ClaimedRow, claim_batch, new_lease_owner, release
 from portal.mail.compose import RenderedEmail, Sender, check_address, compose, header_text
 from portal.mail.pacing import Pacer
-from portal.mail.render import TemplateProblem, render_parts
+from portal.mail.render import TemplateProblem, personalise, render_parts
 from portal.mail.suppression import failure_counts
 from portal.mail.transport import (
     DeliveryFailure,
@@ -322,8 +322,9 @@ def compose_row(
     app: Flask, row: ClaimedRow, *, sender: Sender, practice: PracticeDetails, date: float
 ) -> bytes:
     """The bytes to send for one claimed row: render its templates, then write the message."""
+    context, headers = personalise(app, row.context, row.headers)
     text, html = render_parts(
-        app, template=row.template, subject=row.subject, context=row.context, practice=practice
+        app, template=row.template, subject=row.subject, context=context, practice=practice
     )
     email = RenderedEmail(
         to_address=row.to_address,
@@ -332,7 +333,7 @@ def compose_row(
         text=text,
         html=html,
         message_id=row.message_id,
-        headers=row.headers,
+        headers=headers,
     )
     return compose(email, sender=sender, date=date)
 

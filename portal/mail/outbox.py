@@ -34,12 +34,18 @@ def enqueue_email(
     to_name: str | None = None,
     category: MailCategory | str = MailCategory.TRANSACTIONAL,
     headers: Mapping[str, str] | None = None,
+    mailing: str | None = None,
+    withhold: str | None = None,
 ) -> OutboxMessage:
     """Add a message to the outbox in the caller's transaction (the caller commits).
 
     ``template`` names a pair ``templates/email/<template>.txt`` / ``.html``, rendered when
     the message is sent; ``context`` must be JSON-serialisable and hold values, not ids.
-    ``headers`` adds headers to this message only (``List-Unsubscribe``…). If a row with
+    ``headers`` adds headers to this message only (``List-Unsubscribe``…); ``mailing`` names
+    the group it belongs to (``campaign:12``), for counting and holding. ``withhold`` records
+    a message that was decided against (it is written ``suppressed`` with that reason and
+    never sent): a feature that must do the same work whether or not it sends, so that
+    timing reveals nothing, writes its row either way. If a row with
     ``idempotency_key`` already exists, that row is returned and nothing new will be sent.
 
     Raises ``ValueError`` for an address that is not one plain mailbox, a header the
@@ -67,7 +73,11 @@ def enqueue_email(
         priority=MailPriority.for_category(category).value,
         message_id=new_message_id(sender.domain),
         request_id=current_request_id(),
+        mailing=mailing,
     )
+    if withhold is not None:
+        message.status = OutboxStatus.SUPPRESSED.value
+        message.last_error = withhold[:500]
     # A concurrent request may insert the same key between our check and our insert: the
     # unique constraint decides, inside a savepoint so the caller's transaction survives.
     try:

@@ -76,14 +76,17 @@ def current_flask_app() -> Flask:
 
 
 def mail_queue(app: Flask | None = None) -> MailQueue:
-    """The app's queue with the mail tasks registered, created on first use."""
+    """The app's queue with the mail tasks (and the features' tasks) registered, created on
+    first use."""
     app = app or current_flask_app()
     queue = app.extensions.get("mail_queue")
     if queue is None:
         from portal.mail.tasks import register_tasks
+        from portal.tasks import register_feature_tasks
 
         huey = create_huey(app)
         deliver, sweep = register_tasks(huey, app)
+        register_feature_tasks(huey, app)
         queue = app.extensions["mail_queue"] = MailQueue(huey, deliver, sweep)
     return queue
 

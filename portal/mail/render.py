@@ -10,7 +10,7 @@ read once per batch and passed in as ``practice``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -23,6 +23,46 @@ from portal.practice import PracticeDetails
 
 class TemplateProblem(ValueError):
     """The row's templates are missing or fail to render: sending it again will not help."""
+
+
+# --- personalised rows ---------------------------------------------------------------------
+#
+# Some values of a message cannot be stored in its row: a link whose token is an HMAC under
+# SECRET_KEY (a copy of the database must not open anyone's preferences), or a campaign body
+# that would be the same 8 KB in each of 100,000 rows. A feature registers a *personaliser*
+# under a name; a row that names it in its context (``PERSONALISE``) gets the values it
+# derives merged into the context when rendered, and ``{name}`` placeholders in the row's
+# headers filled from them (``List-Unsubscribe: <{unsubscribe_url}>``). The row stays a
+# snapshot: a personaliser derives from what the row holds (ids, the token secret as it
+# was) and from content that no longer changes (a queued campaign).
+
+PERSONALISE = "personalise"
+Personaliser = Callable[[Flask, Mapping[str, Any]], Mapping[str, str]]
+_personalisers: dict[str, Personaliser] = {}
+
+
+def register_personaliser(name: str, personaliser: Personaliser) -> None:
+    _personalisers[name] = personaliser
+
+
+def personalise(
+    app: Flask, context: Mapping[str, Any], headers: Mapping[str, str]
+) -> tuple[Mapping[str, Any], Mapping[str, str]]:
+    """The row's context and headers with its personaliser's values (if it names one)."""
+    name = context.get(PERSONALISE)
+    if name is None:
+        return context, headers
+    personaliser = _personalisers.get(name)
+    if personaliser is None:
+        raise TemplateProblem(f"no personaliser {name!r}")
+    try:
+        values = personaliser(app, context)
+        filled = {header: value.format_map(values) for header, value in headers.items()}
+    except TemplateProblem:
+        raise
+    except Exception as error:  # a row it cannot personalise will not improve with retries
+        raise TemplateProblem(f"personalising failed: {type(error).__name__}: {error}") from error
+    return {**context, **values}, filled
 
 
 def template_names(template: str) -> tuple[str, str]:

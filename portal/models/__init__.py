@@ -3,6 +3,19 @@
 from portal.models.audit import AuditEntry
 from portal.models.guidance import Audience, BookingRule, RuleKind
 from portal.models.mailbox import MailboxMessage
+from portal.models.newsletter import (
+    ArticleMailing,
+    Campaign,
+    CampaignStatus,
+    Consent,
+    ConsentAction,
+    Subscriber,
+    SubscriberStatus,
+    TipSend,
+    TipSequence,
+    TipStep,
+    Topic,
+)
 from portal.models.outbox import MailCategory, MailPriority, OutboxMessage, OutboxStatus
 from portal.models.practice import PracticeSettings
 from portal.models.recommendations import Recommendation
@@ -15,12 +28,17 @@ from portal.models.vocabulary import BodyArea, Modality, Pressure
 
 __all__ = [
     "AccountToken",
+    "ArticleMailing",
     "Audience",
     "AuditEntry",
     "BodyArea",
     "BookingRule",
     "BouncedAddress",
     "CalendarFeed",
+    "Campaign",
+    "CampaignStatus",
+    "Consent",
+    "ConsentAction",
     "DistanceUnit",
     "MailCategory",
     "MailPriority",
@@ -35,7 +53,13 @@ __all__ = [
     "Role",
     "RuleKind",
     "SessionArea",
+    "Subscriber",
+    "SubscriberStatus",
+    "TipSend",
+    "TipSequence",
+    "TipStep",
     "TokenPurpose",
+    "Topic",
     "TrainingProfile",
     "User",
 ]

@@ -2,7 +2,9 @@
 
 A row moves ``pending → sending → sent | failed | suppressed``. ``sending`` always comes
 with a lease (``leased_by`` and ``lease_expires_at``): a worker that dies mid-batch leaves
-rows whose lease runs out, and the sweep puts them back to ``pending``.
+rows whose lease runs out, and the sweep puts them back to ``pending``. ``held`` rows wait
+outside the queue (a paused campaign): the claim never sees them until they are ``pending``
+again.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class OutboxStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     SUPPRESSED = "suppressed"
+    HELD = "held"
 
 
 class MailCategory(StrEnum):
@@ -57,7 +60,7 @@ class OutboxMessage(Model):
             postgresql_where=sa.text("status = 'pending'"),
         ),
         sa.CheckConstraint(
-            "status IN ('pending', 'sending', 'sent', 'failed', 'suppressed')",
+            "status IN ('pending', 'sending', 'sent', 'failed', 'suppressed', 'held')",
             name="status_known",
         ),
         sa.CheckConstraint(
@@ -99,6 +102,9 @@ class OutboxMessage(Model):
     # The web request that queued the message (``X-Request-ID``), repeated in the worker's
     # log line for it.
     request_id: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    # The mailing a row belongs to, when it is one of many queued together (a campaign:
+    # ``campaign:12``), so that its sender can count, hold and release them by index.
+    mailing: so.Mapped[str | None] = so.mapped_column(sa.String(40), index=True)
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.template} {self.status}>"

@@ -24,4 +24,5 @@ from portal.staff import audit  # noqa: E402,F401  # isort: skip
 from portal.staff import clients  # noqa: E402,F401  # isort: skip
 from portal.staff import guidance  # noqa: E402,F401  # isort: skip
 from portal.staff import mail  # noqa: E402,F401  # isort: skip
+from portal.staff import newsletter  # noqa: E402,F401  # isort: skip
 from portal.staff import settings  # noqa: E402,F401  # isort: skip

@@ -17,7 +17,16 @@ from flask import render_template, url_for
 from portal.audit import AuditAction, AuditTarget
 from portal.clients.templating import long_date
 from portal.extensions import db
-from portal.models import AuditEntry, MassageSession, Recommendation, Role, User
+from portal.models import (
+    AuditEntry,
+    Campaign,
+    MassageSession,
+    Recommendation,
+    Role,
+    TipSequence,
+    TipStep,
+    User,
+)
 from portal.pagination import id_arg, paginate
 from portal.staff import bp
 
@@ -98,11 +107,49 @@ def _settings(ids: set[int], people: dict[int, Person]) -> dict[int, Target]:
     }
 
 
+def _campaigns(ids: set[int], people: dict[int, Person]) -> dict[int, Target]:
+    rows = db.session.execute(sa.select(Campaign.id, Campaign.subject).where(Campaign.id.in_(ids)))
+    return {
+        campaign_id: Target(
+            f"Campaign “{subject}”", url_for("staff.campaign_detail", campaign_id=campaign_id)
+        )
+        for campaign_id, subject in rows
+    }
+
+
+def _tip_sequences(ids: set[int], people: dict[int, Person]) -> dict[int, Target]:
+    rows = db.session.execute(
+        sa.select(TipSequence.id, TipSequence.name).where(TipSequence.id.in_(ids))
+    )
+    return {
+        sequence_id: Target(
+            f"Tips “{name}”", url_for("staff.tip_sequence", sequence_id=sequence_id)
+        )
+        for sequence_id, name in rows
+    }
+
+
+def _tip_steps(ids: set[int], people: dict[int, Person]) -> dict[int, Target]:
+    rows = db.session.execute(
+        sa.select(TipStep.id, TipStep.sequence_id, TipStep.subject).where(TipStep.id.in_(ids))
+    )
+    return {
+        step_id: Target(
+            f"Tip “{subject}”",
+            url_for("staff.tip_step_edit", sequence_id=sequence_id, step_id=step_id),
+        )
+        for step_id, sequence_id, subject in rows
+    }
+
+
 TARGET_LOOKUPS: dict[str, TargetLookup] = {
     AuditTarget.USER: _users,
     AuditTarget.SESSION: _sessions,
     AuditTarget.RECOMMENDATION: _recommendations,
     AuditTarget.SETTINGS: _settings,
+    AuditTarget.CAMPAIGN: _campaigns,
+    AuditTarget.TIP_SEQUENCE: _tip_sequences,
+    AuditTarget.TIP_STEP: _tip_steps,
 }
 
 
