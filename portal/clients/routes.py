@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from portal.auth.permissions import client_required
 from portal.clients import bp, calendar, guidance, pictures, queries, records
 from portal.clients.forms import HistoryFilterForm, TrainingProfileForm
+from portal.clock import local_today
 from portal.extensions import db
 from portal.models import TrainingProfile
 from portal.pagination import page_number
@@ -31,7 +32,7 @@ def _back_to(default: str) -> str:
 @bp.route("/")
 @client_required
 def dashboard() -> str:
-    client_id, today = current_user.id, records.practice_today()
+    client_id, today = current_user.id, local_today()
     profile = queries.training_profile(client_id)
     last = queries.last_session(client_id)
     advice: list[guidance.Guidance] = []

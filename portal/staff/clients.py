@@ -18,6 +18,7 @@ from portal import audit
 from portal.audit import AuditAction, AuditTarget
 from portal.auth.invitations import CannotInvite, EmailTaken, invite_client, send_invitation
 from portal.clients import pictures, queries, records
+from portal.clock import local_today
 from portal.extensions import db
 from portal.forms import options
 from portal.models import MassageSession, Recommendation, Role, User
@@ -158,7 +159,7 @@ def client_detail(client_id: int) -> str:
 @bp.route("/clients/<int:client_id>/sessions/new", methods=["GET", "POST"])
 def record_session(client_id: int) -> str | Response:
     client = queries.get_client_or_404(client_id)
-    form = SessionForm(therapist_id=current_user.id, held_on=records.practice_today())
+    form = SessionForm(therapist_id=current_user.id, held_on=local_today())
     form.therapist_id.choices = options(_therapist_choices())
     if form.validate_on_submit():
         session = records.record_session(client, form.values())

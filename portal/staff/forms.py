@@ -33,7 +33,7 @@ from wtforms.validators import (
 )
 
 from portal.clients.links import is_web_url
-from portal.clients.records import practice_today
+from portal.clock import local_now, local_today
 from portal.forms import (
     CheckboxGroupField,
     FilterForm,
@@ -50,7 +50,6 @@ from portal.mail.compose import check_address
 from portal.models import Audience, BodyArea, Modality, Pressure, Role, RuleKind, Topic
 from portal.models.newsletter import OFFSET_RANGE as TIP_OFFSETS
 from portal.models.sessions import DURATION_MINUTES, SORENESS
-from portal.newsletter.clock import local_now
 from portal.text import normalise_email, strip
 
 # Sessions are recorded after they happen; none are older than the practice's records.
@@ -140,7 +139,7 @@ class SessionForm(Form):
     submit = SubmitField("Save session")
 
     def validate_held_on(self, field: Field) -> None:
-        today = practice_today()
+        today = local_today()
         if field.data and field.data > today:
             raise ValidationError(
                 f"A session can't be in the future: use today ({today:%d %b %Y}) or earlier."
@@ -184,8 +183,8 @@ class RecommendationForm(Form):
         validators=[
             Optional(),
             date_within(
-                days_from_today(-365, practice_today),
-                days_from_today(2 * 365, practice_today),
+                days_from_today(-365, local_today),
+                days_from_today(2 * 365, local_today),
                 "Choose a due date within a year back and two years ahead.",
             ),
         ],
@@ -355,8 +354,8 @@ def _audience_date(label: str) -> DateField:
         validators=[
             Optional(),
             date_within(
-                days_from_today(-365, practice_today),
-                days_from_today(3 * 366, practice_today),
+                days_from_today(-365, local_today),
+                days_from_today(3 * 366, local_today),
                 "Choose a date within the past year or the next three years.",
             ),
         ],
