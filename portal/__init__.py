@@ -66,6 +66,9 @@ def create_app(config: Config | str | Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
 
     from portal.auth import bp as auth_bp
+    from portal.blog import bp as blog_bp
+    from portal.blog import site_bp as blog_site_bp
+    from portal.blog.cache import init_app as init_blog_cache
     from portal.clients import bp as clients_bp
     from portal.main import bp as main_bp
     from portal.staff import bp as staff_bp
@@ -74,6 +77,9 @@ def create_app(config: Config | str | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(clients_bp)
+    app.register_blueprint(blog_bp)
+    app.register_blueprint(blog_site_bp)
+    init_blog_cache(app)
 
     from portal.cli import register_commands
 

@@ -11,7 +11,8 @@ import logging
 import re
 
 TOKEN_PATHS = re.compile(
-    r"(/(?:reset-password|invitation|register/confirm|account/email/confirm)/)[^\s/?\"']+"
+    r"(/(?:reset-password|invitation|register/confirm|account/email/confirm"
+    r"|blog/notifications/confirm|blog/notifications/stop)/)[^\s/?\"']+"
 )
 CALENDAR_TOKEN = re.compile(r"([?&]token=)[^\s&\"']+")
 ACCESS_LOGGERS = ("werkzeug", "gunicorn.access")

@@ -39,7 +39,7 @@ def register_reader(*, name: str, email: str, password: str) -> None:
     user = User(
         email=email,
         name=name,
-        role=Role.CLIENT.value,
+        role=Role.MEMBER.value,  # clients are invited by the practice, never self-made
         password_hash=hash_password(password),
     )
     db.session.add(user)

@@ -72,9 +72,11 @@ def mail_queue(app: Flask | None = None) -> MailQueue:
     queue = app.extensions.get("mail_queue")
     if queue is None:
         from portal.mail.tasks import register_tasks
+        from portal.tasks import register_feature_tasks
 
         huey = create_huey(app)
         deliver, sweep = register_tasks(huey, app)
+        register_feature_tasks(huey, app)  # other features' periodic tasks, same worker
         queue = app.extensions["mail_queue"] = MailQueue(huey, deliver, sweep)
     return queue
 

@@ -1,6 +1,18 @@
 """All models, imported here so that Alembic and ``db.create_all`` see every table."""
 
 from portal.models.audit import AuditEntry
+from portal.models.blog import (
+    BlockedWord,
+    BlogImage,
+    BodyFormat,
+    Comment,
+    CommentStatus,
+    CommentSubscription,
+    LegacyRedirect,
+    Post,
+    PostStatus,
+    Tag,
+)
 from portal.models.guidance import Audience, BookingRule, RuleKind
 from portal.models.mailbox import MailboxMessage
 from portal.models.outbox import MailCategory, MailPriority, OutboxMessage, OutboxStatus
@@ -16,6 +28,16 @@ __all__ = [
     "AccountToken",
     "Audience",
     "AuditEntry",
+    "BlockedWord",
+    "BlogImage",
+    "BodyFormat",
+    "Comment",
+    "CommentStatus",
+    "CommentSubscription",
+    "LegacyRedirect",
+    "Post",
+    "PostStatus",
+    "Tag",
     "BodyArea",
     "BookingRule",
     "BouncedAddress",

@@ -15,7 +15,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal import audit
-from portal.auth.invitations import EmailTaken, invite_client, send_invitation
+from portal.auth.invitations import EmailTaken, invite_or_promote_client, send_invitation
 from portal.clients import queries, records
 from portal.extensions import db
 from portal.forms import options
@@ -91,18 +91,26 @@ def invite() -> str | Response:
     form = InviteClientForm()
     if form.validate_on_submit():
         try:
-            client = invite_client(email=form.email.data, name=form.name.data)
+            invitation = invite_or_promote_client(email=form.email.data, name=form.name.data)
         except EmailTaken:
-            form.email.errors.append("There is already an account with this email.")
+            form.email.errors.append("There is already a client or staff account with this email.")
         else:
+            client = invitation.user
             audit.record(
-                "client.invite",
+                "client.promote" if invitation.promoted else "client.invite",
                 subject_user_id=client.id,
                 target_type="user",
                 target_id=client.id,
             )
             db.session.commit()
-            flash(f"Invitation sent to {client.email}.", "success")
+            if invitation.promoted:
+                flash(
+                    f"{client.email} already had a reader account ({client.name}): it is now a "
+                    "client account with the same login, and they have been told by email.",
+                    "success",
+                )
+            else:
+                flash(f"Invitation sent to {client.email}.", "success")
             return redirect(url_for(".client_detail", client_id=client.id))
     return render_template("staff/clients/invite.html", form=form)
 
