@@ -18,12 +18,13 @@ database error, whatever form a feature adds later.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
+    DateTimeField,
     EmailField,
     Field,
     PasswordField,
@@ -62,8 +63,9 @@ def _text_problem(field: Field) -> str | None:
 
 
 def _date_problem(field: Field) -> str | None:
-    in_range = not isinstance(field.data, date) or EARLIEST_DATE <= field.data <= LATEST_DATE
-    return None if in_range or not isinstance(field, DateField) else DATE_MESSAGE
+    value = field.data.date() if isinstance(field.data, datetime) else field.data
+    in_range = not isinstance(value, date) or EARLIEST_DATE <= value <= LATEST_DATE
+    return None if in_range or not isinstance(field, DateField | DateTimeField) else DATE_MESSAGE
 
 
 class SafeInputMixin:

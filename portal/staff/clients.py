@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -207,7 +207,17 @@ def delete_session(client_id: int, session_id: int) -> str | Response:
 def _recommendation_form(client_id: int, **data: Any) -> RecommendationForm:
     form = RecommendationForm(data=data or None)
     form.set_sessions(_session_choices(client_id))
+    form.set_articles(_article_choices())
     return form
+
+
+def _article_choices() -> list[tuple[str, str]]:
+    """Published articles for the picker; empty until the blog is installed."""
+    if "blog" not in current_app.blueprints:
+        return []
+    from portal.blog.posts import published_choices
+
+    return published_choices()
 
 
 @bp.route("/clients/<int:client_id>/recommendations/new", methods=["GET", "POST"])
