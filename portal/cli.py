@@ -8,6 +8,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from portal.auth.passwords import hash_password
+from portal.blog import cli as blog_cli
 from portal.extensions import db
 from portal.mail import cli as mail_cli
 from portal.models import Role, User
@@ -19,6 +20,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(demo_logins)
     mail_cli.register(app)
+    blog_cli.register(app)
 
 
 @click.command("create-user")
