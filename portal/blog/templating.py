@@ -16,6 +16,12 @@ def latest_articles(limit: int = 3) -> list:  # type: ignore[type-arg]
     return posts.latest_posts(limit)
 
 
+@bp.record_once
+def _offer_titles(state) -> None:  # type: ignore[no-untyped-def]
+    # ``portal.clients.links`` asks this before linking a recommended article.
+    state.app.extensions["public_article_title"] = article_title
+
+
 @bp.app_template_global("article_title")
 def article_title(slug: str | None) -> str | None:
     """The public article's title for ``slug``; all titles are read once per request."""

@@ -93,7 +93,9 @@ def invite() -> str | Response:
         try:
             invitation = invite_or_promote_client(email=form.email.data, name=form.name.data)
         except EmailTaken:
-            form.email.errors.append("There is already a client or staff account with this email.")
+            form.email.errors.append(
+                "There is already an account with this email (a client or staff account)."
+            )
         else:
             client = invitation.user
             audit.record(

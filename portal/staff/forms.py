@@ -207,7 +207,8 @@ class RecommendationForm(Form):
 
     def set_articles(self, articles: list[tuple[str, str]]) -> None:
         """``(slug, title)`` of the published articles; a slug already stored stays offered."""
-        current = self.article_slug.data
+        current = self.article_slug.data or ""
+        self.article_slug.data = current
         choices = [("", "No article")] + articles
         if current and current not in dict(articles):
             choices.append((current, f"{current} (not published)"))
