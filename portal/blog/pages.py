@@ -32,7 +32,7 @@ from portal.extensions import db
 from portal.models import Comment, CommentStatus, Post
 from portal.models.blog import public_posts_filter
 from portal.models.types import utcnow
-from portal.pagination import id_arg
+from portal.pagination import MAX_ID, id_arg
 
 CSRF_PLACEHOLDER = "__blog_csrf_token__"
 STARTED_PLACEHOLDER = "__blog_form_started__"
@@ -178,8 +178,8 @@ def article_page(slug: str, form: CommentForm | None = None, status: int = 200) 
 
 
 def _reply_parent(post_id: int, form: CommentForm) -> Comment | None:
-    parent_id = form.parent_id.data if isinstance(form.parent_id.data, int) else None
-    if not parent_id:
+    parent_id = form.parent_id.data
+    if form.parent_id.errors or not isinstance(parent_id, int) or not 0 < parent_id <= MAX_ID:
         return None
     return db.session.scalar(
         sa.select(Comment)
