@@ -338,9 +338,12 @@ class PostForm(Form):
                 "Use lower-case letters, digits and single hyphens (e.g. it-band-myths)."
             )
 
-    def validate_publish_at(self, field) -> None:  # type: ignore[no-untyped-def]
-        if self.status.data == "scheduled" and field.data is None:
-            raise ValidationError("Choose when the scheduled article appears.")
+    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+        valid = super().validate(extra_validators)
+        if self.status.data == "scheduled" and self.publish_at.data is None and not self.publish_at.errors:
+            self.publish_at.errors = ["Choose when the scheduled article appears."]
+            valid = False
+        return valid
 
     def publish_time(self):  # type: ignore[no-untyped-def]
         """The publication time as an aware datetime (the field is in practice time)."""

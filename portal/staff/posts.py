@@ -14,9 +14,10 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from portal import audit
@@ -170,19 +171,52 @@ def delete_post(post_id: int) -> str | Response:
     return render_template("staff/posts/delete.html", post=post)
 
 
+def _upload_limit() -> int:
+    return current_app.config["BLOG_IMAGE_MAX_BYTES"] + 64 * 1024  # the photo and the form
+
+
+@bp.url_value_preprocessor
+def _allow_photo_uploads(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """Photos are larger than any other form's body (``MAX_CONTENT_LENGTH``): the upload view
+    accepts up to the image limit. This runs before the CSRF check reads the body."""
+    if endpoint == "staff.post_images":
+        request.max_content_length = _upload_limit()
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _upload_too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
+    if request.endpoint != "staff.post_images":
+        from portal.errors import handle_http_error
+
+        return handle_http_error(error)  # type: ignore[no-any-return]
+    form = ImageUploadForm(formdata=None)
+    limit = current_app.config["BLOG_IMAGE_MAX_BYTES"] / 1024 / 1024
+    form.image.errors = [
+        f"This file is larger than {limit:.1f} MB, the most an image can be. Export it smaller "
+        "(2000 pixels wide is plenty) and upload it again."
+    ]
+    return _images_page(form, 413)
+
+
+def _images_page(form: ImageUploadForm, status: int) -> tuple[str, int]:
+    page = paginate(sa.select(BlogImage).order_by(BlogImage.id.desc()), per_page=IMAGES_PER_PAGE)
+    return (
+        render_template(
+            "staff/posts/images.html", form=form, page=page, markdown_for=images.markdown_for
+        ),
+        status,
+    )
+
+
 @bp.route("/posts/images", methods=["GET", "POST"])
 def post_images() -> str | Response | tuple[str, int]:
-    # Photos are larger than other forms' bodies: this one view accepts up to the image limit.
-    from flask import current_app
-
-    request.max_content_length = current_app.config["BLOG_IMAGE_MAX_BYTES"] + 64 * 1024
     form = ImageUploadForm()
     status = 200
     if form.validate_on_submit():
+        with form.image.data.stream as upload:  # closed at once: it may be a temporary file
+            data = upload.read()
         try:
-            image = images.store_image(
-                form.image.data.read(), alt_text=form.alt_text.data, uploader=current_user
-            )
+            image = images.store_image(data, alt_text=form.alt_text.data, uploader=current_user)
         except images.ImageRefused as refused:
             form.image.errors = [str(refused)]
             status = 422
