@@ -63,10 +63,27 @@ WHERE role = 'client'
 """
 
 
-def upgrade():
+def _replace_role_check(old: str, new: str) -> None:
+    """SQLite cannot alter a CHECK constraint: batch mode copies ``users`` into a new table
+    and drops the old one. With foreign keys on, that DROP would run ON DELETE CASCADE and
+    take every client's sessions and recommendations with it, so foreign keys are off for
+    the copy (a PRAGMA that only works outside a transaction: Alembic's autocommit block)."""
+    sqlite = op.get_bind().dialect.name == 'sqlite'
+    if sqlite:
+        with op.get_context().autocommit_block():
+            op.execute('PRAGMA foreign_keys=OFF')
+        foreign_keys = op.get_bind().exec_driver_sql('PRAGMA foreign_keys').scalar()
+        assert foreign_keys == 0, 'foreign keys are still on: the copy would cascade'
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_users_role_known'), type_='check')
-        batch_op.create_check_constraint('role_known', ROLES_AFTER)
+        batch_op.create_check_constraint('role_known', new)
+    if sqlite:
+        with op.get_context().autocommit_block():
+            op.execute('PRAGMA foreign_keys=ON')
+
+
+def upgrade():
+    _replace_role_check(ROLES_BEFORE, ROLES_AFTER)
     op.execute(SELF_REGISTERED_CLIENTS)
 
     op.create_table('blocked_words',
@@ -226,6 +243,4 @@ def downgrade():
     op.drop_table('blocked_words')
     # Members become clients again: the old constraint knows no other reader role.
     op.execute("UPDATE users SET role = 'client' WHERE role = 'member'")
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_constraint(op.f('ck_users_role_known'), type_='check')
-        batch_op.create_check_constraint('role_known', ROLES_BEFORE)
+    _replace_role_check(ROLES_AFTER, ROLES_BEFORE)

@@ -340,7 +340,11 @@ class PostForm(Form):
 
     def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
         valid = super().validate(extra_validators)
-        if self.status.data == "scheduled" and self.publish_at.data is None and not self.publish_at.errors:
+        if (
+            self.status.data == "scheduled"
+            and self.publish_at.data is None
+            and not self.publish_at.errors
+        ):
             self.publish_at.errors = ["Choose when the scheduled article appears."]
             valid = False
         return valid

@@ -45,7 +45,9 @@ def test_a_guest_using_a_members_address_is_not_trusted(app, client, blog, post_
     assert blog.comments(post_id)[-1].status == CommentStatus.PENDING
 
 
-def test_members_comment_as_themselves_and_are_trusted_once_approved(app, auth, blog, post_id, make_user):
+def test_members_comment_as_themselves_and_are_trusted_once_approved(
+    app, auth, blog, post_id, make_user
+):
     user_id = make_user("mia@example.com", role=Role.MEMBER, name="Mia Member")
     auth.login("mia@example.com")
     auth.client.post("/blog/calves/comments", data=member(app, "First from Mia."))
@@ -193,14 +195,19 @@ def test_replies_nest_two_levels_and_deeper_ones_stay_at_the_deepest(app, client
     assert "in reply to Deep Dora" in page
 
 
-def test_a_member_edits_and_deletes_within_fifteen_minutes_only(app, auth, blog, post_id, make_user):
+def test_a_member_edits_and_deletes_within_fifteen_minutes_only(
+    app, auth, blog, post_id, make_user
+):
     user_id = make_user("mia@example.com", role=Role.MEMBER)
     fresh = blog.comment(post_id, "Typo hear", author_id=user_id, minutes_ago=1)
     old = blog.comment(post_id, "Old words", author_id=user_id, minutes_ago=16)
     auth.login("mia@example.com")
     page = auth.client.get("/blog/calves").get_data(as_text=True)
     assert f"/blog/comments/{fresh}/edit" in page and f"/blog/comments/{old}/edit" not in page
-    assert auth.client.post(f"/blog/comments/{fresh}/edit", data={"body": "Typo here"}).status_code == 302
+    assert (
+        auth.client.post(f"/blog/comments/{fresh}/edit", data={"body": "Typo here"}).status_code
+        == 302
+    )
     assert blog.get_comment(fresh).body_source == "Typo here"
     assert "Typo here" in app.test_client().get("/blog/calves").get_data(as_text=True)
     late = auth.client.post(f"/blog/comments/{old}/edit", data={"body": "Rewritten"})
@@ -245,7 +252,8 @@ def test_a_deleted_account_leaves_its_comments_as_deleted_user(app, auth, blog, 
     data = auth.client.get("/account/data.json").get_json()
     assert data["blog"]["comments"][0]["text"] == "Still useful advice"
     response = auth.client.post(
-        "/account/delete", data={"del-current_password": "correct-horse-battery-staple", "del-understood": "y"}
+        "/account/delete",
+        data={"del-current_password": "correct-horse-battery-staple", "del-understood": "y"},
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     page = app.test_client().get("/blog/calves").get_data(as_text=True)
@@ -261,7 +269,9 @@ def test_a_browser_with_csrf_on_comments_through_the_page(app, blog, post_id):
     form_started = re.search(r'name="started" type="hidden" value="([^"]+)"', page).group(1)
     data = {**guest(app, "Sent from a real page"), "started": form_started}
     assert browser.post("/blog/calves/comments", data=data).status_code == 400  # no token
-    assert browser.post("/blog/calves/comments", data={**data, "csrf_token": token}).status_code == 302
+    assert (
+        browser.post("/blog/calves/comments", data={**data, "csrf_token": token}).status_code == 302
+    )
     assert [c.body_source for c in blog.comments(post_id)] == ["Sent from a real page"]
     # Another browser's cached page carries its own token, not this one's.
     other = app.test_client().get("/blog/calves").get_data(as_text=True)

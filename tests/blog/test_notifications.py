@@ -34,7 +34,9 @@ def test_a_guest_confirms_before_any_reply_email(app, blog, post_id, outbox):
     # Before confirming, a reply sends nothing.
     app.test_client().post(
         "/blog/calves/comments",
-        data=guest(app, "An early reply", name="Ray", email="ray@example.com", parent_id=str(gina_comment)),
+        data=guest(
+            app, "An early reply", name="Ray", email="ray@example.com", parent_id=str(gina_comment)
+        ),
     )
     blog_reply = blog.comments(post_id)[-1]
     with app.app_context():
@@ -57,19 +59,29 @@ def test_a_guest_confirms_before_any_reply_email(app, blog, post_id, outbox):
     blog.comment(post_id, "trusted Ray", email="ray@example.com")
     app.test_client().post(
         "/blog/calves/comments",
-        data=guest(app, "Second reply from Ray", name="Ray", email="ray@example.com", parent_id=str(gina_comment)),
+        data=guest(
+            app,
+            "Second reply from Ray",
+            name="Ray",
+            email="ray@example.com",
+            parent_id=str(gina_comment),
+        ),
     )
     (reply,) = outbox.messages("comment_reply")
     assert reply["to"] == "gina@example.com"
     assert reply["context"]["replier"] == "Ray" and "Second reply" in reply["context"]["excerpt"]
 
 
-def test_a_reply_to_someone_else_in_the_thread_does_not_notify(app, auth, blog, post_id, outbox, make_user):
+def test_a_reply_to_someone_else_in_the_thread_does_not_notify(
+    app, auth, blog, post_id, outbox, make_user
+):
     make_user("mia@example.com", role=Role.MEMBER)
     top = blog.comment(post_id, "Top")
     other = blog.comment(post_id, "Other branch")
     auth.login("mia@example.com")
-    auth.client.post("/blog/calves/comments", data=member(app, "Mine", notify="y", parent_id=str(top)))
+    auth.client.post(
+        "/blog/calves/comments", data=member(app, "Mine", notify="y", parent_id=str(top))
+    )
     mine = blog.comments(post_id)[-1].id
     assert outbox.messages("comment_notify_confirm") == []  # a member's address is confirmed
     with app.app_context():
@@ -77,8 +89,12 @@ def test_a_reply_to_someone_else_in_the_thread_does_not_notify(app, auth, blog, 
 
         moderate([mine], "approve")
         db.session.commit()
-    app.test_client().post("/blog/calves/comments", data=guest(app, "To the other", parent_id=str(other)))
-    app.test_client().post("/blog/calves/comments", data=guest(app, "To the top", parent_id=str(top)))
+    app.test_client().post(
+        "/blog/calves/comments", data=guest(app, "To the other", parent_id=str(other))
+    )
+    app.test_client().post(
+        "/blog/calves/comments", data=guest(app, "To the top", parent_id=str(top))
+    )
     assert outbox.messages("comment_reply") == []
     app.test_client().post("/blog/calves/comments", data=guest(app, "To Mia", parent_id=str(mine)))
     assert [m["to"] for m in outbox.messages("comment_reply")] == ["mia@example.com"]
@@ -102,7 +118,9 @@ def test_the_stop_link_is_one_click_with_rfc_8058_headers(smtp_app, smtp_server,
         db.session.commit()
         mine_id = mine.id
     blog.comment(post_id, "trusted")
-    app.test_client().post("/blog/other/comments", data=guest(app, "A reply", parent_id=str(mine_id)))
+    app.test_client().post(
+        "/blog/other/comments", data=guest(app, "A reply", parent_id=str(mine_id))
+    )
     deliver(app)
     (received,) = smtp_server.wait_for(1)
     message = received.message
@@ -119,16 +137,16 @@ def test_the_stop_link_is_one_click_with_rfc_8058_headers(smtp_app, smtp_server,
     response = client.post(stop, data={"List-Unsubscribe": "One-Click"})
     assert response.status_code == 200
     app.config["WTF_CSRF_ENABLED"] = False
-    app.test_client().post("/blog/other/comments", data=guest(app, "Another reply", parent_id=str(mine_id)))
+    app.test_client().post(
+        "/blog/other/comments", data=guest(app, "Another reply", parent_id=str(mine_id))
+    )
     with app.app_context():
         from portal.models import OutboxMessage
 
         assert db.session.scalar(db.select(db.func.count()).select_from(OutboxMessage)) == 1
 
 
-@pytest.mark.parametrize(
-    "token", ["x", "a" * 300, "eyJ.bad.sig", "MQ.invalid"]
-)
+@pytest.mark.parametrize("token", ["x", "a" * 300, "eyJ.bad.sig", "MQ.invalid"])
 def test_bad_links_are_a_400_page_not_a_500(client, token):
     for kind in ("confirm", "stop"):
         assert client.get(f"/blog/notifications/{kind}/{token}").status_code in (400, 404)
@@ -138,7 +156,9 @@ def test_bad_links_are_a_400_page_not_a_500(client, token):
 def test_token_paths_are_redacted_in_logs():
     from portal.log_redaction import redact
 
-    line = '"GET /blog/notifications/stop/MQ.abc_def HTTP/1.1" 200 /blog/notifications/confirm/xyz.1'
+    line = (
+        '"GET /blog/notifications/stop/MQ.abc_def HTTP/1.1" 200 /blog/notifications/confirm/xyz.1'
+    )
     assert "abc_def" not in redact(line) and "xyz" not in redact(line)
 
 
@@ -147,7 +167,9 @@ def test_staff_get_one_digest_per_batch_of_held_comments(app, blog, post_id, out
     make_user("ada@example.com", role=Role.ADMIN)
     make_user("mia@example.com", role=Role.MEMBER)
     for n in range(3):
-        app.test_client().post("/blog/calves/comments", data=guest(app, f"held {n}", email=f"g{n}@example.com"))
+        app.test_client().post(
+            "/blog/calves/comments", data=guest(app, f"held {n}", email=f"g{n}@example.com")
+        )
     from portal.blog.notifications import send_held_digest
 
     with app.app_context():

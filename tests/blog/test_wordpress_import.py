@@ -38,7 +38,10 @@ def test_import_posts_tags_threads_and_redirects(app, runner, admin, make_user, 
     assert result.exit_code == 0, result.output
     assert "posts imported: 2" in result.output
     with app.app_context():
-        posts = {p.wp_post_id: p for p in db.session.scalars(sa.select(Post).options(sa.orm.selectinload(Post.tags)))}
+        posts = {
+            p.wp_post_id: p
+            for p in db.session.scalars(sa.select(Post).options(sa.orm.selectinload(Post.tags)))
+        }
         runners, draft = posts[101], posts[102]
         assert runners.status == "published" and runners.slug == "massage-for-runners"
         assert runners.publish_at.isoformat().startswith("2021-04-12T08:30")
@@ -51,7 +54,9 @@ def test_import_posts_tags_threads_and_redirects(app, runner, admin, make_user, 
         assert [c.guest_name for c in comments] == ["Priya K", "Theo", "Priya K"]
         assert comments[1].parent_id == comments[0].id and comments[2].parent_id == comments[1].id
         assert all(c.status == "approved" and c.author_id is None for c in comments)
-        assert "<script" not in comments[2].body_html and "<em>Thursday</em>" in comments[2].body_html
+        assert (
+            "<script" not in comments[2].body_html and "<em>Thursday</em>" in comments[2].body_html
+        )
     page = client.get("/blog/massage-for-runners").get_data(as_text=True)
     body = page[page.index('class="article-body"') : page.index("</article>")]
     assert "<form" not in body and "<input" not in body and "<textarea" not in body
@@ -59,7 +64,11 @@ def test_import_posts_tags_threads_and_redirects(app, runner, admin, make_user, 
     assert "onclick" not in body and "tracker.example" not in body and "<script" not in body
     assert "<h2>What to expect</h2>" in body and "<p>Most runners only book" in body
     assert "Does this still apply" in page
-    assert "PENDING-COMMENT-TEXT" not in page and "SPAM-COMMENT-TEXT" not in page and "PINGBACK" not in page
+    assert (
+        "PENDING-COMMENT-TEXT" not in page
+        and "SPAM-COMMENT-TEXT" not in page
+        and "PINGBACK" not in page
+    )
     assert client.get("/blog/foam-rolling-a-field-guide").status_code == 404  # a draft
 
 
@@ -98,7 +107,8 @@ def test_import_as_a_named_admin_and_refusals(app, runner, admin, make_user, tmp
     "document",
     [
         # Billion laughs: entity expansion.
-        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        '<!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
         "<rss><channel><item><title>&lol2;</title></item></channel></rss>",
         # XXE: an external entity reading a local file.
         '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
@@ -107,7 +117,9 @@ def test_import_as_a_named_admin_and_refusals(app, runner, admin, make_user, tmp
         "<rss></rss>",
     ],
 )
-def test_hostile_or_broken_files_are_refused_without_importing(app, runner, admin, tmp_path, document):
+def test_hostile_or_broken_files_are_refused_without_importing(
+    app, runner, admin, tmp_path, document
+):
     path = tmp_path / "export.xml"
     path.write_text(document)
     result = _import(runner, path)

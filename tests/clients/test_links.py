@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from portal.clients.links import further_reading, is_web_url
 from portal.models import Recommendation
 

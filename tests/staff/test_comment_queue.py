@@ -42,7 +42,9 @@ def test_bulk_and_single_actions_in_one_post_each(app, staff, blog):
     assert response.status_code == 302
     assert [blog.get_comment(i).status for i in ids] == ["approved"] * 3 + ["pending"]
     staff.post("/staff/comments/moderate", data={"action": f"spam:{ids[3]}", "ids": [str(ids[0])]})
-    assert blog.get_comment(ids[3]).status == "spam" and blog.get_comment(ids[0]).status == "approved"
+    assert (
+        blog.get_comment(ids[3]).status == "spam" and blog.get_comment(ids[0]).status == "approved"
+    )
     staff.post("/staff/comments/moderate", data={"action": f"trash:{ids[1]}"})
     assert blog.get_comment(ids[1]).status == "trash"
     with app.app_context():
@@ -67,12 +69,18 @@ def test_bad_moderation_requests_are_400(staff, data):
 
 
 def test_nothing_ticked_says_so(staff):
-    response = staff.post("/staff/comments/moderate", data={"action": "approve"}, follow_redirects=True)
+    response = staff.post(
+        "/staff/comments/moderate", data={"action": "approve"}, follow_redirects=True
+    )
     assert "Tick at least one comment" in response.get_data(as_text=True)
 
 
 def test_unknown_ids_change_nothing(staff):
-    response = staff.post("/staff/comments/moderate", data={"action": "approve", "ids": ["12345"]}, follow_redirects=True)
+    response = staff.post(
+        "/staff/comments/moderate",
+        data={"action": "approve", "ids": ["12345"]},
+        follow_redirects=True,
+    )
     assert "0 comments approved" in response.get_data(as_text=True)
 
 
@@ -80,12 +88,17 @@ def test_clients_cannot_moderate(auth, blog):
     post_id = blog.post(slug="calves")
     held = blog.comment(post_id, status=CommentStatus.PENDING)
     auth.login_client()
-    assert auth.client.post("/staff/comments/moderate", data={"action": f"approve:{held}"}).status_code == 403
+    assert (
+        auth.client.post("/staff/comments/moderate", data={"action": f"approve:{held}"}).status_code
+        == 403
+    )
     assert blog.get_comment(held).status == "pending"
 
 
 def test_staff_edit_the_word_list(app, staff):
-    response = staff.post("/staff/comments/words", data={"words": "Casino\n  cheap   pills \ncasino\n"})
+    response = staff.post(
+        "/staff/comments/words", data={"words": "Casino\n  cheap   pills \ncasino\n"}
+    )
     assert response.status_code == 302
     with app.app_context():
         assert sorted(db.session.scalars(sa.select(BlockedWord.word))) == ["casino", "cheap pills"]

@@ -44,7 +44,13 @@ def announcements():
 
 
 def _article(**data):  # type: ignore[no-untyped-def]
-    return {"title": "IT band myths", "body_source": "The **IT band** is not a muscle.", "status": "published", "submit": "Save", **data}
+    return {
+        "title": "IT band myths",
+        "body_source": "The **IT band** is not a muscle.",
+        "status": "published",
+        "submit": "Save",
+        **data,
+    }
 
 
 def _post(app, slug="it-band-myths") -> Post:  # type: ignore[no-untyped-def]
@@ -63,7 +69,11 @@ def test_clients_and_members_cannot_reach_the_editor(auth):
 def test_preview_renders_without_saving(app, staff):
     response = staff.post("/staff/posts/new", data=_article(preview="Preview", submit=""))
     page = response.get_data(as_text=True)
-    assert response.status_code == 200 and "<strong>IT band</strong>" in page and "Preview (not saved)" in page
+    assert (
+        response.status_code == 200
+        and "<strong>IT band</strong>" in page
+        and "Preview (not saved)" in page
+    )
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Post)) == 0
 
@@ -71,7 +81,9 @@ def test_preview_renders_without_saving(app, staff):
 def test_publishing_generates_a_unique_slug_audits_and_announces_once(app, staff, announcements):
     assert staff.post("/staff/posts/new", data=_article(send_by_email="y")).status_code == 302
     assert staff.post("/staff/posts/new", data=_article()).status_code == 302
-    assert _post(app).status == "published" and _post(app, "it-band-myths-2").title == "IT band myths"
+    assert (
+        _post(app).status == "published" and _post(app, "it-band-myths-2").title == "IT band myths"
+    )
     assert [a.slug for a in announcements] == ["it-band-myths", "it-band-myths-2"]
     assert announcements[0].send_by_email is True and announcements[1].send_by_email is False
     assert announcements[0].url == "http://127.0.0.1:5000/blog/it-band-myths"
@@ -88,9 +100,13 @@ def test_publishing_generates_a_unique_slug_audits_and_announces_once(app, staff
     assert actions.count("post.create") == 2 and "post.unpublish" in actions
 
 
-def test_a_scheduled_article_is_announced_by_the_periodic_task_once(app, staff, announcements, client):
+def test_a_scheduled_article_is_announced_by_the_periodic_task_once(
+    app, staff, announcements, client
+):
     when = (utcnow() + timedelta(hours=2)).astimezone().strftime("%Y-%m-%dT%H:%M")
-    staff.post("/staff/posts/new", data=_article(status="scheduled", publish_at=when, send_by_email="y"))
+    staff.post(
+        "/staff/posts/new", data=_article(status="scheduled", publish_at=when, send_by_email="y")
+    )
     assert announcements == [] and client.get("/blog/it-band-myths").status_code == 404
     with app.app_context():
         db.session.execute(sa.update(Post).values(publish_at=utcnow() - timedelta(minutes=1)))
@@ -132,7 +148,12 @@ def test_the_blog_tasks_are_registered_on_the_worker_queue(app):
     ],
 )
 def test_editor_refuses_bad_input_and_keeps_the_text(app, staff, data, message):
-    response = staff.post("/staff/posts/new", data=_article(body_source="Kept text", **data) if "body_source" not in data else _article(**data))
+    response = staff.post(
+        "/staff/posts/new",
+        data=_article(body_source="Kept text", **data)
+        if "body_source" not in data
+        else _article(**data),
+    )
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     with app.app_context():
@@ -227,7 +248,10 @@ def test_an_uploaded_photo_loses_its_location_and_is_scaled(app, staff, image_di
     served = app.test_client().get(f"/blog/images/{image.filename}")
     assert served.status_code == 200 and served.data == stored
     served.close()
-    assert "immutable" in served.headers["Cache-Control"] and "max-age=31536000" in served.headers["Cache-Control"]
+    assert (
+        "immutable" in served.headers["Cache-Control"]
+        and "max-age=31536000" in served.headers["Cache-Control"]
+    )
     listing = staff.get("/staff/posts/images").get_data(as_text=True)
     assert f"![Rolling the calf](/blog/images/{image.filename})" in listing
 
@@ -293,9 +317,13 @@ def test_photos_larger_than_other_forms_bodies_are_accepted(app, staff, image_di
 
 def test_alt_text_is_required(app, staff, image_dir):
     response = _upload(staff, _png(), alt="")
-    assert response.status_code == 422 and "This field is required" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "This field is required" in response.get_data(
+        as_text=True
+    )
 
 
-@pytest.mark.parametrize("name", ["../../etc/passwd", "abc.jpg", "0123456789abcdef0123456789abcdef.gif"])
+@pytest.mark.parametrize(
+    "name", ["../../etc/passwd", "abc.jpg", "0123456789abcdef0123456789abcdef.gif"]
+)
 def test_image_urls_only_serve_our_files(client, image_dir, name):
     assert client.get(f"/blog/images/{name}").status_code == 404
