@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from portal.demo import sessions, users
+from portal.demo import blog, sessions, users
 
-SEEDERS: list[Callable[[], list[str]]] = [users.seed, sessions.seed]
+SEEDERS: list[Callable[[], list[str]]] = [users.seed, sessions.seed, blog.seed]
 
 DEMO_LOGINS = users.DEMO_LOGINS
 
