@@ -1,4 +1,7 @@
-"""Measure the mail pipeline against the machine's ceiling, and print a table.
+"""``make bench``: the page benchmark (``bench/pages.py``), then the mail pipeline's.
+
+``BENCH_ONLY=pages`` runs the page benchmark alone. The mail benchmark measures the mail
+pipeline against the machine's ceiling and prints a table:
 
 One run, one smtp-sink, the same 10,000 messages (HTML + text, about 4 KB):
 
@@ -33,6 +36,17 @@ SOURCE = "/usr/sbin/smtp-source"
 
 
 def main() -> int:
+    from bench import pages
+
+    # The page benchmark first (it needs only wrk), then the mail pipeline's.
+    status = pages.main()
+    if os.environ.get("BENCH_ONLY") == "pages":
+        return status
+    print()
+    return mail_main() or status
+
+
+def mail_main() -> int:
     if not (Path(SINK).exists() and Path(SOURCE).exists()):
         print("bench: needs Postfix's smtp-sink and smtp-source (apt-get install postfix)")
         return 1

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app
@@ -31,11 +32,11 @@ MAX_ENTRIES = 2048
 
 class VersionedCache:
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
-        self._entries: OrderedDict[tuple[str, int], tuple[int, str]] = OrderedDict()
+        self._entries: OrderedDict[tuple[str, int], tuple[int, object]] = OrderedDict()
         self._lock = threading.Lock()
         self.max_entries = max_entries
 
-    def get(self, kind: str, post_id: int, version: int) -> str | None:
+    def get(self, kind: str, post_id: int, version: int) -> Any:
         key = (kind, post_id)
         with self._lock:
             entry = self._entries.get(key)
@@ -44,7 +45,7 @@ class VersionedCache:
             self._entries.move_to_end(key)
             return entry[1]
 
-    def put(self, kind: str, post_id: int, version: int, value: str) -> None:
+    def put(self, kind: str, post_id: int, version: int, value: object) -> None:
         key = (kind, post_id)
         with self._lock:
             current = self._entries.get(key)

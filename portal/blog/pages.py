@@ -12,6 +12,8 @@ A request reads the article's head row (id, version, visibility) first. Then:
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -20,22 +22,25 @@ from flask import abort, current_app, render_template, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from portal.blog import held
-from portal.blog.cache import page_cache
+from portal.blog.cache import VersionedCache, page_cache
 from portal.blog.comments import EDIT_WINDOW
 from portal.blog.forms import CommentForm, GuestCommentForm
 from portal.blog.posts import SLUG_MAX
 from portal.blog.threads import build_thread, load_comments
 from portal.extensions import db
-from portal.models import Comment, CommentStatus, Post
-from portal.models.blog import public_posts_filter
+from portal.models import Comment, CommentStatus, Post, PostStatus
 from portal.models.types import utcnow
 from portal.pagination import MAX_ID, id_arg
 
-CSRF_PLACEHOLDER = "__blog_csrf_token__"
-STARTED_PLACEHOLDER = "__blog_form_started__"
+# Markers in cached pages for what differs per request. NUL can be in no stored text (forms
+# refuse it, imports strip it, Markdown replaces it), so no comment can forge a marker.
+CSRF_PLACEHOLDER = "\x00csrf\x00"
+STARTED_PLACEHOLDER = "\x00started\x00"
+NAME_PLACEHOLDER = "\x00name\x00"
+PLACEHOLDERS = re.compile(f"({CSRF_PLACEHOLDER}|{STARTED_PLACEHOLDER}|{NAME_PLACEHOLDER})")
 
 
 # --- the comment form's signed timestamp --------------------------------------------------
@@ -74,14 +79,22 @@ def check_form_time(token: str | None) -> None:
 # --- lookups -------------------------------------------------------------------------------
 
 
+# Built once: this runs on every article request, cache hits included, so it is a plain Core
+# statement (no ORM entity, no per-request construction); visibility is checked in Python.
+_posts = Post.__table__
+_HEAD = sa.select(_posts.c.id, _posts.c.version, _posts.c.status, _posts.c.publish_at).where(
+    _posts.c.slug == sa.bindparam("slug")
+)
+_PUBLIC_STATUSES = (PostStatus.PUBLISHED.value, PostStatus.SCHEDULED.value)
+
+
 def article_head(slug: str) -> sa.Row:
-    """``(id, version)`` of the public article at ``slug``, else 404 (drafts, future posts)."""
+    """``(id, version, …)`` of the public article at ``slug``, else 404 (drafts, future
+    articles, unknown slugs)."""
     if len(slug) > SLUG_MAX:
         abort(404)
-    head = db.session.execute(
-        sa.select(Post.id, Post.version).where(Post.slug == slug, public_posts_filter(utcnow()))
-    ).first()
-    if head is None:
+    head = db.session.connection().execute(_HEAD, {"slug": slug}).first()
+    if head is None or head.status not in _PUBLIC_STATUSES or head.publish_at > utcnow():
         abort(404)
     return head
 
@@ -94,20 +107,22 @@ def load_article(post_id: int) -> Post:
     ).one()
 
 
+_comments = Comment.__table__
+_EDITABLE = sa.select(_comments.c.id).where(
+    _comments.c.post_id == sa.bindparam("post_id"),
+    _comments.c.author_id == sa.bindparam("author_id"),
+    _comments.c.status.in_([CommentStatus.APPROVED.value, CommentStatus.PENDING.value]),
+    _comments.c.created_at > sa.bindparam("since", type_=_comments.c.created_at.type),
+)
+
+
 def editable_comment_ids(post_id: int) -> list[int]:
-    """The signed-in member's comments on this article they may still edit."""
+    """The signed-in member's comments on this article they may still edit (a Core
+    statement built once: it runs on every signed-in article request)."""
     if not current_user.is_authenticated:
         return []
-    return list(
-        db.session.scalars(
-            sa.select(Comment.id).where(
-                Comment.post_id == post_id,
-                Comment.author_id == current_user.id,
-                Comment.status.in_([CommentStatus.APPROVED.value, CommentStatus.PENDING.value]),
-                Comment.created_at > utcnow() - EDIT_WINDOW,
-            )
-        )
-    )
+    params = {"post_id": post_id, "author_id": current_user.id, "since": utcnow() - EDIT_WINDOW}
+    return list(db.session.connection().execute(_EDITABLE, params).scalars())
 
 
 def comment_form(form: CommentForm | None = None) -> CommentForm:
@@ -134,47 +149,89 @@ def render_thread(
     return Markup(html), thread.approved_count  # noqa: S704 (our template's output)
 
 
-def article_page(slug: str, form: CommentForm | None = None, status: int = 200) -> tuple[str, int]:
+@dataclass(frozen=True)
+class ArticleParts:
+    """What every reader of one version of an article sees above the comments."""
+
+    id: int
+    slug: str
+    title: str
+    head: Markup  # canonical link, Open Graph tags
+    article: Markup  # the <article> element
+
+
+def article_parts(head: sa.Row, cache: VersionedCache | None) -> ArticleParts:
+    parts = cache.get("article", head.id, head.version) if cache is not None else None
+    if parts is None:
+        post = load_article(head.id)
+        parts = ArticleParts(
+            id=post.id,
+            slug=post.slug,
+            title=post.title,
+            head=Markup(render_template("blog/_article_head.html", post=post)),  # noqa: S704
+            article=Markup(render_template("blog/_article.html", post=post)),  # noqa: S704
+        )
+        if cache is not None:
+            cache.put("article", head.id, head.version, parts)
+    return parts
+
+
+def thread_html(
+    head: sa.Row, cache: VersionedCache | None, *, held_ids: list[int], editable_ids: list[int]
+) -> Markup:
+    """The comment thread: shared from the cache unless it is personal for this reader
+    (their held comments, their comments still editable)."""
+    shared = not (held_ids or editable_ids)
+    html = cache.get("thread", head.id, head.version) if cache is not None and shared else None
+    if html is None:
+        html, _ = render_thread(head.id, held_ids=held_ids, editable_ids=editable_ids)
+        if cache is not None and shared:
+            cache.put("thread", head.id, head.version, html)
+    return html
+
+
+def article_page(
+    slug: str, form: CommentForm | None = None, status: int = 200
+) -> tuple[str | bytes, int]:
     head = article_head(slug)
     cache = page_cache()
     held_ids = held.held_ids_for(head.id)
     anonymous = not current_user.is_authenticated
-    plain_request = (
-        anonymous
+    editable_ids = [] if anonymous else editable_comment_ids(head.id)
+    # Whole pages are shared by readers who see the same thing: per kind of visitor (the
+    # navigation differs by role), when nothing on the page is theirs alone.
+    page_kind = "page:anonymous" if anonymous else f"page:{current_user.role}"
+    whole_page = (
+        cache is not None
         and form is None
         and not held_ids
+        and not editable_ids
         and not request.args
         and "_flashes" not in session
     )
-    if cache is not None and plain_request:
-        page = cache.get("page", head.id, head.version)
-        if page is not None:
-            return _fill_placeholders(page), 200
+    if whole_page:
+        pieces = cache.get(page_kind, head.id, head.version)
+        if pieces is not None:
+            return _fill_placeholders(pieces), 200
 
-    editable_ids = editable_comment_ids(head.id) if not anonymous else []
-    personal_thread = bool(held_ids or editable_ids)
-    thread_html = None
-    if cache is not None and not personal_thread:
-        thread_html = cache.get("thread", head.id, head.version)
-    if thread_html is None:
-        markup, _ = render_thread(head.id, held_ids=held_ids, editable_ids=editable_ids)
-        thread_html = str(markup)
-        if cache is not None and not personal_thread:
-            cache.put("thread", head.id, head.version, thread_html)
-
-    post = load_article(head.id)
+    parts = article_parts(head, cache)
     form = comment_form(form)
-    reply_parent = _reply_parent(post.id, form)
     page = render_template(
         "blog/article.html",
-        post=post,
-        thread_html=Markup(thread_html),  # noqa: S704 (rendered by _thread.html)
+        parts=parts,
+        thread_html=thread_html(head, cache, held_ids=held_ids, editable_ids=editable_ids),
         form=form,
-        reply_parent=reply_parent,
+        reply_parent=_reply_parent(head.id, form),
+        commenter_name=NAME_PLACEHOLDER if whole_page else _name(),
     )
-    if cache is not None and plain_request:
-        cache.put("page", head.id, head.version, _make_placeholders(page, form))
+    if whole_page:
+        cache.put(page_kind, head.id, head.version, _make_placeholders(page, form))
+        page = _fill_placeholders(_make_placeholders(page, form))
     return page, status
+
+
+def _name() -> str:
+    return current_user.name if current_user.is_authenticated else ""
 
 
 def _reply_parent(post_id: int, form: CommentForm) -> Comment | None:
@@ -192,13 +249,24 @@ def _reply_parent(post_id: int, form: CommentForm) -> Comment | None:
     )
 
 
-def _make_placeholders(page: str, form: CommentForm) -> str:
-    return page.replace(generate_csrf(), CSRF_PLACEHOLDER).replace(
+def _make_placeholders(page: str, form: CommentForm) -> tuple[bytes | str, ...]:
+    """The page cut at this request's CSRF token and form timestamp: ``(text, CSRF, text,
+    STARTED, text…)`` with the personal values replaced by markers, joined again per
+    request (one copy of the page instead of a search through it)."""
+    marked = page.replace(generate_csrf(), CSRF_PLACEHOLDER).replace(
         form.started.data, STARTED_PLACEHOLDER
     )
-
-
-def _fill_placeholders(page: str) -> str:
-    return page.replace(CSRF_PLACEHOLDER, generate_csrf()).replace(
-        STARTED_PLACEHOLDER, form_started_token()
+    # Text kept encoded (the response needs bytes), markers kept as str at odd positions.
+    return tuple(
+        part if index % 2 else part.encode()
+        for index, part in enumerate(PLACEHOLDERS.split(marked))
     )
+
+
+def _fill_placeholders(parts: tuple[bytes | str, ...]) -> bytes:
+    values = {
+        CSRF_PLACEHOLDER: generate_csrf().encode(),
+        STARTED_PLACEHOLDER: form_started_token().encode(),
+        NAME_PLACEHOLDER: str(escape(_name())).encode(),
+    }
+    return b"".join(values[part] if isinstance(part, str) else part for part in parts)
