@@ -40,7 +40,12 @@ from portal.pagination import MAX_ID, id_arg
 CSRF_PLACEHOLDER = "\x00csrf\x00"
 STARTED_PLACEHOLDER = "\x00started\x00"
 NAME_PLACEHOLDER = "\x00name\x00"
-PLACEHOLDERS = re.compile(f"({CSRF_PLACEHOLDER}|{STARTED_PLACEHOLDER}|{NAME_PLACEHOLDER})")
+# The newsletter's subscribe box (another feature's template) may be personal, e.g. say
+# whether this reader is subscribed: it is rendered per request, never cached.
+SUBSCRIBE_PLACEHOLDER = "\x00subscribe\x00"
+PLACEHOLDERS = re.compile(
+    f"({CSRF_PLACEHOLDER}|{STARTED_PLACEHOLDER}|{NAME_PLACEHOLDER}|{SUBSCRIBE_PLACEHOLDER})"
+)
 
 
 # --- the comment form's signed timestamp --------------------------------------------------
@@ -223,6 +228,7 @@ def article_page(
         form=form,
         reply_parent=_reply_parent(head.id, form),
         commenter_name=NAME_PLACEHOLDER if whole_page else _name(),
+        subscribe_marker=SUBSCRIBE_PLACEHOLDER if whole_page else None,
     )
     if whole_page:
         cache.put(page_kind, head.id, head.version, _make_placeholders(page, form))
@@ -268,5 +274,6 @@ def _fill_placeholders(parts: tuple[bytes | str, ...]) -> bytes:
         CSRF_PLACEHOLDER: generate_csrf().encode(),
         STARTED_PLACEHOLDER: form_started_token().encode(),
         NAME_PLACEHOLDER: str(escape(_name())).encode(),
+        SUBSCRIBE_PLACEHOLDER: render_template("blog/_subscribe.html").strip().encode(),
     }
     return b"".join(values[part] if isinstance(part, str) else part for part in parts)

@@ -13,6 +13,7 @@ from portal.extensions import db
 from portal.models import CommentStatus, Post, PostStatus, Role
 from portal.models.types import utcnow
 from tests.blog.conftest import guest, member
+from tests.conftest import sign_in
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -301,3 +302,29 @@ def test_held_comment_statuses_never_leak(client, blog):
     for status in (CommentStatus.PENDING, CommentStatus.SPAM, CommentStatus.TRASH):
         blog.comment(post_id, f"secret {status}", status=status)
     assert "secret" not in client.get("/blog/calves").get_data(as_text=True)
+
+
+def test_the_newsletter_box_under_an_article_is_rendered_per_reader(
+    app, auth, blog, make_user, tmp_path
+):
+    """Another feature's box (it may show who is subscribed) is never served from the cache."""
+    from jinja2 import ChoiceLoader, DictLoader
+
+    blog.post(slug="calves")
+    box = (
+        '<aside class="subscribe">Hello {{ current_user.name if current_user.is_authenticated'
+        ' else "reader" }}</aside>'
+    )
+    app.jinja_env.loader = ChoiceLoader(
+        [DictLoader({"newsletter/_subscribe_box.html": box}), app.jinja_env.loader]
+    )
+    make_user("ann@example.com", role=Role.MEMBER, name="Ann One")
+    make_user("bob@example.com", role=Role.MEMBER, name="Bob Two")
+    for email, name in (("ann@example.com", "Ann One"), ("bob@example.com", "Bob Two")):
+        reader = app.test_client()
+        sign_in(reader, email)
+        for _ in range(2):  # the second answer comes from the whole-page cache
+            page = reader.get("/blog/calves").get_data(as_text=True)
+            assert f"Hello {name}" in page and f"You comment as <strong>{name}</strong>" in page
+    anonymous = app.test_client().get("/blog/calves").get_data(as_text=True)
+    assert "Hello reader" in anonymous and "Ann One" not in anonymous
