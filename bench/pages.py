@@ -177,8 +177,11 @@ def sign_in(base: str, email: str, password: str) -> str:
     return "; ".join(f"{k}={v}" for k, v in jar.items())
 
 
-def _milliseconds(text: str) -> float:
-    number, unit = re.match(r"([\d.]+)(us|ms|s|m)", text).groups()
+def _milliseconds(output: str, percentile: str) -> float:
+    found = re.search(rf"\s{percentile}%\s+([\d.]+)(us|ms|s|m)\b", output)
+    if found is None:
+        return float("nan")
+    number, unit = found.groups()
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
 
@@ -189,9 +192,11 @@ def run_wrk(url: str, *, seconds: int, connections: int = 16, cookie: str | None
     output = subprocess.run(
         command + [url], capture_output=True, text=True, check=True, timeout=seconds + 60
     ).stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    p50 = _milliseconds(re.search(r"50%\s+(\S+)", output).group(1))
-    p99 = _milliseconds(re.search(r"99%\s+(\S+)", output).group(1))
+    found = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    if found is None:
+        raise RuntimeError(f"wrk printed no rate:\n{output}")
+    rate = float(found.group(1))
+    p50, p99 = _milliseconds(output, "50"), _milliseconds(output, "99")
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     socket_errors = re.search(
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output

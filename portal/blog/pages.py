@@ -22,6 +22,7 @@ from flask import abort, current_app, render_template, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
+from jinja2 import TemplateNotFound
 from markupsafe import Markup, escape
 
 from portal.blog import held
@@ -236,6 +237,20 @@ def article_page(
     return page, status
 
 
+def _subscribe_box() -> bytes:
+    """The newsletter's box, rendered for this request; nothing while that feature has no
+    box (looked up once per process, not on every request)."""
+    exists = current_app.extensions.get("blog.subscribe_box")
+    if exists is None:
+        try:
+            current_app.jinja_env.get_template("newsletter/_subscribe_box.html")
+            exists = True
+        except TemplateNotFound:
+            exists = False
+        current_app.extensions["blog.subscribe_box"] = exists
+    return render_template("blog/_subscribe.html").strip().encode() if exists else b""
+
+
 def _name() -> str:
     return current_user.name if current_user.is_authenticated else ""
 
@@ -274,6 +289,6 @@ def _fill_placeholders(parts: tuple[bytes | str, ...]) -> bytes:
         CSRF_PLACEHOLDER: generate_csrf().encode(),
         STARTED_PLACEHOLDER: form_started_token().encode(),
         NAME_PLACEHOLDER: str(escape(_name())).encode(),
-        SUBSCRIBE_PLACEHOLDER: render_template("blog/_subscribe.html").strip().encode(),
+        SUBSCRIBE_PLACEHOLDER: _subscribe_box(),
     }
     return b"".join(values[part] if isinstance(part, str) else part for part in parts)

@@ -328,3 +328,32 @@ def test_the_newsletter_box_under_an_article_is_rendered_per_reader(
             assert f"Hello {name}" in page and f"You comment as <strong>{name}</strong>" in page
     anonymous = app.test_client().get("/blog/calves").get_data(as_text=True)
     assert "Hello reader" in anonymous and "Ann One" not in anonymous
+
+
+def test_lists_run_a_constant_number_of_statements(client, blog, count_queries):
+    def counts() -> list[int]:
+        found = []
+        for path in ("/blog/", "/blog/tag/recovery", "/", "/blog/feed.xml", "/sitemap.xml"):
+            with count_queries() as log:
+                assert client.get(path).status_code == 200
+            found.append(log.count)
+        return found
+
+    def add(n: int, start: int) -> None:
+        ids = {i: blog.post(f"Article {i}", slug=f"a-{i}") for i in range(start, start + n)}
+        with client.application.app_context():
+            from portal.blog.posts import tags_for
+
+            for i, post_id in ids.items():
+                post = db.session.scalars(
+                    sa.select(Post)
+                    .where(Post.id == post_id)
+                    .options(sa.orm.selectinload(Post.tags))
+                ).one()
+                post.tags = tags_for(["Recovery", f"Topic {i}"])
+            db.session.commit()
+
+    add(2, 0)
+    few = counts()
+    add(25, 2)
+    assert counts() == few

@@ -327,3 +327,13 @@ def test_alt_text_is_required(app, staff, image_dir):
 )
 def test_image_urls_only_serve_our_files(client, image_dir, name):
     assert client.get(f"/blog/images/{name}").status_code == 404
+
+
+def test_an_uploaded_image_goes_into_an_article_by_its_markdown(app, staff, image_dir):
+    _upload(staff, _png(), "calf.png", alt="Rolling the calf")
+    with app.app_context():
+        image = db.session.scalar(sa.select(BlogImage))
+    markdown = f"Before the run:\n\n![Rolling the calf](/blog/images/{image.filename})"
+    staff.post("/staff/posts/new", data=_article(body_source=markdown))
+    page = app.test_client().get("/blog/it-band-myths").get_data(as_text=True)
+    assert f'<img src="/blog/images/{image.filename}" alt="Rolling the calf"' in page
