@@ -53,7 +53,11 @@ PLACEHOLDERS = re.compile(
 
 
 def _timestamp_signer() -> TimestampSigner:
-    return TimestampSigner(current_app.config["SECRET_KEY"], salt="blog.comment-form")
+    signer = current_app.extensions.get("blog.form_signer")
+    if signer is None:
+        signer = TimestampSigner(current_app.config["SECRET_KEY"], salt="blog.comment-form")
+        current_app.extensions["blog.form_signer"] = signer
+    return signer
 
 
 def form_started_token() -> str:
@@ -85,6 +89,16 @@ def check_form_time(token: str | None) -> None:
 # --- lookups -------------------------------------------------------------------------------
 
 
+def signed_in() -> bool:
+    """``current_user.is_authenticated``, answered without asking Flask-Login (and so the
+    database) when the request carries neither a login session nor a remember-me cookie:
+    the common case of an anonymous reader."""
+    remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    if "_user_id" not in session and remember not in request.cookies:
+        return False
+    return bool(current_user.is_authenticated)
+
+
 # Built once: this runs on every article request, cache hits included, so it is a plain Core
 # statement (no ORM entity, no per-request construction); visibility is checked in Python.
 _posts = Post.__table__
@@ -99,7 +113,11 @@ def article_head(slug: str) -> sa.Row:
     articles, unknown slugs)."""
     if len(slug) > SLUG_MAX:
         abort(404)
-    head = db.session.connection().execute(_HEAD, {"slug": slug}).first()
+    if signed_in():  # the session already holds a connection: reuse it
+        head = db.session.connection().execute(_HEAD, {"slug": slug}).first()
+    else:  # one pooled connection, no ORM session to open and close
+        with db.engine.connect() as connection:
+            head = connection.execute(_HEAD, {"slug": slug}).first()
     if head is None or head.status not in _PUBLIC_STATUSES or head.publish_at > utcnow():
         abort(404)
     return head
@@ -202,7 +220,7 @@ def article_page(
     head = article_head(slug)
     cache = page_cache()
     held_ids = held.held_ids_for(head.id)
-    anonymous = not current_user.is_authenticated
+    anonymous = not signed_in()
     editable_ids = [] if anonymous else editable_comment_ids(head.id)
     # Whole pages are shared by readers who see the same thing: per kind of visitor (the
     # navigation differs by role), when nothing on the page is theirs alone.

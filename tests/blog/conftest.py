@@ -119,12 +119,14 @@ def blog(app: Flask) -> Blog:
 
 def started(app: Flask, seconds_ago: int = 10) -> str:
     """The comment form's signed timestamp, as if the page had been loaded ``seconds_ago``."""
-    from portal.blog import pages
+    from itsdangerous import TimestampSigner
 
-    with app.test_request_context():
-        signer = pages._timestamp_signer()
-        signer.get_timestamp = lambda: int(time.time()) - seconds_ago  # type: ignore[method-assign]
-        return signer.sign(b"comment-form").decode()
+    class Backdated(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time()) - seconds_ago
+
+    signer = Backdated(app.config["SECRET_KEY"], salt="blog.comment-form")
+    return signer.sign(b"comment-form").decode()
 
 
 def guest(app: Flask, body: str = "Lovely article, thank you.", **extra: str) -> dict[str, str]:
