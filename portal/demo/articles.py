@@ -365,26 +365,35 @@ OPENERS = [
     "My physio says something slightly different: four days before. Is there much in it?",
 ]  # fmt: skip
 
-# Replies from other readers.
+# Replies from other readers that fit any question.
 READER_REPLIES = [
-    "Same here, exactly the same feeling. Never again the day before.",
-    "I've had the opposite experience, but I think it depends how used to massage you are.",
-    "Our club does a group session on the Thursday before the big local race. Works well.",
-    "Ha, the cupping marks! I've seen those on a start line too.",
-    "I tried that once. Would not recommend it in race week.",
     "Good question, I've wondered that too.",
-    "For what it's worth, I do a short one for 10Ks and long ones for marathons.",
-    "This matches what my coach says, so that's two votes.",
     "Thanks for asking this, I was going to.",
-    "I had the same thing last year and it turned out to be my shoes.",
+    "Following this one.",
     "Interesting. I'll try the Thursday slot next time.",
-    "My experience exactly. Loose legs, fresh head.",
-    "I'd say mention it. Better they know.",
-    "The roller the night before makes me more nervous, not less. Everyone's different!",
-    "Seconding this. Light really does mean light for race week.",
+    "This matches what my coach says, so that's two votes.",
+    "Everyone's legs are different, but two or three days out has worked for me every time.",
 ]  # fmt: skip
 
-# Answers from the practice (posted by the demo therapist).
+# Replies from readers that answer one opener (by its index in OPENERS).
+READER_REPLIES_FOR = {
+    0: ["Same here, exactly the same feeling. Never again the day before."],
+    3: ["I've had the opposite experience, but I think it depends how used to massage you are."],
+    5: ["Our club does a group session on the Thursday before the big local race. Works well."],
+    6: ["Ha, the cupping marks! I've seen those on a start line too."],
+    7: ["I tried a gun at full power the night before a 10K once. Would not recommend it."],
+    10: ["Seconding this. Light really does mean light for race week."],
+    11: [
+        "I'd say mention it. Better they know.",
+        "I had the same thing last year and it turned out to be my shoes.",
+    ],
+    15: ["The roller the night before makes me more nervous, not less. Everyone's different!"],
+    9: ["My experience exactly. Loose legs, fresh head."],
+    2: ["For what it's worth, I do a short one for 10Ks and long ones for marathons."],
+}  # fmt: skip
+
+# Answers from the practice (posted by the demo therapist); THERAPIST_ANSWER_FOR says which
+# answer fits which opener.
 THERAPIST_REPLIES = [
     "Thanks for sharing this. That heavy feeling is exactly why we move the session to two "
     "or three days out: most people feel great, but there's no way to know in advance.",
@@ -415,6 +424,11 @@ THERAPIST_REPLIES = [
     "Glad it helped! Good luck on Sunday, and let us know how it went.",
 ]  # fmt: skip
 
+THERAPIST_ANSWER_FOR = {
+    0: 0, 2: 1, 4: 2, 5: 3, 10: 4, 11: 5, 12: 6, 7: 7, 8: 8, 19: 9, 18: 10, 16: 11, 15: 12,
+    17: 13, 1: 13, 9: 13, 3: 0, 13: 1, 6: 13, 14: 13,
+}  # fmt: skip
+
 FOLLOW_UPS = [
     "That makes sense, thank you!",
     "Brilliant, booked for Wednesday.",
@@ -423,5 +437,5 @@ FOLLOW_UPS = [
     "Perfect, that's reassuring.",
     "Good to know, thanks for the quick answer.",
     "I'll tell my coach, we'll work it out together.",
-    "Makes sense. I think I was overdoing it with the gun.",
+    "Makes sense. I'll keep it gentle this time.",
 ]  # fmt: skip

@@ -23,7 +23,9 @@ from portal.demo.articles import (
     OPENERS,
     POPULAR_SLUG,
     READER_REPLIES,
+    READER_REPLIES_FOR,
     READERS,
+    THERAPIST_ANSWER_FOR,
     THERAPIST_REPLIES,
 )
 from portal.extensions import db
@@ -120,15 +122,18 @@ def add_discussion(post: Post, therapist: User, size: int = DISCUSSION_SIZE) -> 
     while total < size:
         opener_author = rng.choice(READERS)
         opened = start + timedelta(seconds=rng.uniform(600, span))
-        text = OPENERS[number % len(OPENERS)] + rng.choice(TAILS)
-        replies: list[tuple[str, str | None]] = []
-        if rng.random() < 0.75:
-            replies.append((rng.choice(THERAPIST_REPLIES), None))
-        replies += [
-            (rng.choice(READER_REPLIES), rng.choice(READERS))
-            for _ in range(rng.choice((0, 1, 1, 2)))
-        ]
-        follow_up = rng.choice(FOLLOW_UPS) if replies and rng.random() < 0.6 else None
+        topic = number % len(OPENERS)
+        text = OPENERS[topic] + rng.choice(TAILS)
+        replies: list[tuple[str, str | None]] = []  # (text, reader name; None: the therapist)
+        if topic in THERAPIST_ANSWER_FOR and rng.random() < 0.75:
+            replies.append((THERAPIST_REPLIES[THERAPIST_ANSWER_FOR[topic]], None))
+        fitting = READER_REPLIES_FOR.get(topic, []) + READER_REPLIES
+        others = [reader for reader in READERS if reader != opener_author]
+        for _ in range(rng.choice((0, 1, 1, 2))):
+            replies.append((rng.choice(fitting), rng.choice(others)))
+        # The asker thanks the therapist (a follow-up only ever answers the practice).
+        answered = bool(replies) and replies[0][1] is None
+        follow_up = rng.choice(FOLLOW_UPS) if answered and rng.random() < 0.7 else None
         threads.append((opened, opener_author, text, replies, follow_up))
         total += 1 + len(replies) + (1 if follow_up else 0)
         number += 1
