@@ -89,6 +89,16 @@ def check_form_time(token: str | None) -> None:
 # --- lookups -------------------------------------------------------------------------------
 
 
+def _reader() -> sa.Engine:
+    """The app's engine in autocommit (same pool): a single read needs no transaction, and
+    on PostgreSQL that saves the BEGIN and ROLLBACK round trips on every article request."""
+    engine = current_app.extensions.get("blog.reader")
+    if engine is None:
+        engine = db.engine.execution_options(isolation_level="AUTOCOMMIT")
+        current_app.extensions["blog.reader"] = engine
+    return engine
+
+
 def signed_in() -> bool:
     """``current_user.is_authenticated``, answered without asking Flask-Login (and so the
     database) when the request carries neither a login session nor a remember-me cookie:
@@ -115,8 +125,8 @@ def article_head(slug: str) -> sa.Row:
         abort(404)
     if signed_in():  # the session already holds a connection: reuse it
         head = db.session.connection().execute(_HEAD, {"slug": slug}).first()
-    else:  # one pooled connection, no ORM session to open and close
-        with db.engine.connect() as connection:
+    else:  # one pooled connection in autocommit: no ORM session, no BEGIN and ROLLBACK
+        with _reader().connect() as connection:
             head = connection.execute(_HEAD, {"slug": slug}).first()
     if head is None or head.status not in _PUBLIC_STATUSES or head.publish_at > utcnow():
         abort(404)
