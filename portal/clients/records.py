@@ -27,7 +27,15 @@ SESSION_FIELDS = (
     "client_notes",
     "private_notes",
 )
-RECOMMENDATION_FIELDS = ("title", "details", "frequency", "due_on", "link_url", "session_id")
+RECOMMENDATION_FIELDS = (
+    "title",
+    "details",
+    "frequency",
+    "due_on",
+    "link_url",
+    "article_slug",
+    "session_id",
+)
 
 
 def _apply(target: object, values: dict[str, Any], fields: tuple[str, ...]) -> list[str]:
