@@ -97,6 +97,10 @@ def create_app(config: Config | str | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(blog_site_bp)
     init_blog_cache(app)
 
+    from portal.throttling import check_limits_only_where_set
+
+    check_limits_only_where_set(app)
+
     from portal.cli import register_commands
 
     register_commands(app)

@@ -24,18 +24,32 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
+
 def init_app(app: Flask) -> None:
+    defaults = SECURITY_HEADERS + ((HSTS,) if app.config.get("HSTS") else ())
+    app.extensions["security_headers"] = tuple(
+        (name.lower(), name, value) for name, value in defaults
+    )
     app.after_request(add_security_headers)
 
 
 def add_security_headers(response: Response) -> Response:
+    """Every header of the policy that the view did not set itself (the sandboxed mail frame
+    sets its own CSP). One pass over the response's few headers: ``setdefault`` per header
+    looked each one up and built a ``KeyError`` for every absent one."""
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if current_app.config.get("HSTS"):
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    present = {name.lower() for name, _ in headers.items()}
+    for lowered, name, value in current_app.extensions["security_headers"]:
+        if lowered not in present:
+            headers.add(name, value)
     return response
