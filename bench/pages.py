@@ -43,7 +43,11 @@ class Page:
     sign_in: tuple[str, str] | None = None  # (email, password) of a demo account
 
 
+RUNNER = ("runner@example.com", "runner-demo-pass")
+
 PAGES = [
+    Page("client dashboard, 300 sessions", "/portal/", 0.25, sign_in=RUNNER),
+    Page("client session history, 300 sessions", "/portal/sessions", 0.25, sign_in=RUNNER),
     Page("article, 200+ comments, anonymous", "/blog/the-session-before-race-day", 0.5),
     Page(
         "article, 200+ comments, signed-in reader",
@@ -59,7 +63,7 @@ class Result:
     name: str
     requests_per_second: float
     latency_p50_ms: float
-    latency_p99_ms: float
+    latency_p95_ms: float
     errors: int
 
 
@@ -85,6 +89,14 @@ def prepare_database(env: dict[str, str]) -> None:
         subprocess.run(
             flask + command, cwd=ROOT, env=env, check=True, capture_output=True, timeout=300
         )
+    subprocess.run(  # the demo runner's history grows to 300 sessions
+        [sys.executable, "-m", "bench.history"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
 
 
 GUNICORN_OPTIONS = os.environ.get("BENCH_GUNICORN_OPTIONS", "").split()
@@ -177,16 +189,18 @@ def sign_in(base: str, email: str, password: str) -> str:
     return "; ".join(f"{k}={v}" for k, v in jar.items())
 
 
+LATENCY_SCRIPT = Path(__file__).with_name("latency.lua")
+
+
 def _milliseconds(output: str, percentile: str) -> float:
-    found = re.search(rf"\s{percentile}%\s+([\d.]+)(us|ms|s|m)\b", output)
-    if found is None:
-        return float("nan")
-    number, unit = found.groups()
-    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
+    """A latency percentile printed by ``latency.lua`` (microseconds) as milliseconds."""
+    found = re.search(rf"^percentile {percentile} (\d+)$", output, re.MULTILINE)
+    return int(found.group(1)) / 1000 if found else float("nan")
 
 
 def run_wrk(url: str, *, seconds: int, connections: int = 16, cookie: str | None = None) -> Result:
-    command = [WRK, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+    command = [WRK, "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s"]
+    command += ["-s", str(LATENCY_SCRIPT)]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
     output = subprocess.run(
@@ -196,7 +210,7 @@ def run_wrk(url: str, *, seconds: int, connections: int = 16, cookie: str | None
     if found is None:
         raise RuntimeError(f"wrk printed no rate:\n{output}")
     rate = float(found.group(1))
-    p50, p99 = _milliseconds(output, "50"), _milliseconds(output, "99")
+    p50, p95 = _milliseconds(output, "50"), _milliseconds(output, "95")
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     socket_errors = re.search(
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
@@ -204,7 +218,7 @@ def run_wrk(url: str, *, seconds: int, connections: int = 16, cookie: str | None
     count = int(errors.group(1)) if errors else 0
     if socket_errors:
         count += sum(int(n) for n in socket_errors.groups())
-    return Result(url, rate, p50, p99, count)
+    return Result(url, rate, p50, p95, count)
 
 
 def measure_pages(
@@ -251,10 +265,10 @@ def page_table(label: str, hello: Result, results: list[tuple[Page, Result]]) ->
         f"{label}: gunicorn, production settings, 2 workers; wrk, 16 connections, loopback; "
         "requests/s are medians of interleaved rounds",
         "",
-        "| page | requests/s | ratio to hello | goal | p50 | p99 | errors |",
+        "| page | requests/s | ratio to hello | goal | p50 | p95 | errors |",
         "|---|---:|---:|---|---:|---:|---:|",
         f"| bare Flask hello route | {hello.requests_per_second:,.0f} | 1.00× | | "
-        f"{hello.latency_p50_ms:.1f} ms | {hello.latency_p99_ms:.1f} ms | {hello.errors} |",
+        f"{hello.latency_p50_ms:.1f} ms | {hello.latency_p95_ms:.1f} ms | {hello.errors} |",
     ]
     for page, result in results:
         ratio = result.requests_per_second / hello.requests_per_second
@@ -262,7 +276,7 @@ def page_table(label: str, hello: Result, results: list[tuple[Page, Result]]) ->
         lines.append(
             f"| {page.name} | {result.requests_per_second:,.0f} | {ratio:.2f}× | "
             f"≥ {page.goal:.2f}× ({verdict}) | {result.latency_p50_ms:.1f} ms | "
-            f"{result.latency_p99_ms:.1f} ms | {result.errors} |"
+            f"{result.latency_p95_ms:.1f} ms | {result.errors} |"
         )
     return "\n".join(lines)
 

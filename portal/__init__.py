@@ -84,6 +84,7 @@ def create_app(config: Config | str | Mapping[str, Any] | None = None) -> Flask:
     from portal.blog import site_bp as blog_site_bp
     from portal.blog.cache import init_app as init_blog_cache
     from portal.clients import bp as clients_bp
+    from portal.clients.cache import init_app as init_client_cache
     from portal.main import bp as main_bp
     from portal.newsletter import bp as newsletter_bp
     from portal.staff import bp as staff_bp
@@ -96,6 +97,11 @@ def create_app(config: Config | str | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(blog_bp)
     app.register_blueprint(blog_site_bp)
     init_blog_cache(app)
+    init_client_cache(app)
+
+    from portal import render_cache
+
+    render_cache.listen()  # versions of cached parts follow every change made through the ORM
 
     from portal.throttling import check_limits_only_where_set
 

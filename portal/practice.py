@@ -25,6 +25,7 @@ from portal.extensions import db
 from portal.models import PracticeSettings, User
 from portal.models.practice import SETTINGS_ID
 from portal.models.types import utcnow
+from portal.render_cache import GLOBAL, track
 
 # What an admin edits, in the order of the form.
 EDITABLE = (
@@ -96,11 +97,26 @@ def load(executor: _Executes, config: Mapping[str, Any]) -> PracticeDetails:
 
 
 def current() -> PracticeDetails:
-    """The details for this request (or app context): read once, then kept on ``g``."""
+    """The details for this request (or app context): read once, then kept on ``g``.
+
+    A page that has read the global render version (``portal.render_cache``) finds them in
+    the process's cache under it: changing the settings bumps that version.
+    """
     details = g.get("practice_details")
     if details is None:
-        details = g.practice_details = load(db.session, current_app.config)
+        version = g.get("global_version")
+        cached = current_app.extensions.get("practice_by_version")
+        if version is not None and cached is not None and cached[0] == version:
+            details = cached[1]
+        else:
+            details = load(db.session, current_app.config)
+            if version is not None:
+                current_app.extensions["practice_by_version"] = (version, details)
+        g.practice_details = details
     return details
+
+
+track(PracticeSettings, lambda _settings: [GLOBAL])
 
 
 def save(values: Mapping[str, Any], *, by: User) -> list[str]:

@@ -17,48 +17,12 @@ it at once. The number of entries is bounded (least recently used goes first).
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from typing import Any
-
 import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 from portal.models import Comment, Post, User
-
-MAX_ENTRIES = 2048
-
-
-class VersionedCache:
-    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
-        self._entries: OrderedDict[tuple[str, int], tuple[int, object]] = OrderedDict()
-        self._lock = threading.Lock()
-        self.max_entries = max_entries
-
-    def get(self, kind: str, post_id: int, version: int) -> Any:
-        key = (kind, post_id)
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None or entry[0] != version:
-                return None
-            self._entries.move_to_end(key)
-            return entry[1]
-
-    def put(self, kind: str, post_id: int, version: int, value: object) -> None:
-        key = (kind, post_id)
-        with self._lock:
-            current = self._entries.get(key)
-            if current is not None and current[0] > version:
-                return  # a slower request rendered an older version: keep the newer one
-            self._entries[key] = (version, value)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
+from portal.render_cache import GLOBAL, VersionedCache, track
 
 
 def page_cache() -> VersionedCache | None:
@@ -85,3 +49,7 @@ def _renames_change_pages(session: Session, flush_context: object, instances: ob
                 .values(version=Post.version + 1)
                 .execution_options(synchronize_session=False)
             )
+
+
+# Recommendations on clients' pages show the titles of the articles they link.
+track(Post, lambda _post: [GLOBAL], attributes=("title", "slug", "status", "publish_at"))

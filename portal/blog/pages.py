@@ -195,7 +195,7 @@ class ArticleParts:
 
 
 def article_parts(head: sa.Row, cache: VersionedCache | None) -> ArticleParts:
-    parts = cache.get("article", head.id, head.version) if cache is not None else None
+    parts = cache.get(("article", head.id), head.version) if cache is not None else None
     if parts is None:
         post = load_article(head.id)
         parts = ArticleParts(
@@ -206,7 +206,7 @@ def article_parts(head: sa.Row, cache: VersionedCache | None) -> ArticleParts:
             article=Markup(render_template("blog/_article.html", post=post)),  # noqa: S704
         )
         if cache is not None:
-            cache.put("article", head.id, head.version, parts)
+            cache.put(("article", head.id), head.version, parts)
     return parts
 
 
@@ -216,11 +216,11 @@ def thread_html(
     """The comment thread: shared from the cache unless it is personal for this reader
     (their held comments, their comments still editable)."""
     shared = not (held_ids or editable_ids)
-    html = cache.get("thread", head.id, head.version) if cache is not None and shared else None
+    html = cache.get(("thread", head.id), head.version) if cache is not None and shared else None
     if html is None:
         html, _ = render_thread(head.id, held_ids=held_ids, editable_ids=editable_ids)
         if cache is not None and shared:
-            cache.put("thread", head.id, head.version, html)
+            cache.put(("thread", head.id), head.version, html)
     return html
 
 
@@ -244,7 +244,7 @@ def article_page(
         and "_flashes" not in session
     )
     if whole_page and cache is not None:
-        pieces = cache.get(page_kind, head.id, head.version)
+        pieces = cache.get((page_kind, head.id), head.version)
         if pieces is not None:
             return _fill_placeholders(pieces), 200
 
@@ -261,7 +261,7 @@ def article_page(
     )
     if whole_page and cache is not None:
         pieces = _make_placeholders(page, form)
-        cache.put(page_kind, head.id, head.version, pieces)
+        cache.put((page_kind, head.id), head.version, pieces)
         return _fill_placeholders(pieces), status
     return page, status
 

@@ -9,4 +9,4 @@ from flask import Blueprint
 
 bp = Blueprint("clients", __name__, url_prefix="/portal")
 
-from portal.clients import personal_data, routes, templating  # noqa: E402,F401
+from portal.clients import cache, personal_data, routes, templating  # noqa: E402,F401

@@ -3,12 +3,14 @@ training profile and calendar."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
 from portal.auth.permissions import client_required
-from portal.clients import bp, calendar, guidance, pictures, queries, records
+from portal.clients import bp, cache, calendar, guidance, pictures, queries, records
 from portal.clients.forms import HistoryFilterForm, TrainingProfileForm
 from portal.clock import local_today
 from portal.extensions import db
@@ -38,6 +40,13 @@ def dashboard() -> str | tuple[str, int]:
     if not current_user.is_client:
         abort(403)
     client_id, today = current_user.id, local_today()
+    body = cache.cached_part(
+        "dashboard", client_id, (today,), lambda: _dashboard_body(client_id, today)
+    )
+    return render_template("clients/dashboard.html", body=body)
+
+
+def _dashboard_body(client_id: int, today: date) -> str:
     profile = queries.training_profile(client_id)
     last = queries.last_session(client_id)
     advice: list[guidance.Guidance] = []
@@ -50,7 +59,7 @@ def dashboard() -> str | tuple[str, int]:
             new_to_massage=guidance.is_new_to_massage(queries.session_count(client_id)),
         )
     return render_template(
-        "clients/dashboard.html",
+        "clients/_dashboard_body.html",
         profile=profile,
         last_session=last,
         active=queries.active_recommendations(client_id),
@@ -63,17 +72,33 @@ def dashboard() -> str | tuple[str, int]:
 @bp.route("/sessions")
 @client_required
 def history() -> str:
-    client_id = current_user.id
+    client_id, page_wanted = current_user.id, page_number()
+    # The cache key holds only values the page can use: short numbers, else "all".
+    year, therapist = (_short_number(request.args.get(name)) for name in ("year", "therapist"))
+    body = cache.cached_part(
+        "history",
+        client_id,
+        (year, therapist, page_wanted),
+        lambda: _history_body(client_id, page_wanted),
+    )
+    return render_template("clients/history.html", body=body)
+
+
+def _short_number(value: str | None) -> str | None:
+    return value if value and value.isascii() and value.isdigit() and len(value) <= 10 else None
+
+
+def _history_body(client_id: int, page_wanted: int) -> str:
     choices = queries.history_choices(client_id)
     form = HistoryFilterForm(request.args)
     form.set_choices(choices.years, choices.therapists)
     year = form.selected_year(choices.years)
     therapist_id = form.selected_therapist(choices.therapists)
     page = queries.session_history(
-        client_id, year=year, therapist_id=therapist_id, page=page_number()
+        client_id, year=year, therapist_id=therapist_id, page=page_wanted
     )
     filters = {"year": year, "therapist": therapist_id}
-    return render_template("clients/history.html", form=form, page=page, filters=filters)
+    return render_template("clients/_history_body.html", form=form, page=page, filters=filters)
 
 
 @bp.route("/sessions/<int:session_id>")

@@ -31,6 +31,7 @@ from portal.models.newsletter import (
 from portal.models.outbox import MailCategory, MailPriority, OutboxMessage, OutboxStatus
 from portal.models.practice import PracticeSettings
 from portal.models.recommendations import Recommendation
+from portal.models.render import RenderVersion
 from portal.models.sessions import MassageSession, SessionArea
 from portal.models.suppression import BouncedAddress
 from portal.models.tokens import AccountToken, TokenPurpose
@@ -72,6 +73,7 @@ __all__ = [
     "PracticeSettings",
     "Pressure",
     "Recommendation",
+    "RenderVersion",
     "Role",
     "RuleKind",
     "SessionArea",

@@ -12,8 +12,12 @@ import pytest
 BUDGET = 9
 
 
-def _measure(client, count_queries, url: str) -> int:
+def _measure(client, count_queries, url: str, *, cached: bool = False) -> int:
+    """Statements of one request; unless ``cached``, as when the page's parts are rendered
+    (the first visit after a change), else as when they come from the cache."""
     client.get(url)  # warm up: the first request of a client also loads templates
+    if not cached:
+        client.application.extensions["client_parts"].clear()
     with count_queries() as log:
         response = client.get(url)
     assert response.status_code == 200
@@ -65,12 +69,16 @@ def test_the_dashboard_and_history_counts_are_what_we_expect(
     records.default_rules()
     _client_with_history(make_user, records, therapist, 30, "c@e.com")
     auth.login("c@e.com")
-    # user; profile; last session (+ therapist joined); its areas; rules; count; active recs;
-    # the practice's details (footer and "how to book", read once per request); the
-    # newsletter subscription of the client's address (none here)
+    # Rendering: user; versions (client, global); profile; last session (+ therapist
+    # joined); its areas; rules; count; active recs; the newsletter subscription of the
+    # client's address (none here). The practice's details come from the process's cache
+    # under the global version.
     assert _measure(client, count_queries, "/portal/") == 9
-    # user; filter choices; page count; page rows (+ therapist joined); their areas; practice
+    # user; versions; filter choices; page count; page rows (+ therapist joined); their areas
     assert _measure(client, count_queries, "/portal/sessions") == 6
+    # From the cache: user; versions; (the dashboard) the newsletter subscription.
+    assert _measure(client, count_queries, "/portal/", cached=True) == 3
+    assert _measure(client, count_queries, "/portal/sessions", cached=True) == 2
 
 
 @pytest.mark.parametrize(

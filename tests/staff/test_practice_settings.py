@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from portal import practice
 from portal.auth.passwords import hash_password
 from portal.extensions import db
 from portal.models import AuditEntry, PracticeSettings, Role, User
@@ -77,9 +78,33 @@ def test_the_details_are_read_once_per_request(app, client, auth, records, count
     records.race(rosa, in_days=20)
     client.get("/portal/")
     with count_queries() as log:
-        client.get("/portal/")
+        client.get("/account")  # a page that reads no render version: one read
     reads = [s for s in log.statements if "FROM practice_settings" in s]
-    assert len(reads) == 1  # the footer and "how to book" share it
+    assert len(reads) == 1  # the footer of the account page
+    app.extensions["client_parts"].clear()
+    app.extensions.pop("practice_by_version", None)
+    with count_queries() as log:
+        client.get("/portal/")  # rendering the dashboard: footer and "how to book" share it
+        client.get("/portal/")  # from the cache: under the same global version, no read
+    reads = [s for s in log.statements if "FROM practice_settings" in s]
+    assert len(reads) == 1
+
+
+def test_saved_settings_show_on_the_next_page_in_every_process(app, database_url, client, auth):
+    """The process keeps the details under the global render version, which a save bumps."""
+    from tests.conftest import built_app
+
+    auth.login_client("rosa@example.com")
+    assert "01632 960999" not in client.get("/portal/").get_data(as_text=True)
+    with built_app(database_url) as other, other.app_context():
+        admin = User(email="ada@example.com", name="Ada", role=Role.ADMIN.value)
+        db.session.add(admin)
+        db.session.flush()
+        details = practice.current()
+        values = {name: getattr(details, name) for name in practice.EDITABLE}
+        practice.save({**values, "phone": "01632 960999"}, by=admin)
+        db.session.commit()
+    assert "01632 960999" in client.get("/portal/").get_data(as_text=True)
 
 
 def test_emails_carry_the_saved_name_address_and_sender(smtp_app, smtp_server, count_queries):

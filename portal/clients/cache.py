@@ -1,0 +1,81 @@
+"""The portal's pages, rendered once per change: each client's dashboard and history parts
+are kept per web process under the versions of what they show (``portal.render_cache``).
+
+What a cached part shows, and the scope whose version covers it:
+
+- the client's sessions, their areas, recommendations, training profile, name: ``client:<id>``
+  (bumped by the ORM when any of them is added, changed or deleted, by whoever: the client,
+  a therapist, an import);
+- practice settings (how to book), booking rules, therapists' names, the titles of linked
+  articles: ``global``;
+- the date: the dashboard's advice moves with today, so the practice's date is in the key.
+
+Per request, without a database query: the CSRF token in the part's buttons (cached with a
+marker in its place) and everything outside the part (flash messages, navigation, the
+newsletter's box, which reads its own state).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from flask import Flask, current_app, g
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+
+from portal.extensions import db
+from portal.models import BookingRule, MassageSession, Recommendation, TrainingProfile, User
+from portal.render_cache import GLOBAL, VersionedCache, client_scope, track, versions
+
+# Stands for this request's CSRF token in a cached part (NUL: no text of a page contains it;
+# forms refuse it and migration 0007 removed it from stored text).
+CSRF_MARK = "\x00csrf\x00"
+
+
+def client_versions(client_id: int) -> tuple[int, int]:
+    """(the client's version, the global version), read first: one query per request."""
+    found = g.get("client_versions")
+    if found is None:
+        client, shared = versions(db.session, [client_scope(client_id), GLOBAL])
+        found = g.client_versions = (client, shared)
+        g.global_version = shared  # the practice's details may be reused under it
+    return found
+
+
+def cached_part(
+    name: str, client_id: int, key: tuple[Hashable, ...], render: Callable[[], str]
+) -> Markup:
+    """The part ``name`` of the client's page for ``key`` (request parameters, the date),
+    rendered by ``render`` only when its versions changed since this process last did."""
+    cache: VersionedCache = current_app.extensions["client_parts"]
+    version = client_versions(client_id)
+    token = generate_csrf()
+    part = cache.get((name, client_id, key), version)
+    if part is None:
+        part = render().replace(token, CSRF_MARK)
+        cache.put((name, client_id, key), version, part)
+    # Markup: the part is our own template's output, escaped when it was rendered.
+    return Markup(part.replace(CSRF_MARK, token))  # noqa: S704
+
+
+def _clients_of_records(obj: Any) -> list[str]:
+    return [client_scope(obj.client_id)]
+
+
+def _user(user: User) -> list[str]:
+    scopes = [client_scope(user.id)]
+    if user.is_staff:
+        scopes.append(GLOBAL)  # therapists' names are on their clients' pages
+    return scopes
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["client_parts"] = VersionedCache()
+
+
+track(MassageSession, _clients_of_records)
+track(Recommendation, _clients_of_records)
+track(TrainingProfile, lambda profile: [client_scope(profile.user_id)])
+track(BookingRule, lambda _rule: [GLOBAL])
+track(User, _user, attributes=("name", "email", "role", "is_active_account"))
