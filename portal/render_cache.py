@@ -11,7 +11,7 @@ correct data and the next version replaces it.)
 Versions live in ``render_versions`` (one row per *scope*: ``client:12`` for one client's
 records, ``global`` for what every page shows alike: practice settings, booking rules, staff
 names, article titles). They are bumped by the ORM itself: features say which of their
-models matter to which scopes (``track``), and a ``before_flush`` hook bumps those scopes
+models matter to which scopes (``track``), and an ``after_flush`` hook bumps those scopes
 whenever such an object is added, changed or deleted, in the flush's own transaction.
 Bulk statements (``sa.update``) bypass the ORM; code that changes tracked data that way
 calls ``bump`` itself.
@@ -76,6 +76,21 @@ def client_scope(client_id: int) -> str:
     return f"client:{client_id}"
 
 
+# Scopes that a signed-in person's own pages also depend on, from other features (the
+# newsletter: their subscription), so a page can read them without knowing those features.
+_person_scopes: list[Callable[[Any], str]] = []
+
+
+def person_scope(scope_of: Callable[[Any], str]) -> Callable[[Any], str]:
+    """Register ``scope_of(user)``: a scope that this person's pages show."""
+    _person_scopes.append(scope_of)
+    return scope_of
+
+
+def scopes_of_person(user: Any) -> list[str]:
+    return [scope_of(user) for scope_of in _person_scopes]
+
+
 # --- bumping ---------------------------------------------------------------------------------
 
 ScopesOf = Callable[[Any], Iterable[str]]
@@ -122,7 +137,24 @@ def bump(session: so.Session | so.scoped_session[Any], scopes: Iterable[str]) ->
         )
 
 
-def _bump_tracked(session: so.Session, _context: object, _instances: object) -> None:
+def bump_selected(session: so.Session | so.scoped_session[Any], scopes: sa.Select[Any]) -> None:
+    """Bump every scope ``scopes`` selects (one column of scope names): for bulk changes."""
+    insert = sqlite.insert if is_sqlite(session.get_bind()) else postgresql.insert
+    chosen = scopes.distinct().subquery()
+    source = sa.select(chosen.c[0], sa.literal(1, sa.BigInteger)).where(sa.true())
+    statement = insert(versions_table).from_select(["scope", "version"], source)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[versions_table.c.scope],
+            set_={"version": versions_table.c.version + 1},
+        )
+    )
+
+
+def _bump_tracked(session: so.Session, _context: object) -> None:
+    """After the flush's statements, so that keys set through relationships are known (a new
+    session's ``client_id`` is only filled in by the flush); the lists of new, changed and
+    deleted objects and their attributes' history still describe what the flush wrote."""
     scopes = _scopes_to_bump(session)
     if scopes:
         bump(session, scopes)
@@ -130,8 +162,8 @@ def _bump_tracked(session: so.Session, _context: object, _instances: object) -> 
 
 def listen() -> None:
     """Hook every ORM session once (the scopes come from the models features track)."""
-    if not sa.event.contains(so.Session, "before_flush", _bump_tracked):
-        sa.event.listen(so.Session, "before_flush", _bump_tracked)
+    if not sa.event.contains(so.Session, "after_flush", _bump_tracked):
+        sa.event.listen(so.Session, "after_flush", _bump_tracked)
 
 
 # --- reading ---------------------------------------------------------------------------------

@@ -8,11 +8,12 @@ What a cached part shows, and the scope whose version covers it:
   a therapist, an import);
 - practice settings (how to book), booking rules, therapists' names, the titles of linked
   articles: ``global``;
+- the newsletter's box (the subscription of the client's address, the tips to come): the
+  scope the newsletter registers for a person (``render_cache.person_scope``);
 - the date: the dashboard's advice moves with today, so the practice's date is in the key.
 
 Per request, without a database query: the CSRF token in the part's buttons (cached with a
-marker in its place) and everything outside the part (flash messages, navigation, the
-newsletter's box, which reads its own state).
+marker in its place) and everything outside the part (flash messages, navigation).
 """
 
 from __future__ import annotations
@@ -21,25 +22,35 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from flask import Flask, current_app, g
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from portal.extensions import db
 from portal.models import BookingRule, MassageSession, Recommendation, TrainingProfile, User
-from portal.render_cache import GLOBAL, VersionedCache, client_scope, track, versions
+from portal.render_cache import (
+    GLOBAL,
+    VersionedCache,
+    client_scope,
+    scopes_of_person,
+    track,
+    versions,
+)
 
 # Stands for this request's CSRF token in a cached part (NUL: no text of a page contains it;
 # forms refuse it and migration 0007 removed it from stored text).
 CSRF_MARK = "\x00csrf\x00"
 
 
-def client_versions(client_id: int) -> tuple[int, int]:
-    """(the client's version, the global version), read first: one query per request."""
+def client_versions(client_id: int) -> tuple[int, ...]:
+    """The versions of the client's records, of what every page shows, and of the scopes
+    other features keep for this person (the newsletter: their subscription), read first:
+    one query per request."""
     found = g.get("client_versions")
     if found is None:
-        client, shared = versions(db.session, [client_scope(client_id), GLOBAL])
-        found = g.client_versions = (client, shared)
-        g.global_version = shared  # the practice's details may be reused under it
+        scopes = [client_scope(client_id), GLOBAL, *scopes_of_person(current_user)]
+        found = g.client_versions = versions(db.session, scopes)
+        g.global_version = found[1]  # the practice's details may be reused under it
     return found
 
 

@@ -13,5 +13,5 @@ class RenderVersion(Model):
 
     __tablename__ = "render_versions"
 
-    scope: so.Mapped[str] = so.mapped_column(sa.String(60), primary_key=True)
+    scope: so.Mapped[str] = so.mapped_column(sa.String(300), primary_key=True)
     version: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=1)

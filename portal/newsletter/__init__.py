@@ -14,6 +14,7 @@ from portal.newsletter import (  # noqa: E402,F401
     articles,
     personal_data,
     personalise,
+    render_scopes,
     routes,
     tasks,
     templating,

@@ -14,7 +14,9 @@ import sqlalchemy as sa
 from portal.auth.signals import account_deleted, personal_data
 from portal.extensions import db
 from portal.models import Consent, Subscriber, User
+from portal.newsletter.render_scopes import newsletter_scope
 from portal.newsletter.subscriptions import find_by_email, withhold_queued_mail
+from portal.render_cache import bump
 
 
 def _iso(value: Any) -> str | None:
@@ -60,6 +62,7 @@ def export_subscription(user: User) -> tuple[str, dict[str, Any]] | None:
 @account_deleted.connect
 def forget_subscription(user: User) -> None:
     withhold_queued_mail(user.email, reason="account deleted")
+    bump(db.session, [newsletter_scope(user.email)])
     db.session.execute(
         sa.delete(Subscriber)
         .where(Subscriber.email == user.email)

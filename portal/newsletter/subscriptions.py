@@ -35,6 +35,8 @@ from portal.models import (
 )
 from portal.models.types import utcnow
 from portal.newsletter import emails
+from portal.newsletter.render_scopes import newsletter_scope_of_subscriber
+from portal.render_cache import bump_selected
 
 # The words beside every subscribe button, stored with each consent exactly as shown.
 SUBSCRIBE_WORDING = (
@@ -230,13 +232,14 @@ def expire_pending(now: datetime | None = None) -> int:
     """Delete unconfirmed requests older than ``NEWSLETTER_PENDING_DAYS`` (caller commits)."""
     days = current_app.config["NEWSLETTER_PENDING_DAYS"]
     cutoff = (now or utcnow()) - timedelta(days=days)
+    expired = (
+        Subscriber.status == SubscriberStatus.PENDING.value,
+        Subscriber.requested_at < cutoff,
+    )
+    # Bulk: the ORM's hook does not see it, so the render versions are bumped here.
+    bump_selected(db.session, sa.select(newsletter_scope_of_subscriber()).where(*expired))
     result = db.session.execute(
-        sa.delete(Subscriber)
-        .where(
-            Subscriber.status == SubscriberStatus.PENDING.value,
-            Subscriber.requested_at < cutoff,
-        )
-        .execution_options(synchronize_session=False)
+        sa.delete(Subscriber).where(*expired).execution_options(synchronize_session=False)
     )
     return rowcount(result)
 

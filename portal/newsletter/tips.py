@@ -39,6 +39,8 @@ from portal.models.types import UTCDateTime, table_of, utcnow
 from portal.newsletter import audience
 from portal.newsletter.headers import list_headers
 from portal.newsletter.personalise import NAME
+from portal.newsletter.render_scopes import newsletter_scope_of_subscriber
+from portal.render_cache import bump_selected
 
 TEMPLATE = "newsletter_tip"
 
@@ -92,6 +94,10 @@ def send_due_tips(now: datetime | None = None) -> TipRun:
         )
     )
     race_text = sa.cast(Subscriber.race_on, sa.String)
+    # The tips to come on these subscribers' dashboards change: bump their render scopes
+    # first (the inserts below are bulk, which the ORM's hook does not see, and afterwards
+    # ``source`` no longer selects them).
+    bump_selected(db.session, source.with_only_columns(newsletter_scope_of_subscriber()))
     queued = audience.queue_rows(
         source=source,
         idempotency_key=sa.literal("tip:")

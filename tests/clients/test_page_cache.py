@@ -186,3 +186,76 @@ def test_a_change_made_by_another_web_process_shows_at_once(app, database_url, r
             data={"goal_race_name": "Lakeside 10K", "goal_race_on": race_on.isoformat()},
         )
     assert "Lakeside 10K" in _page(rosa_client, "/portal/")
+
+
+def test_the_newsletter_box_follows_the_subscription_and_the_tips_sent(
+    app, rosa_client, rosa, monkeypatch
+):
+    """The dashboard's newsletter box (its own scope) changes with the subscription, by the
+    ORM, and with the tips the scheduler queues in bulk."""
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    from portal.demo import newsletter as demo_newsletter
+    from portal.models import Subscriber, SubscriberStatus
+    from portal.newsletter import tips
+
+    with app.app_context():
+        demo_newsletter.seed()  # the tip sequences
+        subscriber = Subscriber(
+            email="rosa@example.com",
+            name="Rosa",
+            status=SubscriberStatus.CONFIRMED.value,
+            confirmed_at=utcnow(),
+            requested_at=utcnow(),
+            topic_tips=True,
+            race_name="Riverside Marathon",
+            race_on=date.today() + timedelta(days=40),
+            tips_planned_from=date.today(),
+        )
+        db.session.add(subscriber)
+        db.session.commit()
+    box = _page(rosa_client, "/portal/")
+    assert "Newsletter tips to come" in box
+    upcoming_before = box.count('class="tip-date"')
+    assert upcoming_before > 0
+
+    # The scheduler queues the tips due in the next days in bulk (no ORM objects).
+    with app.app_context():
+        later = datetime.combine(
+            date.today() + timedelta(days=40), time(12), ZoneInfo("Europe/London")
+        )
+        for days in range(0, 45):
+            tips.send_due_tips(now=later - timedelta(days=44 - days))
+        db.session.commit()
+    assert _page(rosa_client, "/portal/").count('class="tip-date"') < upcoming_before
+
+    with app.app_context():  # unsubscribing (through the ORM) removes the box
+        mine = db.session.scalar(
+            sa.select(Subscriber).where(Subscriber.email == "rosa@example.com")
+        )
+        mine.status = SubscriberStatus.UNSUBSCRIBED.value
+        db.session.commit()
+    assert "Newsletter tips to come" not in _page(rosa_client, "/portal/")
+
+
+def test_a_session_added_through_its_relationship_bumps_its_clients_version(
+    app, rosa_client, rosa, therapist
+):
+    """The client's key is only known once the flush has run (set from ``client=``)."""
+    assert "1 session" in _page(rosa_client, "/portal/sessions")
+    with app.app_context():
+        visit = MassageSession(
+            client=db.session.get(User, rosa),
+            therapist_id=therapist,
+            held_on=date.today() - timedelta(days=2),
+            duration_minutes=45,
+            modality="sports",
+            soreness_before=4,
+            soreness_after=2,
+            areas=[],
+        )
+        visit.set_areas(["feet"])
+        db.session.add(visit)
+        db.session.commit()
+    assert "2 sessions" in _page(rosa_client, "/portal/sessions")
