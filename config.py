@@ -181,6 +181,18 @@ class Config:
         self.LOG_FORMAT = env.get("LOG_FORMAT") or "text"
         self.ACCESS_LOG = _env_bool("ACCESS_LOG")
 
+        # The blog (README "Blog"): comment spam defences, moderation digest, images, cache.
+        self.COMMENT_MIN_SECONDS = float(env.get("COMMENT_MIN_SECONDS") or 3)
+        self.COMMENT_FORM_MAX_AGE = _env_int("COMMENT_FORM_MAX_AGE", 2 * 24 * 3600)
+        self.COMMENT_FLOOD_SECONDS = _env_int("COMMENT_FLOOD_SECONDS", 15)
+        self.COMMENT_MAX_LINKS = _env_int("COMMENT_MAX_LINKS", 2)
+        self.COMMENT_LIMIT_PER_IP = env.get("COMMENT_LIMIT_PER_IP") or "10 per minute;60 per hour"
+        self.COMMENT_DIGEST_MINUTES = _env_int("COMMENT_DIGEST_MINUTES", 10)
+        self.BLOG_IMAGE_DIR = env.get("BLOG_IMAGE_DIR") or None  # default: instance/blog-images
+        self.BLOG_IMAGE_MAX_BYTES = _env_int("BLOG_IMAGE_MAX_BYTES", 8 * 1024 * 1024)
+        self.BLOG_IMAGE_MAX_DIMENSION = _env_int("BLOG_IMAGE_MAX_DIMENSION", 2000)
+        self.BLOG_PAGE_CACHE = _env_bool("BLOG_PAGE_CACHE", True)
+
         # How many proxies in front of the app set X-Forwarded-For/-Proto/-Host (0: none).
         # Rate limits and the audit log need the client's real IP.
         self.PROXY_FIX_HOPS = _env_int("PROXY_FIX_HOPS", 0)
@@ -236,6 +248,11 @@ class TestingConfig(Config):
             # Redis) never see each other's counters.
             self.RATELIMIT_STORAGE_OPTIONS = {"key_prefix": f"LIMITS-test-{uuid.uuid4().hex}"}
         self.SERVER_NAME = None
+        # Tests post comments one after another from one address, at once; the spam tests
+        # switch these back on with @pytest.mark.config.
+        self.COMMENT_MIN_SECONDS = 0
+        self.COMMENT_FLOOD_SECONDS = 0
+        self.COMMENT_LIMIT_PER_IP = "1000 per minute"
         # Tests post forms directly; CSRF is switched back on by the CSRF tests and by every
         # browser test (``live_url``), where real pages carry real tokens.
         self.WTF_CSRF_ENABLED = False

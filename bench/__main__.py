@@ -1,4 +1,7 @@
-"""Measure the mail pipeline against the machine's ceiling, and print a table.
+"""``make bench``: the page benchmark (``bench/pages.py``), then the mail pipeline's.
+
+``BENCH_ONLY=pages`` runs the page benchmark alone. The mail benchmark measures the mail
+pipeline against the machine's ceiling and prints a table:
 
 One run, one smtp-sink, the same 10,000 messages (HTML + text, about 4 KB):
 
@@ -37,12 +40,26 @@ SOURCE = "/usr/sbin/smtp-source"
 
 
 def main() -> int:
-    newsletter_table = newsletter.table(newsletter.run())
-    if sys.argv[1:] == ["newsletter"]:
-        print(newsletter_table)
+    """Every part, or the one named by ``BENCH_ONLY`` / the first argument."""
+    from bench import pages
+
+    only = os.environ.get("BENCH_ONLY") or (sys.argv[1] if len(sys.argv) > 1 else None)
+    if only == "newsletter":
+        print(newsletter.table(newsletter.run()))
         return 0
+    if only == "mail":
+        return mail_main()
+    status = pages.main()
+    if only == "pages":
+        return status
+    print()
+    print(newsletter.table(newsletter.run()))
+    print()
+    return mail_main() or status
+
+
+def mail_main() -> int:
     if not (Path(SINK).exists() and Path(SOURCE).exists()):
-        print(newsletter_table)
         print(
             "bench: the mail pipeline needs Postfix's smtp-sink and smtp-source "
             "(apt-get install postfix)"
@@ -73,8 +90,6 @@ def main() -> int:
     small_result.peak_rss_mb = max(result.peak_rss_mb for result in small)
     small_result.peak_pss_mb = max(result.peak_pss_mb for result in small)
     print_table(rows, size, median(bare), median(source), small_result, big_rows, big)
-    print()
-    print(newsletter_table)
     return 0
 
 

@@ -80,6 +80,9 @@ def create_app(config: Config | str | Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
 
     from portal.auth import bp as auth_bp
+    from portal.blog import bp as blog_bp
+    from portal.blog import site_bp as blog_site_bp
+    from portal.blog.cache import init_app as init_blog_cache
     from portal.clients import bp as clients_bp
     from portal.main import bp as main_bp
     from portal.newsletter import bp as newsletter_bp
@@ -90,6 +93,9 @@ def create_app(config: Config | str | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(staff_bp)
     app.register_blueprint(clients_bp)
     app.register_blueprint(newsletter_bp)
+    app.register_blueprint(blog_bp)
+    app.register_blueprint(blog_site_bp)
+    init_blog_cache(app)
 
     from portal.cli import register_commands
 

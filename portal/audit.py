@@ -39,6 +39,7 @@ class AuditAction(LabelledChoice):
     """What was done: the stored code, and the words the audit log shows for it."""
 
     CLIENT_INVITE = "client.invite", "invited a client"
+    CLIENT_PROMOTE = "client.promote", "made a reader's account a client account"
     CLIENT_REINVITE = "client.reinvite", "sent a client a new invitation"
     CLIENT_VIEW = "client.view", "opened a client's record"
     SESSION_VIEW = "session.view", "opened a session, private notes included"
@@ -65,6 +66,15 @@ class AuditAction(LabelledChoice):
     TIPS_STEP_CREATE = "tips.step_create", "added a training tip"
     TIPS_STEP_UPDATE = "tips.step_update", "changed a training tip"
     TIPS_STEP_DELETE = "tips.step_delete", "deleted a training tip"
+    POST_CREATE = "post.create", "wrote an article"
+    POST_UPDATE = "post.update", "changed an article"
+    POST_UNPUBLISH = "post.unpublish", "took an article off the blog"
+    POST_DELETE = "post.delete", "deleted an article and its comments"
+    IMAGE_UPLOAD = "image.upload", "uploaded an image for articles"
+    COMMENT_APPROVE = "comment.approve", "approved a comment"
+    COMMENT_SPAM = "comment.spam", "marked a comment as spam"
+    COMMENT_TRASH = "comment.trash", "moved a comment to the trash"
+    COMMENT_WORDS = "comment.words", "changed the words that hold comments"
 
 
 class AuditTarget(LabelledChoice):
@@ -77,6 +87,9 @@ class AuditTarget(LabelledChoice):
     CAMPAIGN = "campaign", "campaign"
     TIP_SEQUENCE = "tip_sequence", "training-tip sequence"
     TIP_STEP = "tip_step", "training tip"
+    POST = "post", "article"
+    BLOG_IMAGE = "blog_image", "image"
+    COMMENT = "comment", "comment"
 
 
 def record(

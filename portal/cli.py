@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 
 from config import INSTANCE_DIR
 from portal.auth.passwords import hash_password
+from portal.blog import cli as blog_cli
 from portal.extensions import db
 from portal.mail import cli as mail_cli
 from portal.models import Role, User
@@ -26,6 +27,7 @@ def register_commands(app: Flask) -> None:
     from portal.newsletter import cli as newsletter_cli
 
     newsletter_cli.register(app)
+    blog_cli.register(app)
 
 
 @click.command("create-user")

@@ -32,6 +32,17 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+def include_in_migrations(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object | None
+) -> bool:
+    """Leave alone tables the models create by hand (SQLite FTS5 indexes and their shadow
+    tables), named in ``metadata.info["unmanaged_table_prefixes"]``."""
+    if type_ == "table" and reflected and compare_to is None:
+        prefixes = Base.metadata.info.get("unmanaged_table_prefixes", ())
+        return not any((name or "").startswith(prefix) for prefix in prefixes)
+    return True
+
+
 db = SQLAlchemy(model_class=Base)
 
 # The base class of every model. Flask-SQLAlchemy builds ``db.Model`` (a subclass of ``Base``
@@ -41,7 +52,7 @@ if TYPE_CHECKING:
     Model = Base
 else:
     Model = db.Model
-migrate = Migrate(render_as_batch=True, compare_type=True)
+migrate = Migrate(render_as_batch=True, compare_type=True, include_object=include_in_migrations)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 mail = Mail()

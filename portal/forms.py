@@ -23,6 +23,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    DateField,
     EmailField,
     Field,
     PasswordField,
@@ -35,6 +36,7 @@ from wtforms import Form as PlainForm
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.clock import local_today
 from portal.text import (
     MULTI_LINE_MESSAGE,
     SINGLE_LINE_MESSAGE,
@@ -159,6 +161,25 @@ def date_within(earliest: DateBound, latest: DateBound, message: str) -> Callabl
 
 def days_from_today(days: int, today: Callable[[], date] = date.today) -> Callable[[], date]:
     return lambda: today() + timedelta(days=days)
+
+
+RACE_DATE_MESSAGE = "Choose a race date within the past year or the next three years."
+
+
+def race_date_field(label: str = "Race date", **kwargs: Any) -> DateField:
+    """A goal race's date: recent or ahead, never year 1 or 9999 (training profile, newsletter)."""
+    return DateField(
+        label,
+        validators=[
+            Optional(),
+            date_within(
+                days_from_today(-365, local_today),
+                days_from_today(3 * 366, local_today),
+                RACE_DATE_MESSAGE,
+            ),
+        ],
+        **kwargs,
+    )
 
 
 class CheckboxGroupField(SelectMultipleField):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,6 +35,12 @@ pytest_plugins = [
     "tests.fixtures.accounts",
     "tests.fixtures.newsletter",
 ]
+
+# The suite runs on the practice's clock: the app's "today" is the date in PRACTICE_TIMEZONE
+# (default Europe/London, portal/clock.py), and tests that build records with date.today()
+# must agree with it at every hour, also on a machine whose clock is in another zone.
+os.environ["TZ"] = os.environ.get("PRACTICE_TIMEZONE") or "Europe/London"
+time.tzset()
 
 PASSWORD = "correct-horse-battery-staple"  # what `make_user` gives everyone unless told
 

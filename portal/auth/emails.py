@@ -75,6 +75,18 @@ def send_invitation(user: User, token: str) -> None:
     )
 
 
+def send_now_a_client(user: User) -> None:
+    """A member became a client: their portal is open with the login they already have."""
+    _send(
+        to=user.email,
+        name=user.name,
+        subject=f"Your {practice_name()} client portal is open",
+        template="now_a_client",
+        key=f"now-a-client:{user.id}",
+        link=external_url("auth.login"),
+    )
+
+
 def send_password_reset(user: User, token: str) -> None:
     _send(
         to=user.email,

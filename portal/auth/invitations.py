@@ -1,10 +1,17 @@
-"""Inviting clients: staff create the record, the client sets a password from an email link."""
+"""Inviting clients: staff create the record, the client sets a password from an email link.
+
+A reader who already registered (a member) is not invited again: the practice's invitation
+turns their account into a client account, same login and comments, and tells them so.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 from portal.auth.emails import send_invitation as send_invitation_email
+from portal.auth.emails import send_now_a_client
 from portal.auth.tokens import issue_token
 from portal.extensions import db
 from portal.models import Role, User
@@ -47,4 +54,26 @@ def invite_user(*, email: str, name: str, role: Role = Role.CLIENT) -> User:
 
 def invite_client(*, email: str, name: str) -> User:
     """Staff add a client: the record exists at once, the client sets a password later."""
-    return invite_user(email=email, name=name, role=Role.CLIENT)
+    return invite_or_promote_client(email=email, name=name).user
+
+
+@dataclass(frozen=True)
+class ClientInvitation:
+    user: User
+    promoted: bool  # an existing member account became a client (no new password needed)
+
+
+def invite_or_promote_client(*, email: str, name: str) -> ClientInvitation:
+    """Invite a new client, or make the member who owns ``email`` a client (caller commits).
+
+    Raises ``EmailTaken`` when the address belongs to a client, staff or admin account.
+    A promoted member keeps their name, password and comments; they are emailed that their
+    portal is open.
+    """
+    email = email.strip().lower()
+    existing = db.session.scalar(sa.select(User).where(User.email == email))
+    if existing is not None and existing.is_member and existing.is_active:
+        existing.role = Role.CLIENT.value
+        send_now_a_client(existing)
+        return ClientInvitation(existing, promoted=True)
+    return ClientInvitation(invite_user(email=email, name=name, role=Role.CLIENT), promoted=False)

@@ -34,10 +34,17 @@ register_token_route("/reset-password/", "/invitation/", "/register/confirm/")
 
 
 def home_for(user: User) -> str:
-    """Where a person lands after signing in: the back office or the client dashboard."""
-    endpoint = "staff.index" if user.is_staff else "clients.dashboard"
-    if endpoint in current_app.view_functions:
-        return url_for(endpoint)
+    """Where a person lands after signing in: the back office, the client dashboard, or
+    for members (readers) the blog, falling back to their account page."""
+    if user.is_staff:
+        candidates = ["staff.index"]
+    elif user.is_client:
+        candidates = ["clients.dashboard"]
+    else:
+        candidates = ["blog.index", "auth.account"]
+    for endpoint in candidates:
+        if endpoint in current_app.view_functions:
+            return url_for(endpoint)
     return url_for("main.index")
 
 

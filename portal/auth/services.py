@@ -48,7 +48,8 @@ def register_reader(*, name: str, email: str, password: str) -> None:
 
 
 def _add_reader(*, name: str, email: str, password_hash: str) -> User:
-    user = User(email=email, name=name, role=Role.CLIENT.value, password_hash=password_hash)
+    # A reader who registers is a member; clients are invited by the practice, never self-made.
+    user = User(email=email, name=name, role=Role.MEMBER.value, password_hash=password_hash)
     db.session.add(user)
     db.session.flush()
     emails.send_confirmation(user, issue_token(user, TokenPurpose.CONFIRM_EMAIL))

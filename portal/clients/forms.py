@@ -5,30 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from wtforms import IntegerField, RadioField, SelectField, SubmitField
-from wtforms.fields import DateField
 from wtforms.validators import NumberRange, Optional
 
-from portal.clients.records import practice_today
-from portal.forms import FilterForm, Form, date_within, days_from_today, line_field, options
+from portal.forms import FilterForm, Form, line_field, options, race_date_field
 from portal.models import DistanceUnit
-
-RACE_DATE_MESSAGE = "Choose a race date within the past year or the next three years."
-
-
-def race_date_field(label: str = "Race date", **kwargs: Any) -> DateField:
-    """A goal race's date: recent or ahead, never year 1 or 9999 (shared with the newsletter)."""
-    return DateField(
-        label,
-        validators=[
-            Optional(),
-            date_within(
-                days_from_today(-365, practice_today),
-                days_from_today(3 * 366, practice_today),
-                RACE_DATE_MESSAGE,
-            ),
-        ],
-        **kwargs,
-    )
 
 
 class HistoryFilterForm(FilterForm):

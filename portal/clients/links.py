@@ -44,6 +44,10 @@ def article_url(slug: str) -> str | None:
         return None
     if not endpoint.startswith("blog."):
         return None
+    # The blog says whether the article is public now (no link to a draft or a typo).
+    title_of = current_app.extensions.get("public_article_title")
+    if title_of is not None and title_of(slug) is None:
+        return None
     return request.script_root + path
 
 

@@ -6,7 +6,6 @@ commits once, after everything has been validated, so nothing is ever half-saved
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from portal import audit
@@ -28,16 +27,15 @@ SESSION_FIELDS = (
     "client_notes",
     "private_notes",
 )
-RECOMMENDATION_FIELDS = ("title", "details", "frequency", "due_on", "link_url", "session_id")
-
-
-def practice_today() -> date:
-    """Today's date where the practice is (the server's local date).
-
-    One function so that "not in the future" and the booking guidance agree, and so a
-    practice time zone setting, if one is ever needed, has one place to go.
-    """
-    return date.today()
+RECOMMENDATION_FIELDS = (
+    "title",
+    "details",
+    "frequency",
+    "due_on",
+    "link_url",
+    "article_slug",
+    "session_id",
+)
 
 
 def _apply(target: object, values: dict[str, Any], fields: tuple[str, ...]) -> list[str]:

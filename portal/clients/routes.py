@@ -4,12 +4,13 @@ training profile and calendar."""
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
 from portal.auth.permissions import client_required
 from portal.clients import bp, calendar, guidance, pictures, queries, records
 from portal.clients.forms import HistoryFilterForm, TrainingProfileForm
+from portal.clock import local_today
 from portal.extensions import db
 from portal.models import TrainingProfile
 from portal.pagination import page_number
@@ -29,9 +30,14 @@ def _back_to(default: str) -> str:
 
 
 @bp.route("/")
-@client_required
-def dashboard() -> str:
-    client_id, today = current_user.id, records.practice_today()
+@login_required
+def dashboard() -> str | tuple[str, int]:
+    if current_user.is_member:
+        # A reader who registered: explain the portal rather than refuse the page.
+        return render_template("clients/for_members.html")
+    if not current_user.is_client:
+        abort(403)
+    client_id, today = current_user.id, local_today()
     profile = queries.training_profile(client_id)
     last = queries.last_session(client_id)
     advice: list[guidance.Guidance] = []

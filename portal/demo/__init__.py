@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from portal.demo import newsletter, practice, sessions, users
+from portal.demo import blog, newsletter, practice, sessions, users
 
 SEEDERS: list[Callable[[], list[str]]] = [
     users.seed,
     sessions.seed,
     practice.seed,
+    blog.seed,
     newsletter.seed,
 ]
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from portal.clock import local_today
 from portal.extensions import db
 from portal.models import (
     Campaign,
@@ -25,7 +26,6 @@ from portal.models import (
 )
 from portal.models.types import utcnow
 from portal.newsletter import campaigns
-from portal.newsletter.clock import local_today
 
 MARATHON = [
     (

@@ -86,7 +86,7 @@ def mail_queue(app: Flask | None = None) -> MailQueue:
 
         huey = create_huey(app)
         deliver, sweep = register_tasks(huey, app)
-        register_feature_tasks(huey, app)
+        register_feature_tasks(huey, app)  # other features' periodic tasks, same worker
         queue = app.extensions["mail_queue"] = MailQueue(huey, deliver, sweep)
     return queue
 

@@ -1,6 +1,18 @@
 """All models, imported here so that Alembic and ``db.create_all`` see every table."""
 
 from portal.models.audit import AuditEntry
+from portal.models.blog import (
+    BlockedWord,
+    BlogImage,
+    BodyFormat,
+    Comment,
+    CommentStatus,
+    CommentSubscription,
+    LegacyRedirect,
+    Post,
+    PostStatus,
+    Tag,
+)
 from portal.models.guidance import Audience, BookingRule, RuleKind
 from portal.models.mailbox import MailboxMessage
 from portal.models.newsletter import (
@@ -31,6 +43,16 @@ __all__ = [
     "ArticleMailing",
     "Audience",
     "AuditEntry",
+    "BlockedWord",
+    "BlogImage",
+    "BodyFormat",
+    "Comment",
+    "CommentStatus",
+    "CommentSubscription",
+    "LegacyRedirect",
+    "Post",
+    "PostStatus",
+    "Tag",
     "BodyArea",
     "BookingRule",
     "BouncedAddress",

@@ -22,13 +22,15 @@ def new_session_token() -> str:
 
 
 class Role(StrEnum):
-    CLIENT = "client"
+    MEMBER = "member"  # a reader who registered: comments, newsletter, account page
+    CLIENT = "client"  # invited by the practice: the client portal
     STAFF = "staff"
     ADMIN = "admin"
 
 
 class User(UserMixin, Model):
-    """An account. Clients often exist before they have a password (staff invite them).
+    """An account. Clients often exist before they have a password (staff invite them);
+    members register themselves and become clients when the practice invites them.
 
     ``session_token`` is what Flask-Login stores in the cookie instead of the id: replacing
     it ends every session and remember-me cookie of this user at once (logout everywhere,
@@ -37,7 +39,7 @@ class User(UserMixin, Model):
 
     __tablename__ = "users"
     __table_args__ = (
-        sa.CheckConstraint("role IN ('client', 'staff', 'admin')", name="role_known"),
+        sa.CheckConstraint("role IN ('member', 'client', 'staff', 'admin')", name="role_known"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -79,6 +81,10 @@ class User(UserMixin, Model):
     @property
     def is_client(self) -> bool:
         return self.role == Role.CLIENT
+
+    @property
+    def is_member(self) -> bool:
+        return self.role == Role.MEMBER
 
     def revoke_sessions(self) -> None:
         """End every session of this user, on every device, remember-me cookies included."""

@@ -15,12 +15,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from portal.clock import local_today
 from portal.database import is_sqlite, rowcount
 from portal.extensions import db
 from portal.models import ArticleMailing, Subscriber
 from portal.models.types import table_of, utcnow
 from portal.newsletter import audience
-from portal.newsletter.clock import local_today
 from portal.newsletter.headers import list_headers
 from portal.newsletter.personalise import NAME
 from portal.signals import ArticleNotice, article_published

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from portal import practice
+from portal.clock import local_today
 from portal.database import rowcount
 from portal.extensions import db
 from portal.mail import enqueue_email
@@ -34,7 +35,6 @@ from portal.models import (
 )
 from portal.models.types import utcnow
 from portal.newsletter import audience, content
-from portal.newsletter.clock import local_today
 from portal.newsletter.headers import list_headers
 from portal.newsletter.personalise import NAME, preview_values
 from portal.urls import external_url

@@ -8,7 +8,7 @@ from wtforms import Field, HiddenField, RadioField, SubmitField
 from wtforms.fields import DateField
 from wtforms.validators import Length, Optional, ValidationError
 
-from portal.clients.forms import race_date_field
+from portal.clock import local_today
 from portal.forms import (
     CheckboxGroupField,
     Form,
@@ -17,9 +17,9 @@ from portal.forms import (
     email_field,
     line_field,
     options,
+    race_date_field,
 )
 from portal.models import Topic
-from portal.newsletter.clock import local_today
 from portal.newsletter.subscriptions import Choices
 
 # Element ids of the subscribe form carry this prefix, so the box can sit on a page with

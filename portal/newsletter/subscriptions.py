@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from portal.clock import local_today
 from portal.database import rowcount
 from portal.extensions import db
 from portal.models import (
@@ -34,7 +35,6 @@ from portal.models import (
 )
 from portal.models.types import utcnow
 from portal.newsletter import emails
-from portal.newsletter.clock import local_today
 
 # The words beside every subscribe button, stored with each consent exactly as shown.
 SUBSCRIBE_WORDING = (

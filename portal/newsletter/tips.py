@@ -32,11 +32,11 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from portal.clock import local_now, local_today
 from portal.extensions import db
 from portal.models import Subscriber, TipSend, TipSequence, TipStep
 from portal.models.types import UTCDateTime, table_of, utcnow
 from portal.newsletter import audience
-from portal.newsletter.clock import local_now, local_today
 from portal.newsletter.headers import list_headers
 from portal.newsletter.personalise import NAME
 

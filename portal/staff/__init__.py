@@ -22,7 +22,9 @@ from portal.staff import routes  # noqa: E402,F401
 from portal.staff import accounts  # noqa: E402,F401  # isort: skip
 from portal.staff import audit  # noqa: E402,F401  # isort: skip
 from portal.staff import clients  # noqa: E402,F401  # isort: skip
+from portal.staff import comments  # noqa: E402,F401  # isort: skip
 from portal.staff import guidance  # noqa: E402,F401  # isort: skip
 from portal.staff import mail  # noqa: E402,F401  # isort: skip
 from portal.staff import newsletter  # noqa: E402,F401  # isort: skip
+from portal.staff import posts  # noqa: E402,F401  # isort: skip
 from portal.staff import settings  # noqa: E402,F401  # isort: skip

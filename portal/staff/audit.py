@@ -20,7 +20,9 @@ from portal.extensions import db
 from portal.models import (
     AuditEntry,
     Campaign,
+    Comment,
     MassageSession,
+    Post,
     Recommendation,
     Role,
     TipSequence,
@@ -142,6 +144,23 @@ def _tip_steps(ids: set[int], people: dict[int, Person]) -> dict[int, Target]:
     }
 
 
+def _posts(ids: set[int], people: dict[int, Person]) -> dict[int, Target]:
+    rows = db.session.execute(sa.select(Post.id, Post.title).where(Post.id.in_(ids)))
+    return {
+        post_id: Target(f"Article “{title}”", url_for("staff.edit_post", post_id=post_id))
+        for post_id, title in rows
+    }
+
+
+def _comments(ids: set[int], people: dict[int, Person]) -> dict[int, Target]:
+    rows = db.session.execute(
+        sa.select(Comment.id, Post.title)
+        .join(Post, Post.id == Comment.post_id)
+        .where(Comment.id.in_(ids))
+    )
+    return {comment_id: Target(f"Comment on “{title}”") for comment_id, title in rows}
+
+
 TARGET_LOOKUPS: dict[str, TargetLookup] = {
     AuditTarget.USER: _users,
     AuditTarget.SESSION: _sessions,
@@ -150,6 +169,8 @@ TARGET_LOOKUPS: dict[str, TargetLookup] = {
     AuditTarget.CAMPAIGN: _campaigns,
     AuditTarget.TIP_SEQUENCE: _tip_sequences,
     AuditTarget.TIP_STEP: _tip_steps,
+    AuditTarget.POST: _posts,
+    AuditTarget.COMMENT: _comments,
 }
 
 

@@ -10,14 +10,20 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal import audit
 from portal.audit import AuditAction, AuditTarget
-from portal.auth.invitations import CannotInvite, EmailTaken, invite_client, send_invitation
+from portal.auth.invitations import (
+    CannotInvite,
+    EmailTaken,
+    invite_or_promote_client,
+    send_invitation,
+)
 from portal.clients import pictures, queries, records
+from portal.clock import local_today
 from portal.extensions import db
 from portal.forms import options
 from portal.models import MassageSession, Recommendation, Role, User
@@ -92,18 +98,28 @@ def invite() -> str | Response:
     form = InviteClientForm()
     if form.validate_on_submit():
         try:
-            client = invite_client(email=form.email.data, name=form.name.data)
+            invitation = invite_or_promote_client(email=form.email.data, name=form.name.data)
         except EmailTaken:
-            form.email.errors.append("There is already an account with this email.")
+            form.email.errors.append(
+                "There is already an account with this email (a client or staff account)."
+            )
         else:
+            client = invitation.user
             audit.record(
-                AuditAction.CLIENT_INVITE,
+                AuditAction.CLIENT_PROMOTE if invitation.promoted else AuditAction.CLIENT_INVITE,
                 subject_user_id=client.id,
                 target_type=AuditTarget.USER,
                 target_id=client.id,
             )
             db.session.commit()
-            flash(f"Invitation sent to {client.email}.", "success")
+            if invitation.promoted:
+                flash(
+                    f"{client.email} already had a reader account ({client.name}): it is now a "
+                    "client account with the same login, and they have been told by email.",
+                    "success",
+                )
+            else:
+                flash(f"Invitation sent to {client.email}.", "success")
             return redirect(url_for(".client_detail", client_id=client.id))
     return render_template("staff/clients/invite.html", form=form)
 
@@ -158,7 +174,7 @@ def client_detail(client_id: int) -> str:
 @bp.route("/clients/<int:client_id>/sessions/new", methods=["GET", "POST"])
 def record_session(client_id: int) -> str | Response:
     client = queries.get_client_or_404(client_id)
-    form = SessionForm(therapist_id=current_user.id, held_on=records.practice_today())
+    form = SessionForm(therapist_id=current_user.id, held_on=local_today())
     form.therapist_id.choices = options(_therapist_choices())
     if form.validate_on_submit():
         session = records.record_session(client, form.values())
@@ -213,7 +229,17 @@ def delete_session(client_id: int, session_id: int) -> str | Response:
 def _recommendation_form(client_id: int, **data: Any) -> RecommendationForm:
     form = RecommendationForm(data=data or None)
     form.set_sessions(_session_choices(client_id))
+    form.set_articles(_article_choices())
     return form
+
+
+def _article_choices() -> list[tuple[str, str]]:
+    """Published articles for the picker; empty until the blog is installed."""
+    if "blog" not in current_app.blueprints:
+        return []
+    from portal.blog.posts import published_choices
+
+    return published_choices()
 
 
 @bp.route("/clients/<int:client_id>/recommendations/new", methods=["GET", "POST"])

@@ -8,11 +8,13 @@ the services never see form plumbing (CSRF tokens, submit buttons, empty strings
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
+    DateTimeLocalField,
     EmailField,
     Field,
     IntegerField,
@@ -20,9 +22,10 @@ from wtforms import (
     SelectChoice,
     SelectField,
     SubmitField,
+    TextAreaField,
     URLField,
 )
-from wtforms.fields import DateField, DateTimeLocalField, TimeField
+from wtforms.fields import DateField, TimeField
 from wtforms.validators import (
     Email,
     InputRequired,
@@ -33,7 +36,7 @@ from wtforms.validators import (
 )
 
 from portal.clients.links import is_web_url
-from portal.clients.records import practice_today
+from portal.clock import local_now, local_today, practice_zone
 from portal.forms import (
     CheckboxGroupField,
     FilterForm,
@@ -50,7 +53,6 @@ from portal.mail.compose import check_address
 from portal.models import Audience, BodyArea, Modality, Pressure, Role, RuleKind, Topic
 from portal.models.newsletter import OFFSET_RANGE as TIP_OFFSETS
 from portal.models.sessions import DURATION_MINUTES, SORENESS
-from portal.newsletter.clock import local_now
 from portal.text import normalise_email, strip
 
 # Sessions are recorded after they happen; none are older than the practice's records.
@@ -140,7 +142,7 @@ class SessionForm(Form):
     submit = SubmitField("Save session")
 
     def validate_held_on(self, field: Field) -> None:
-        today = practice_today()
+        today = local_today()
         if field.data and field.data > today:
             raise ValidationError(
                 f"A session can't be in the future: use today ({today:%d %b %Y}) or earlier."
@@ -184,8 +186,8 @@ class RecommendationForm(Form):
         validators=[
             Optional(),
             date_within(
-                days_from_today(-365, practice_today),
-                days_from_today(2 * 365, practice_today),
+                days_from_today(-365, local_today),
+                days_from_today(2 * 365, local_today),
                 "Choose a due date within a year back and two years ahead.",
             ),
         ],
@@ -198,12 +200,26 @@ class RecommendationForm(Form):
         filters=[strip],
         description="Optional; must start with https:// or http://.",
     )
+    article_slug = SelectField(
+        "Article from our blog",
+        default="",
+        description="Optional; shown to the client with its title (it wins over the web address).",
+    )
     session_id = SelectField("Given in session", coerce=int, default=NO_SESSION)
     submit = SubmitField("Save recommendation")
 
     def validate_link_url(self, field: Field) -> None:
         if field.data and not is_web_url(field.data):
             raise ValidationError("Enter a web address that starts with https:// or http://.")
+
+    def set_articles(self, articles: list[tuple[str, str]]) -> None:
+        """``(slug, title)`` of the published articles; a slug already stored stays offered."""
+        current = self.article_slug.data or ""
+        self.article_slug.data = current
+        choices = [("", "No article")] + articles
+        if current and current not in dict(articles):
+            choices.append((current, f"{current} (not published)"))
+        self.article_slug.choices = options(choices)
 
     def set_sessions(self, sessions: list[tuple[int, date]]) -> None:
         self.session_id.choices = options(
@@ -218,6 +234,7 @@ class RecommendationForm(Form):
             "due_on": self.due_on.data,
             "details": self.details.data or "",
             "link_url": self.link_url.data or None,
+            "article_slug": self.article_slug.data or None,
             "session_id": self.session_id.data or None,
         }
 
@@ -355,8 +372,8 @@ def _audience_date(label: str) -> DateField:
         validators=[
             Optional(),
             date_within(
-                days_from_today(-365, practice_today),
-                days_from_today(3 * 366, practice_today),
+                days_from_today(-365, local_today),
+                days_from_today(3 * 366, local_today),
                 "Choose a date within the past year or the next three years.",
             ),
         ],
@@ -465,3 +482,105 @@ class TipStepForm(Form):
             "subject": self.subject.data,
             "body_markdown": self.body_markdown.data,
         }
+
+
+# --- the blog --------------------------------------------------------------------------------
+
+POST_STATUS_CHOICES = [
+    ("draft", "Draft (only staff see it)"),
+    ("scheduled", "Scheduled: appears by itself at the time below"),
+    ("published", "Published"),
+]
+ARTICLE_MAX_LENGTH = 100_000
+
+
+class PostForm(Form):
+    title = line_field("Title", max_length=200, required=True)
+    slug = line_field(
+        "Address (slug)",
+        max_length=200,
+        description="The last part of the article's address: lower-case letters, digits and "
+        "hyphens. Leave empty to make one from the title. Fixed once the article has been "
+        "public.",
+    )
+    summary = line_field(
+        "Summary", max_length=500, description="One or two sentences for lists, feeds and links."
+    )
+    tags = line_field("Tags", max_length=300, description="Separated by commas.")
+    body_source = TextAreaField(
+        "Article",
+        validators=[
+            InputRequired(message="Write the article first."),
+            Length(max=ARTICLE_MAX_LENGTH, message="An article can be at most 100,000 characters."),
+        ],
+        description="Markdown: ## headings, *emphasis*, [links](https://…), lists, > quotes, "
+        "tables, and images uploaded on the Images page.",
+    )
+    status = SelectField("Status", choices=options(POST_STATUS_CHOICES), default="draft")
+    publish_at = DateTimeLocalField(
+        "Publication time",
+        format="%Y-%m-%dT%H:%M",
+        validators=[Optional()],
+        description="Practice time. Needed for a scheduled article; for a published one, "
+        "empty means now.",
+    )
+    send_by_email = BooleanField("Also send to newsletter subscribers by email")
+    preview = SubmitField("Preview")
+    submit = SubmitField("Save")
+
+    def validate_slug(self, field: Field) -> None:
+        from portal.blog.posts import SLUG_PATTERN
+
+        if field.data and not SLUG_PATTERN.match(field.data):
+            raise ValidationError(
+                "Use lower-case letters, digits and single hyphens (e.g. it-band-myths)."
+            )
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        if (
+            self.status.data == "scheduled"
+            and self.publish_at.data is None
+            and not self.publish_at.errors
+        ):
+            self.publish_at.errors = ["Choose when the scheduled article appears."]
+            valid = False
+        return valid
+
+    def publish_time(self) -> datetime | None:
+        """The publication time as an aware datetime (the field is in practice time)."""
+        value = self.publish_at.data
+        return value.replace(tzinfo=practice_zone()) if value is not None else None
+
+
+class ImageUploadForm(Form):
+    image = FileField(
+        "Image file",
+        validators=[FileRequired(message="Choose an image file.")],
+        description="JPEG, PNG or WebP. Large photos are scaled down; location and camera "
+        "data are removed.",
+    )
+    alt_text = line_field(
+        "Description for people who cannot see it (alt text)",
+        max_length=300,
+        required=True,
+        description="Say what the picture shows, e.g. “Foam-rolling the outer thigh”.",
+    )
+    submit = SubmitField("Upload")
+
+
+class BlockedWordsForm(Form):
+    words = text_field(
+        "Words that hold a comment for moderation",
+        max_length=20_000,
+        description="One word or phrase per line; letter case does not matter.",
+    )
+    submit = SubmitField("Save the list")
+
+    def word_list(self) -> list[str]:
+        seen: dict[str, str] = {}
+        for line in (self.words.data or "").splitlines():
+            word = " ".join(line.split())[:80]
+            if word and word.lower() not in seen:
+                seen[word.lower()] = word.lower()
+        return sorted(seen.values())

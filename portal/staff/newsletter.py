@@ -19,10 +19,10 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from portal import audit
 from portal.audit import AuditAction, AuditTarget
+from portal.clock import practice_zone
 from portal.extensions import db
 from portal.models import Campaign, TipSequence, TipStep, User
 from portal.newsletter import campaigns
-from portal.newsletter.clock import practice_zone
 from portal.pagination import paginate
 from portal.staff import bp
 from portal.staff.forms import (

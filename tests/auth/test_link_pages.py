@@ -24,8 +24,9 @@ def test_confirming_an_address_signs_the_reader_in_with_a_welcome(client, outbox
     link = outbox.link("confirm_email", to="nina@example.com")
     response = client.post(link)
     assert response.status_code == 302
-    assert response.headers["Location"] == "/portal/"  # their home, not an empty sign-in form
-    home = client.get("/portal/").get_data(as_text=True)
+    # A reader's home (the blog), not an empty sign-in form.
+    assert response.headers["Location"] == "/blog/"
+    home = client.get("/blog/").get_data(as_text=True)
     assert "Welcome, Nina Reader! Your email address is confirmed." in home
     assert "Sign out" in home
     assert get_user("nina@example.com").last_login_at is not None

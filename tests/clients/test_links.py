@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from flask import Blueprint
 
 from portal.clients.links import further_reading, is_web_url
 from portal.models import Recommendation
-from tests.conftest import make_test_app
 
 
 @pytest.mark.parametrize(
@@ -48,13 +46,22 @@ def test_an_article_slug_waits_for_the_blog(app):
         assert further_reading(rec) is None
 
 
-def test_an_article_slug_points_at_the_blog_once_it_serves_articles(database_url):
-    app = make_test_app(database_url)
-    blog = Blueprint("blog", __name__, url_prefix="/blog")
-    blog.add_url_rule("/<slug>", "show_article", lambda slug: slug)
-    app.register_blueprint(blog)
+def test_an_article_slug_points_at_the_article_once_it_is_published(app):
+    from portal.extensions import db
+    from portal.models import Post, PostStatus
+    from portal.models.types import utcnow
+
+    rec = Recommendation(article_slug="calf-care", link_url="https://example.org/fallback")
+    with app.app_context():
+        db.session.add(Post(slug="calf-care", title="Calf care", status=PostStatus.DRAFT.value))
+        db.session.commit()
     with app.test_request_context():
-        rec = Recommendation(article_slug="calf-care", link_url="https://example.org/fallback")
+        assert further_reading(rec) == "https://example.org/fallback"  # a draft: not yet
+    with app.app_context():
+        post = db.session.scalar(db.select(Post))
+        post.status, post.publish_at = PostStatus.PUBLISHED.value, utcnow()
+        db.session.commit()
+    with app.test_request_context():
         assert further_reading(rec) == "/blog/calf-care"
         assert further_reading(Recommendation(link_url="https://example.org/x")) == (
             "https://example.org/x"

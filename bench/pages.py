@@ -1,0 +1,288 @@
+"""Page benchmark: real pages under gunicorn against a bare "hello" route, measured by wrk.
+
+One run: a fresh database (SQLite in a temporary folder, or ``BENCH_DATABASE_URL``, which
+should be an empty scratch database) gets the migrations and the demo data; gunicorn serves
+``bench.web:app`` with the production settings and 2 workers on loopback; ``wrk`` (16
+connections, ``BENCH_SECONDS`` each, default 10) measures the hello route first, then every
+page. Each page's requests per second are compared with the hello route's.
+
+To add a page (the lead's client dashboard, say): add a ``Page`` to ``PAGES`` with the demo
+account to sign in as; the harness signs in through the real login form and sends the
+session cookie with every request.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.client import HTTPConnection
+from pathlib import Path
+
+from bench.measure import ROOT, free_port
+
+WRK = "/usr/bin/wrk"
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    path: str
+    goal: float  # requests/s as a fraction of the hello route's
+    sign_in: tuple[str, str] | None = None  # (email, password) of a demo account
+
+
+PAGES = [
+    Page("article, 200+ comments, anonymous", "/blog/the-session-before-race-day", 0.5),
+    Page(
+        "article, 200+ comments, signed-in reader",
+        "/blog/the-session-before-race-day",
+        0.25,
+        sign_in=("runner@example.com", "runner-demo-pass"),
+    ),
+]
+
+
+@dataclass
+class Result:
+    name: str
+    requests_per_second: float
+    latency_p50_ms: float
+    latency_p99_ms: float
+    errors: int
+
+
+def bench_environment(database_url: str, workdir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PORTAL_", "HUEY_"))}
+    env.update(
+        {
+            "PORTAL_CONFIG": "production",
+            "SECRET_KEY": secrets.token_urlsafe(48),
+            "DATABASE_URL": database_url,
+            "MAIL_SERVER": "127.0.0.1",  # never reached: nothing is mailed during the bench
+            "HUEY_SQLITE_PATH": str(workdir / "tasks.sqlite"),
+            "BLOG_IMAGE_DIR": str(workdir / "images"),
+        }
+    )
+    env.pop("REDIS_URL", None)  # rate-limit counters and queue stay in-process
+    return env
+
+
+def prepare_database(env: dict[str, str]) -> None:
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+    for command in (["db", "upgrade"], ["seed-demo"]):
+        subprocess.run(
+            flask + command, cwd=ROOT, env=env, check=True, capture_output=True, timeout=300
+        )
+
+
+GUNICORN_OPTIONS = os.environ.get("BENCH_GUNICORN_OPTIONS", "").split()
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], workers: int = 2, log: Path | None = None) -> Iterator[str]:
+    port = free_port()
+    log = log or Path(env["HUEY_SQLITE_PATH"]).with_name("gunicorn.log")
+    log_file = log.open("wb")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            *GUNICORN_OPTIONS,
+            "bench.web:app",
+        ],  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(base + "/bench/hello", timeout=2).read()  # noqa: S310
+                break
+            except OSError:  # refused, reset or timed out while the workers boot
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"gunicorn did not start: {log.read_text()}") from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+        log_file.close()
+
+
+def _cookies(headers: list[tuple[str, str]]) -> dict[str, str]:
+    jar = {}
+    for name, value in headers:
+        if name.lower() == "set-cookie":
+            pair = value.split(";", 1)[0]
+            key, _, val = pair.partition("=")
+            jar[key.strip()] = val.strip()
+    return jar
+
+
+def sign_in(base: str, email: str, password: str) -> str:
+    """The Cookie header of a session signed in through the real login form.
+
+    Production cookies are ``Secure``; a browser would not send them over plain http, but
+    wrk sends whatever header it is given, which is what loopback measurement needs.
+    """
+    host, port = urllib.parse.urlsplit(base).netloc.split(":")
+    connection = HTTPConnection(host, int(port), timeout=10)
+    connection.request("GET", "/login")
+    response = connection.getresponse()
+    page = response.read().decode()
+    jar = _cookies(response.getheaders())
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    body = urllib.parse.urlencode({"email": email, "password": password, "csrf_token": token})
+    connection.close()
+    connection = HTTPConnection(host, int(port), timeout=30)  # gunicorn's sync workers close it
+    connection.request(
+        "POST",
+        "/login",
+        body=body,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": "; ".join(f"{k}={v}" for k, v in jar.items()),
+        },
+    )
+    response = connection.getresponse()
+    response.read()
+    if response.status != 302:
+        raise RuntimeError(f"signing in as {email} failed: {response.status}")
+    jar.update(_cookies(response.getheaders()))
+    connection.close()
+    return "; ".join(f"{k}={v}" for k, v in jar.items())
+
+
+def _milliseconds(output: str, percentile: str) -> float:
+    found = re.search(rf"\s{percentile}%\s+([\d.]+)(us|ms|s|m)\b", output)
+    if found is None:
+        return float("nan")
+    number, unit = found.groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
+
+
+def run_wrk(url: str, *, seconds: int, connections: int = 16, cookie: str | None = None) -> Result:
+    command = [WRK, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    output = subprocess.run(
+        command + [url], capture_output=True, text=True, check=True, timeout=seconds + 60
+    ).stdout
+    found = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    if found is None:
+        raise RuntimeError(f"wrk printed no rate:\n{output}")
+    rate = float(found.group(1))
+    p50, p99 = _milliseconds(output, "50"), _milliseconds(output, "99")
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    count = int(errors.group(1)) if errors else 0
+    if socket_errors:
+        count += sum(int(n) for n in socket_errors.groups())
+    return Result(url, rate, p50, p99, count)
+
+
+def measure_pages(
+    pages: list[Page], *, database_url: str | None = None, seconds: int = 10, rounds: int = 3
+) -> tuple[Result, list[tuple[Page, Result]]]:
+    with tempfile.TemporaryDirectory(prefix="page-bench-") as folder:
+        workdir = Path(folder)
+        url = database_url or f"sqlite:///{workdir / 'bench.sqlite'}"
+        env = bench_environment(url, workdir)
+        print(f"bench: preparing {url.split('@')[-1]} …", file=sys.stderr)
+        prepare_database(env)
+        with gunicorn(env) as base:
+            cookies = {p.sign_in: sign_in(base, *p.sign_in) for p in pages if p.sign_in}
+            for page in pages:  # warm both workers' caches and check the pages answer
+                for _ in range(4):
+                    request = urllib.request.Request(base + page.path)  # noqa: S310 (http on loopback)
+                    if page.sign_in:
+                        request.add_header("Cookie", cookies[page.sign_in])
+                    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                        assert response.status == 200, (page.path, response.status)
+            # Interleaved rounds, medians reported: the machine is shared and noisy, and a
+            # ratio is only fair between measurements taken side by side.
+            hellos: list[Result] = []
+            runs: dict[str, list[Result]] = {page.name: [] for page in pages}
+            for round_number in range(1, rounds + 1):
+                print(f"bench: round {round_number} of {rounds} …", file=sys.stderr)
+                hellos.append(run_wrk(base + "/bench/hello", seconds=seconds))
+                for page in pages:
+                    cookie = cookies.get(page.sign_in) if page.sign_in else None
+                    runs[page.name].append(
+                        run_wrk(base + page.path, seconds=seconds, cookie=cookie)
+                    )
+    return _median(hellos), [(page, _median(runs[page.name])) for page in pages]
+
+
+def _median(results: list[Result]) -> Result:
+    middle = sorted(results, key=lambda result: result.requests_per_second)[len(results) // 2]
+    middle.errors = sum(result.errors for result in results)
+    return middle
+
+
+def page_table(label: str, hello: Result, results: list[tuple[Page, Result]]) -> str:
+    lines = [
+        f"{label}: gunicorn, production settings, 2 workers; wrk, 16 connections, loopback; "
+        "requests/s are medians of interleaved rounds",
+        "",
+        "| page | requests/s | ratio to hello | goal | p50 | p99 | errors |",
+        "|---|---:|---:|---|---:|---:|---:|",
+        f"| bare Flask hello route | {hello.requests_per_second:,.0f} | 1.00× | | "
+        f"{hello.latency_p50_ms:.1f} ms | {hello.latency_p99_ms:.1f} ms | {hello.errors} |",
+    ]
+    for page, result in results:
+        ratio = result.requests_per_second / hello.requests_per_second
+        verdict = "met" if ratio >= page.goal else "MISSED"
+        lines.append(
+            f"| {page.name} | {result.requests_per_second:,.0f} | {ratio:.2f}× | "
+            f"≥ {page.goal:.2f}× ({verdict}) | {result.latency_p50_ms:.1f} ms | "
+            f"{result.latency_p99_ms:.1f} ms | {result.errors} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    if not Path(WRK).exists():
+        print("bench: the page benchmark needs wrk (apt-get install wrk)")
+        return 1
+    seconds = int(os.environ.get("BENCH_SECONDS", 10))
+    rounds = int(os.environ.get("BENCH_ROUNDS", 3))
+    hello, results = measure_pages(PAGES, seconds=seconds, rounds=rounds)
+    print(page_table("SQLite", hello, results))
+    if os.environ.get("BENCH_DATABASE_URL"):
+        print()
+        hello, results = measure_pages(
+            PAGES, database_url=os.environ["BENCH_DATABASE_URL"], seconds=seconds, rounds=rounds
+        )
+        print(page_table("PostgreSQL", hello, results))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

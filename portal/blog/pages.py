@@ -1,0 +1,323 @@
+"""The article page: what it shows, and which parts come from the cache.
+
+A request reads the article's head row (id, version, visibility) first. Then:
+
+- an anonymous reader with nothing personal on the page (no held comment of theirs, no
+  flash message, no reply form) gets the cached page, with this request's CSRF token and
+  comment-form timestamp put in (one SQL statement in all);
+- anyone else gets the page rendered around the cached comment thread, unless the thread
+  itself is personal for them (their held comments, their comments still editable), in
+  which case it is rendered for them alone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import abort, current_app, render_template, request, session
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
+from jinja2 import TemplateNotFound
+from markupsafe import Markup, escape
+
+from portal.blog import held
+from portal.blog.cache import VersionedCache, page_cache
+from portal.blog.comments import EDIT_WINDOW
+from portal.blog.forms import CommentForm, GuestCommentForm
+from portal.blog.posts import SLUG_MAX
+from portal.blog.threads import build_thread, load_comments
+from portal.extensions import db
+from portal.models import Comment, CommentStatus, Post, PostStatus
+from portal.models.types import utcnow
+from portal.pagination import MAX_ID, id_arg
+
+# Markers in cached pages for what differs per request. NUL can be in no stored text (forms
+# refuse it, imports strip it, Markdown replaces it), so no comment can forge a marker.
+CSRF_PLACEHOLDER = "\x00csrf\x00"
+STARTED_PLACEHOLDER = "\x00started\x00"
+NAME_PLACEHOLDER = "\x00name\x00"
+# The newsletter's subscribe box (another feature's template) may be personal, e.g. say
+# whether this reader is subscribed: it is rendered per request, never cached.
+SUBSCRIBE_PLACEHOLDER = "\x00subscribe\x00"
+PLACEHOLDERS = re.compile(
+    f"({CSRF_PLACEHOLDER}|{STARTED_PLACEHOLDER}|{NAME_PLACEHOLDER}|{SUBSCRIBE_PLACEHOLDER})"
+)
+
+
+# --- the comment form's signed timestamp --------------------------------------------------
+
+
+def _timestamp_signer() -> TimestampSigner:
+    signer = current_app.extensions.get("blog.form_signer")
+    if signer is None:
+        signer = TimestampSigner(current_app.config["SECRET_KEY"], salt="blog.comment-form")
+        current_app.extensions["blog.form_signer"] = signer
+    return signer
+
+
+def form_started_token() -> str:
+    return _timestamp_signer().sign(b"comment-form").decode()
+
+
+class TooQuick(ValueError):
+    pass
+
+
+def check_form_time(token: str | None) -> None:
+    """Refuse a form sent sooner than ``COMMENT_MIN_SECONDS`` after it was served (robots),
+    or older than ``COMMENT_FORM_MAX_AGE`` or unsigned (replayed or forged)."""
+    config = current_app.config
+    if not token or len(token) > 100:
+        raise TooQuick("The form was incomplete. Please send your comment again.")
+    try:
+        _, signed_at = _timestamp_signer().unsign(
+            token, max_age=config["COMMENT_FORM_MAX_AGE"], return_timestamp=True
+        )
+    except SignatureExpired:
+        raise TooQuick("The form was open for too long. Please send your comment again.") from None
+    except BadSignature:
+        raise TooQuick("The form was incomplete. Please send your comment again.") from None
+    if utcnow() - signed_at < timedelta(seconds=config["COMMENT_MIN_SECONDS"]):
+        raise TooQuick("That was very quick. Please read your comment over once and send it again.")
+
+
+# --- lookups -------------------------------------------------------------------------------
+
+
+def _reader() -> sa.Engine:
+    """The app's engine in autocommit (same pool): a single read needs no transaction, and
+    on PostgreSQL that saves the BEGIN and ROLLBACK round trips on every article request."""
+    engine = current_app.extensions.get("blog.reader")
+    if engine is None:
+        engine = db.engine.execution_options(isolation_level="AUTOCOMMIT")
+        current_app.extensions["blog.reader"] = engine
+    return engine
+
+
+def signed_in() -> bool:
+    """``current_user.is_authenticated``, answered without asking Flask-Login (and so the
+    database) when the request carries neither a login session nor a remember-me cookie:
+    the common case of an anonymous reader."""
+    remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    if "_user_id" not in session and remember not in request.cookies:
+        return False
+    return bool(current_user.is_authenticated)
+
+
+# Built once: this runs on every article request, cache hits included, so it is a plain Core
+# statement (no ORM entity, no per-request construction); visibility is checked in Python.
+_posts = Post.__table__
+_HEAD = sa.select(_posts.c.id, _posts.c.version, _posts.c.status, _posts.c.publish_at).where(
+    _posts.c.slug == sa.bindparam("slug")
+)
+_PUBLIC_STATUSES = (PostStatus.PUBLISHED.value, PostStatus.SCHEDULED.value)
+
+
+def article_head(slug: str) -> sa.Row:
+    """``(id, version, …)`` of the public article at ``slug``, else 404 (drafts, future
+    articles, unknown slugs)."""
+    if len(slug) > SLUG_MAX:
+        abort(404)
+    if signed_in():  # the session already holds a connection: reuse it
+        head = db.session.connection().execute(_HEAD, {"slug": slug}).first()
+    else:  # one pooled connection in autocommit: no ORM session, no BEGIN and ROLLBACK
+        with _reader().connect() as connection:
+            head = connection.execute(_HEAD, {"slug": slug}).first()
+    if head is None or head.status not in _PUBLIC_STATUSES or head.publish_at > utcnow():
+        abort(404)
+    return head
+
+
+def load_article(post_id: int) -> Post:
+    return db.session.scalars(
+        sa.select(Post)
+        .where(Post.id == post_id)
+        .options(so.joinedload(Post.author), so.selectinload(Post.tags))
+    ).one()
+
+
+_comments = Comment.__table__
+_EDITABLE = sa.select(_comments.c.id).where(
+    _comments.c.post_id == sa.bindparam("post_id"),
+    _comments.c.author_id == sa.bindparam("author_id"),
+    _comments.c.status.in_([CommentStatus.APPROVED.value, CommentStatus.PENDING.value]),
+    _comments.c.created_at > sa.bindparam("since", type_=_comments.c.created_at.type),
+)
+
+
+def editable_comment_ids(post_id: int) -> list[int]:
+    """The signed-in member's comments on this article they may still edit (a Core
+    statement built once: it runs on every signed-in article request)."""
+    if not current_user.is_authenticated:
+        return []
+    params = {"post_id": post_id, "author_id": current_user.id, "since": utcnow() - EDIT_WINDOW}
+    return list(db.session.connection().execute(_EDITABLE, params).scalars())
+
+
+def comment_form(form: CommentForm | None = None) -> CommentForm:
+    if form is not None:
+        form.started.data = form_started_token()
+        return form
+    form_class = CommentForm if current_user.is_authenticated else GuestCommentForm
+    form = form_class(formdata=None)
+    form.started.data = form_started_token()
+    reply_to = id_arg("reply_to")
+    if reply_to:
+        form.parent_id.data = reply_to
+    return form
+
+
+# --- the page ------------------------------------------------------------------------------
+
+
+def render_thread(
+    post_id: int, *, held_ids: list[int], editable_ids: list[int]
+) -> tuple[Markup, int]:
+    thread = build_thread(load_comments(post_id, held_ids=held_ids), editable_ids=editable_ids)
+    html = render_template("blog/_thread.html", thread=thread, post_id=post_id)
+    return Markup(html), thread.approved_count  # noqa: S704 (our template's output)
+
+
+@dataclass(frozen=True)
+class ArticleParts:
+    """What every reader of one version of an article sees above the comments."""
+
+    id: int
+    slug: str
+    title: str
+    head: Markup  # canonical link, Open Graph tags
+    article: Markup  # the <article> element
+
+
+def article_parts(head: sa.Row, cache: VersionedCache | None) -> ArticleParts:
+    parts = cache.get("article", head.id, head.version) if cache is not None else None
+    if parts is None:
+        post = load_article(head.id)
+        parts = ArticleParts(
+            id=post.id,
+            slug=post.slug,
+            title=post.title,
+            head=Markup(render_template("blog/_article_head.html", post=post)),  # noqa: S704
+            article=Markup(render_template("blog/_article.html", post=post)),  # noqa: S704
+        )
+        if cache is not None:
+            cache.put("article", head.id, head.version, parts)
+    return parts
+
+
+def thread_html(
+    head: sa.Row, cache: VersionedCache | None, *, held_ids: list[int], editable_ids: list[int]
+) -> Markup:
+    """The comment thread: shared from the cache unless it is personal for this reader
+    (their held comments, their comments still editable)."""
+    shared = not (held_ids or editable_ids)
+    html = cache.get("thread", head.id, head.version) if cache is not None and shared else None
+    if html is None:
+        html, _ = render_thread(head.id, held_ids=held_ids, editable_ids=editable_ids)
+        if cache is not None and shared:
+            cache.put("thread", head.id, head.version, html)
+    return html
+
+
+def article_page(
+    slug: str, form: CommentForm | None = None, status: int = 200
+) -> tuple[str | bytes, int]:
+    head = article_head(slug)
+    cache = page_cache()
+    held_ids = held.held_ids_for(head.id)
+    anonymous = not signed_in()
+    editable_ids = [] if anonymous else editable_comment_ids(head.id)
+    # Whole pages are shared by readers who see the same thing: per kind of visitor (the
+    # navigation differs by role), when nothing on the page is theirs alone.
+    page_kind = "page:anonymous" if anonymous else f"page:{current_user.role}"
+    whole_page = (
+        cache is not None
+        and form is None
+        and not held_ids
+        and not editable_ids
+        and not request.args
+        and "_flashes" not in session
+    )
+    if whole_page and cache is not None:
+        pieces = cache.get(page_kind, head.id, head.version)
+        if pieces is not None:
+            return _fill_placeholders(pieces), 200
+
+    parts = article_parts(head, cache)
+    form = comment_form(form)
+    page = render_template(
+        "blog/article.html",
+        parts=parts,
+        thread_html=thread_html(head, cache, held_ids=held_ids, editable_ids=editable_ids),
+        form=form,
+        reply_parent=_reply_parent(head.id, form),
+        commenter_name=NAME_PLACEHOLDER if whole_page else _name(),
+        subscribe_marker=SUBSCRIBE_PLACEHOLDER if whole_page else None,
+    )
+    if whole_page and cache is not None:
+        pieces = _make_placeholders(page, form)
+        cache.put(page_kind, head.id, head.version, pieces)
+        return _fill_placeholders(pieces), status
+    return page, status
+
+
+def _subscribe_box() -> bytes:
+    """The newsletter's box, rendered for this request; nothing while that feature has no
+    box (looked up once per process, not on every request)."""
+    exists = current_app.extensions.get("blog.subscribe_box")
+    if exists is None:
+        try:
+            current_app.jinja_env.get_template("newsletter/_subscribe_box.html")
+            exists = True
+        except TemplateNotFound:
+            exists = False
+        current_app.extensions["blog.subscribe_box"] = exists
+    return render_template("blog/_subscribe.html").strip().encode() if exists else b""
+
+
+def _name() -> str:
+    return current_user.name if current_user.is_authenticated else ""
+
+
+def _reply_parent(post_id: int, form: CommentForm) -> Comment | None:
+    parent_id = form.parent_id.data
+    if form.parent_id.errors or not isinstance(parent_id, int) or not 0 < parent_id <= MAX_ID:
+        return None
+    return db.session.scalar(
+        sa.select(Comment)
+        .where(
+            Comment.id == parent_id,
+            Comment.post_id == post_id,
+            Comment.status == CommentStatus.APPROVED.value,
+        )
+        .options(so.joinedload(Comment.author))
+    )
+
+
+def _make_placeholders(page: str, form: CommentForm) -> tuple[bytes | str, ...]:
+    """The page cut at this request's CSRF token and form timestamp: ``(text, CSRF, text,
+    STARTED, text…)`` with the personal values replaced by markers, joined again per
+    request (one copy of the page instead of a search through it)."""
+    marked = page.replace(generate_csrf(), CSRF_PLACEHOLDER).replace(
+        form.started.data, STARTED_PLACEHOLDER
+    )
+    # Text kept encoded (the response needs bytes), markers kept as str at odd positions.
+    return tuple(
+        part if index % 2 else part.encode()
+        for index, part in enumerate(PLACEHOLDERS.split(marked))
+    )
+
+
+def _fill_placeholders(parts: tuple[bytes | str, ...]) -> bytes:
+    values = {
+        CSRF_PLACEHOLDER: generate_csrf().encode(),
+        STARTED_PLACEHOLDER: form_started_token().encode(),
+        NAME_PLACEHOLDER: str(escape(_name())).encode(),
+        SUBSCRIBE_PLACEHOLDER: _subscribe_box(),
+    }
+    return b"".join(values[part] if isinstance(part, str) else part for part in parts)
