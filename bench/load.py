@@ -3,21 +3,24 @@ Locust (``bench/locustfile.py``), then every accepted write looked for in the da
 
 One run (``LOAD_RUNS`` runs, default 2, each on a fresh deployment, ``bench/cluster.py``):
 
-1. PostgreSQL schema and Redis queue of their own; ``flask db upgrade``; seeded set-based:
-   ``LOAD_CLIENTS`` (200) clients with a password, 40 sessions and 6 recommendations each,
-   and 50 staff members (one argon2 hash shared by all: hashing is not what is measured).
+1. PostgreSQL schema and Redis queue of their own; ``flask db upgrade``; ``flask seed-demo``
+   (the demo articles, one of them with 230 comments); then, set-based, ``LOAD_CLIENTS``
+   (200) clients with a password, 40 sessions and 6 recommendations each, and 50 staff
+   members (one argon2 hash shared by all: hashing is not what is measured).
 2. ``gunicorn -c deploy/gunicorn.conf.py wsgi:app`` with its default workers (2 × cores + 1)
    and one ``flask --app wsgi worker``, production settings, mail to the loopback SMTP server.
-   Every simulated person comes from 127.0.0.1, so the per-IP limits of sign-in and
-   subscribing would refuse most of them together: ``LOGIN_LIMIT_PER_IP`` and
-   ``SUBSCRIBE_LIMIT_PER_IP`` are raised for the run (``LIMIT_SETTINGS``). The per-address
-   and per-account limits stay as shipped (every visitor subscribes a new address).
+   Every simulated person comes from 127.0.0.1, so the per-IP limits of sign-in,
+   subscribing and commenting would refuse most of them together: they are raised for the
+   run, and the comment flood window (per IP and per address at once) is switched off
+   (``LIMIT_SETTINGS``). The per-address and per-account limits stay as shipped (every
+   visitor subscribes, every reader comments with a new address); the comment form's
+   minimum time (3 s) and honeypot stay too, and readers respect them.
 3. Locust, headless: ``LOAD_USERS`` (200) users spawned at 20 a second, ``LOAD_SECONDS``
    (60) seconds, users finish what they are doing when time is up (``--stop-timeout``).
 4. Checks: no 5xx and no failed connection; every accepted write is in the database and
-   nothing else is (sessions by their marker, subscriptions by address, recommendations by
-   their last accepted state); every accepted subscription got exactly one confirmation
-   email at the SMTP server once the outbox drained.
+   nothing else is (sessions and comments by their marker, subscriptions by address,
+   recommendations by their last accepted state); every accepted subscription got exactly
+   one confirmation email at the SMTP server once the outbox drained.
 
 It exits non-zero when a check fails, after printing the tables.
 """
@@ -48,6 +51,11 @@ from bench.cluster import (
 LIMIT_SETTINGS = {
     "LOGIN_LIMIT_PER_IP": "100000 per minute",
     "SUBSCRIBE_LIMIT_PER_IP": "100000 per minute",
+    "COMMENT_LIMIT_PER_IP": "100000 per minute",
+    # One comment per this many seconds per IP *and* per address: with every reader on one
+    # IP it would allow one comment in 15 s for all of them. Every comment comes from a new
+    # address, so switching it off changes nothing else.
+    "COMMENT_FLOOD_SECONDS": "0",
 }
 
 
@@ -84,6 +92,7 @@ class LoadResult:
 
 
 def _seed(deployment: Deployment, clients: int) -> None:
+    deployment.flask("seed-demo")  # the demo articles (one with 230 comments), demo accounts
     seed_users(deployment, role="staff", prefix="therapist", count=50)
     seed_users(deployment, role="client", prefix="client", count=clients)
     seed_records(deployment, prefix="client", sessions=40, recommendations=6)
@@ -179,6 +188,26 @@ def _check(deployment: Deployment, run_id: str, found: dict, result: LoadResult)
             f"{len(in_db):,}",
             len(accepted - in_db),
             len(in_db - accepted - set(unknown.get("subscriptions", []))),
+        )
+    )
+
+    in_db = {
+        row[0].rsplit(" ", 1)[-1]
+        for row in deployment.rows(
+            "SELECT body_source FROM comments WHERE body_source LIKE :pattern",
+            pattern=f"%load:{run_id}:c%",
+        )
+    }
+    accepted = set(found["comments"])
+    result.writes.append(
+        WriteCheck(
+            "guest comments (POST → 302 to the comment, held for moderation)",
+            len(accepted),
+            _refused(statuses, "/blog/[slug]/comments [POST]"),
+            len(unknown.get("comments", [])),
+            f"{len(in_db):,}",
+            len(accepted - in_db),
+            len(in_db - accepted - set(unknown.get("comments", []))),
         )
     )
 
@@ -396,7 +425,7 @@ def tables(results: list[LoadResult]) -> str:
     )
     raised = ", ".join(f"{key}={value!r}" for key, value in LIMIT_SETTINGS.items())
     return (
-        f"Locust, {results[0].users} users (clients, visitors, staff) for "
+        f"Locust, {results[0].users} users (clients, visitors, readers, staff) for "
         f"{_setting('LOAD_SECONDS', 60)} s against gunicorn ({os.cpu_count()} cores: "
         f"{2 * (os.cpu_count() or 1) + 1} workers) on PostgreSQL; raised for the run: {raised}"
         f"\n\n{overall}\n\nWrites: what the app accepted against what the database holds\n\n"

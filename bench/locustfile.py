@@ -7,6 +7,7 @@ session; then they wait between one and a few seconds between actions, as people
   recommendations done or not done;
 - **visitors** read the home page and the newsletter archive and subscribe (a new address
   each time);
+- **readers** read the blog's articles and its feed and comment as guests;
 - **staff** find a client, open their record and record a session for them.
 
 Every write the app accepts is noted with what identifies it (a session's marker in its
@@ -24,6 +25,7 @@ import os
 import random
 import re
 import resource
+import time
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 from urllib.parse import urlencode
@@ -44,11 +46,13 @@ CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
 statuses: dict[str, Counter[int]] = defaultdict(Counter)
 sessions_recorded: list[str] = []
 subscriptions: list[str] = []
+comments: list[str] = []
 marks: dict[int, str] = {}  # recommendation id → last accepted state ("done" / "undo")
 unknown: dict[str, list[str]] = defaultdict(list)
 accounts = {"client": itertools.count(1), "staff": itertools.count(1)}
 addresses = itertools.count(1)
 markers = itertools.count(1)
+comment_numbers = itertools.count(1)
 
 
 def csrf_token(html: str) -> str | None:
@@ -93,7 +97,7 @@ class Person(FastHttpUser):
 
 
 class Client(Person):
-    weight = 10
+    weight = 8
 
     def on_start(self) -> None:
         super().on_start()
@@ -133,7 +137,7 @@ class Client(Person):
 
 
 class Visitor(Person):
-    weight = 6
+    weight = 4
 
     @task(2)
     def home(self) -> None:
@@ -164,6 +168,68 @@ class Visitor(Person):
             unknown["subscriptions"].remove(email)
         if answer.status_code == 200 and "Check your email" in (answer.text or ""):
             subscriptions.append(email)
+
+
+class Reader(Person):
+    """Reads articles and comments on them as a guest, with a new address each time (a
+    first comment from an address is held for moderation, which is what most readers see).
+
+    The comment form is refused when sent sooner than ``COMMENT_MIN_SECONDS`` (3) after the
+    page was served, and it has a honeypot field robots fill in: a reader reads for a few
+    seconds before posting and leaves that field empty, as people do.
+    """
+
+    weight = 6
+
+    @task(2)
+    def browse(self) -> None:
+        page = self.call("GET", "/blog/", "/blog/")
+        slugs = [
+            slug
+            for slug in re.findall(r'href="/blog/([a-z0-9-]+)"', page.text or "")
+            if slug not in ("tag", "feed")
+        ]
+        if slugs:
+            self.slugs = slugs
+            self.call("GET", f"/blog/{random.choice(slugs)}", "/blog/[slug]")
+
+    @task(1)
+    def feed(self) -> None:
+        self.call("GET", "/blog/feed.xml", "/blog/feed.xml")
+
+    @task(2)
+    def comment(self) -> None:
+        slug = random.choice(getattr(self, "slugs", None) or [""])
+        if not slug:
+            return self.browse()
+        page = self.call("GET", f"/blog/{slug}", "/blog/[slug]")
+        html = page.text or ""
+        started = re.search(r'name="started" type="hidden" value="([^"]+)"', html)
+        token = csrf_token(html)
+        if not started or not token:
+            return None
+        time.sleep(random.uniform(4, 8))  # reading the article, writing the comment
+        number = next(comment_numbers)
+        marker = f"load:{RUN}:c{number}"
+        unknown["comments"].append(marker)
+        answer = self.post(
+            f"/blog/{slug}/comments",
+            "/blog/[slug]/comments [POST]",
+            {
+                "csrf_token": token,
+                "started": started.group(1),
+                "website": "",  # the honeypot
+                "parent_id": "",
+                "name": f"Reader {number}",
+                "email": f"reader-{RUN}-{number}@example.com",
+                "body": f"The calf routine helped me through my last block. {marker}",
+            },
+        )
+        if answer.status_code:
+            unknown["comments"].remove(marker)
+        if answer.status_code == 302 and "#comment-" in (answer.headers.get("Location") or ""):
+            comments.append(marker)
+        return None
 
 
 class Staff(Person):
@@ -240,6 +306,7 @@ def write_results(environment, **kwargs) -> None:  # type: ignore[no-untyped-def
                 "statuses": {name: dict(counts) for name, counts in statuses.items()},
                 "sessions": sessions_recorded,
                 "subscriptions": subscriptions,
+                "comments": comments,
                 "marks": marks,
                 "unknown": unknown,
                 "cpu_seconds": usage.ru_utime + usage.ru_stime,

@@ -33,7 +33,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from shutil import which
 
-from bench.cluster import Browser, Deployment, Process, markdown_table, seed_records, seed_users
+from bench.cluster import (
+    Browser,
+    Deployment,
+    Process,
+    machine_cpu,
+    markdown_table,
+    seed_records,
+    seed_users,
+)
 
 LUA = Path(__file__).resolve().parent / "web_mix.lua"
 WRK = which("wrk") or "/usr/bin/wrk"
@@ -93,6 +101,7 @@ class RunResult:
     extra_copies: int = 0
     strangers: int = 0  # messages to addresses that are not subscribers
     web: list[WebLoad] = field(default_factory=list)
+    machine_busy: float = 0.0  # cores busy on average during the campaign (all processes)
     problems: list[str] = field(default_factory=list)
 
 
@@ -189,7 +198,7 @@ def run_once(number: int) -> RunResult:
         time.sleep(2)  # the web load is running before the campaign starts
 
         print(f"scale: run {number}: sending the campaign …", file=sys.stderr)
-        started = time.monotonic()
+        machine_before, started = machine_cpu()[0], time.monotonic()
         answer = staff.request(f"/staff/newsletter/{campaign_id}/send", {"csrf_token": token})
         result.send_seconds = time.monotonic() - started
         if answer.status != 302:
@@ -229,6 +238,7 @@ def run_once(number: int) -> RunResult:
                 result.problems.append(f"campaign not finished in time: {counts}")
                 break
         result.campaign_seconds = time.monotonic() - started
+        result.machine_busy = (machine_cpu()[0] - machine_before) / result.campaign_seconds
 
         for load in loads:
             deployment.stop(load)
@@ -291,6 +301,7 @@ def tables(results: list[RunResult]) -> str:
             " missing",
             " duplicates (allowed)",
             "outbox at the end",
+            " machine busy (cores)",
         ],
         [
             (
@@ -305,6 +316,7 @@ def tables(results: list[RunResult]) -> str:
                 result.missing,
                 f"{result.extra_copies} ({result.sending_processes_killed})",
                 ", ".join(f"{status} {count:,}" for status, count in sorted(result.outbox.items())),
+                f"{result.machine_busy:.2f} of {os.cpu_count()}",
             )
             for result in results
         ],
