@@ -182,14 +182,14 @@ def run_once(number: int) -> RunResult:
         cookie = client.cookie_header()
         print(f"scale: run {number}: the web alone for {BASELINE_SECONDS} s …", file=sys.stderr)
         loads = [
-            _start_wrk(deployment, f"web-{n}", url, cookie, BASELINE_SECONDS)
+            _start_wrk(deployment, f"wrk-web-{n}-alone", url, cookie, BASELINE_SECONDS)
             for n, (_, url) in enumerate(webs, start=1)
         ]
         for load in loads:
             load.popen.wait(timeout=BASELINE_SECONDS + 30)
         result.web = [_wrk_result(load, "web alone") for load in loads]
         loads = [
-            _start_wrk(deployment, f"web-{n}-campaign", url, cookie)
+            _start_wrk(deployment, f"wrk-web-{n}-campaign", url, cookie)
             for n, (_, url) in enumerate(webs, start=1)
         ]
         staff = Browser(webs[0][1])
@@ -339,7 +339,7 @@ def tables(results: list[RunResult]) -> str:
         [
             (
                 result.number,
-                load.name.removesuffix("-campaign"),
+                load.name.removeprefix("wrk-").rsplit("-", 1)[0],
                 load.phase,
                 f"{load.requests:,}",
                 f"{load.requests / load.seconds:,.0f}",
