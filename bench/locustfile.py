@@ -1,7 +1,7 @@
 """The journeys of ``make load`` (``bench/load.py`` runs Locust with this file).
 
-Each simulated person signs in once (argon2 costs real time per sign-in) and keeps the
-session; then they wait between one and a few seconds between actions, as people do:
+Each simulated person who has an account signs in once (argon2 costs real time per
+sign-in) and keeps the session; everyone waits 0.5 to 2.5 seconds between actions:
 
 - **clients** read their dashboard, their session history and single sessions, and mark
   recommendations done or not done;
@@ -10,11 +10,12 @@ session; then they wait between one and a few seconds between actions, as people
 - **readers** read the blog's articles and its feed and comment as guests;
 - **staff** find a client, open their record and record a session for them.
 
-Every write the app accepts is noted with what identifies it (a session's marker in its
-notes, a subscriber's address, a recommendation's last state), so that ``bench/load.py``
-can compare the database with it afterwards. A write whose answer never came (connection
-lost, the run ending) is noted as unknown: either outcome is allowed for it. 429 answers
-(rate limits) are counted apart and are not errors. Nothing here touches the database.
+Every write the app accepts is noted with what identifies it (a marker in a session's
+notes or a comment's text, a subscriber's address, a recommendation's last state), so that
+``bench/load.py`` can compare the database with it afterwards. A write whose answer never
+came (connection lost, the run ending) is noted as unknown: either outcome is allowed for
+it. 429 answers (rate limits) are counted apart and are not errors. Nothing here touches
+the database.
 """
 
 from __future__ import annotations

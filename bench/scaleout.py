@@ -10,8 +10,9 @@ One run (``SCALE_RUNS`` runs, default 2, each on a fresh deployment, ``bench/clu
    ``flask --app wsgi worker`` (``MAIL_WORKERS`` sending processes each, default 3), all with
    production settings, ``MAIL_RATE_PER_SECOND=SCALE_RATE`` (shared through Redis) and
    ``MAIL_LEASE_SECONDS=SCALE_LEASE`` (30: a killed worker's rows come back within it).
-3. ``wrk`` (one per web instance, ``bench/web_mix.lua``) loads a mix of public and
-   signed-in pages from before the campaign starts until its last message is sent.
+3. ``wrk`` (one per web instance, 4 connections, ``bench/web_mix.lua``) loads a mix of
+   public and signed-in pages: for 15 seconds alone, to compare with, then again from
+   before the campaign starts until its last message is sent.
 4. The staff member presses "Send now" (the back office POST, with its CSRF token).
 5. When ``SCALE_KILL_AT`` (25%) of the campaign is sent, the first worker's whole process
    group gets SIGKILL; it is started again ``SCALE_RESTART_AFTER`` (2) seconds later.
@@ -173,9 +174,7 @@ def run_once(number: int) -> RunResult:
         mailing = f"campaign:{campaign_id}"
         webs = [deployment.start_web(f"web-{n}", workers=2) for n in (1, 2)]
         workers = [deployment.start_worker(f"worker-{n}") for n in (1, 2, 3)]
-        sending_per_worker = int(
-            deployment.env.get("MAIL_WORKERS") or os.environ.get("MAIL_WORKERS") or 3
-        )
+        sending_per_worker = int(deployment.env.get("MAIL_WORKERS") or 3)  # config.py default
 
         client = Browser(webs[1][1])
         client.sign_in("runner-client1@example.com")
