@@ -364,6 +364,9 @@ def tables(results: list[RunResult]) -> str:
 
 
 def main() -> int:
+    if not Path(WRK).exists():
+        print("scale: needs wrk (apt-get install wrk)", file=sys.stderr)
+        return 1
     runs = int(_setting("SCALE_RUNS", 2))
     results = [run_once(number) for number in range(1, runs + 1)]
     print(tables(results))
