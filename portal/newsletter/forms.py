@@ -82,17 +82,26 @@ class RaceFieldsForm(Form):
 
 
 class SubscribeForm(RaceFieldsForm):
-    email = email_field()
+    email = email_field(id=_id("email"))
     name = line_field(
-        "Name", max_length=120, description="Optional.", render_kw={"autocomplete": "name"}
+        "Name",
+        max_length=120,
+        description="Optional.",
+        render_kw={"autocomplete": "name"},
+        id=_id("name"),
     )
-    topics = _topics("What would you like to receive?")
+    topics = _topics("What would you like to receive?", id=_id("topics"))
     race_name = line_field(
-        "Goal race", max_length=120, description="Optional, e.g. “Riverside Marathon”."
+        "Goal race",
+        max_length=120,
+        description="Optional, e.g. “Riverside Marathon”.",
+        id=_id("race_name"),
     )
-    race_on = race_date_field("Race date")
-    race_distance = _sequence()
-    source = HiddenField(validators=[Optional(), Length(max=200)], filters=[_source])
+    race_on = race_date_field("Race date", id=_id("race_on"))
+    race_distance = _sequence(id=_id("race_distance"))
+    source = HiddenField(
+        validators=[Optional(), Length(max=200)], filters=[_source], id=_id("source")
+    )
     submit = SubmitField("Subscribe")
 
     def validate_topics(self, field: Field) -> None:

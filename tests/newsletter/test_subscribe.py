@@ -273,3 +273,18 @@ def test_subscribe_to_welcome_through_a_real_smtp_server(smtp_app, smtp_server):
     assert unsubscribe.strip("<>") in body
     assert "/newsletter/preferences/" in body and "12 Tempo Lane" in body
     assert "View in browser: http://127.0.0.1:5000/newsletter/welcome" in body
+
+
+def test_the_subscribe_box_shares_no_element_id_with_the_comment_form(app, client):
+    """Under an article the box sits beside the comment form: both have email and name."""
+    import collections
+    import re
+
+    from portal.demo import seed_all
+
+    with app.app_context():
+        seed_all()
+    page = client.get("/blog/the-session-before-race-day").get_data(as_text=True)
+    ids = collections.Counter(re.findall(r'\bid="([^"]+)"', page))
+    assert 'id="nl-email"' in page and 'name="email"' in page
+    assert [element for element, count in ids.items() if count > 1] == []
