@@ -5,6 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
 STAMP  := $(VENV)/.installed
+LOAD_STAMP := $(VENV)/.installed-load
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 # Links the site builds (emails, the calendar address) follow HOST and PORT, unless the
@@ -14,7 +15,7 @@ PORTAL_BASE_URL ?= http://$(HOST):$(PORT)
 # `make test TEST_DATABASE_URL=… REDIS_URL=…` hands them to the test suite.
 export TEST_DATABASE_URL REDIS_URL
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench scale load clean
 
 install: $(STAMP)
 
@@ -40,6 +41,19 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Scale-out and load on this machine (docs/deploy.md): PostgreSQL and Redis on loopback
+# (BENCH_DATABASE_URL, REDIS_URL; the local test server by default). Not part of `make test`.
+scale: $(STAMP)
+	$(BIN)/python -m bench.scaleout
+
+# Locust is only needed here: the `load` extra is installed on first use.
+$(LOAD_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,load]'
+	touch $@
+
+load: $(LOAD_STAMP)
+	$(BIN)/python -m bench.load
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

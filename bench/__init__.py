@@ -1,1 +1,2 @@
-"""``make bench``: the mail pipeline against Postfix's smtp-sink (see README, Mail pipeline)."""
+"""Benchmarks: ``make bench`` (pages, the mail pipeline, queueing a campaign), ``make scale``
+and ``make load`` (scale-out and load on loopback); see ``bench/__main__.py``."""

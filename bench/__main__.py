@@ -15,6 +15,20 @@ One run, one smtp-sink, the same 10,000 messages (HTML + text, about 4 KB):
 
 Not a test: numbers depend on the machine and on what else runs on it. ``BENCH_ROWS`` and
 ``BENCH_BIG_ROWS`` change the sizes, ``BENCH_DATABASE_URL`` runs the pipeline on PostgreSQL.
+
+Two more measurements have targets of their own, because they need PostgreSQL and Redis
+(``BENCH_DATABASE_URL`` and ``REDIS_URL``, the local servers by default) and take minutes
+(results and what they show: ``docs/deploy.md``, "Scale-out and load"):
+
+- ``make scale`` (``bench/scaleout.py``): two gunicorn instances and three ``flask worker``
+  send a campaign to 20,000 subscribers while one worker is killed with ``kill -9`` and
+  restarted and wrk loads both web instances; every copy is counted per recipient;
+- ``make load`` (``bench/load.py``, ``bench/locustfile.py``): Locust, 200 simulated clients,
+  visitors, readers and staff for 60 seconds; every accepted write is looked for in the
+  database. Locust is installed by the target (the ``load`` extra), not by ``make install``.
+
+Both print Markdown tables and exit non-zero when a check fails; the deployment they start
+(``bench/cluster.py``) is torn down whatever happens.
 """
 
 from __future__ import annotations
