@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from portal.extensions import db
 from portal.models import OutboxMessage
@@ -33,23 +34,25 @@ def test_reader_registers_confirms_and_is_signed_in(app, page, axe):
     page.get_by_label("New password", exact=True).fill(PASSWORD)
     page.get_by_label("Repeat the new password").fill("something-else-entirely")
     page.get_by_role("button", name="Create account").click()
-    assert page.get_by_text("The two passwords differ.").is_visible()
+    expect(page.get_by_text("The two passwords differ.")).to_be_visible()
     assert page.get_by_label("Name").input_value() == "Nina Reader"  # kept
     axe(page)  # the page with errors is accessible too
 
     page.get_by_label("New password", exact=True).fill(PASSWORD)
     page.get_by_label("Repeat the new password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
-    assert page.get_by_role("heading", name="Check your email").is_visible()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
 
     page.goto(queued_link(app, "confirm_email"))
     axe(page)
     page.get_by_role("button", name="Confirm my email address").click()
     # Confirming signs the reader in (issue 8, item 12): no empty sign-in form.
-    assert page.get_by_text("Welcome, Nina Reader! Your email address is confirmed.").is_visible()
+    expect(
+        page.get_by_text("Welcome, Nina Reader! Your email address is confirmed.")
+    ).to_be_visible()
     axe(page)
     page.goto("/account")
-    assert page.get_by_text("Signed in as nina@example.com").is_visible()
+    expect(page.get_by_text("Signed in as nina@example.com")).to_be_visible()
     axe(page)
 
 
@@ -58,4 +61,4 @@ def test_reset_request_page_is_accessible(page, axe):
     axe(page)
     page.get_by_label("Email").fill("nobody@example.com")
     page.get_by_role("button", name="Email me a reset link").click()
-    assert page.get_by_role("heading", name="Check your email").is_visible()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()

@@ -10,6 +10,7 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from portal.demo import seed_all
 from tests.fixtures.browser import browser_sign_in
@@ -60,8 +61,8 @@ def test_guest_comment_moderation_reply_notification_and_stop(
     ).check()
     page.locator("form.comment-form").get_by_role("button", name="Post comment").click()
     held = page.locator(".comment.is-held")
-    assert held.get_by_text("Does the").is_visible()
-    assert page.get_by_text("Your comment is awaiting moderation").first.is_visible()
+    expect(held.get_by_text("Does the")).to_be_visible()
+    expect(page.get_by_text("Your comment is awaiting moderation").first).to_be_visible()
     axe(page)
     fits_phone(page)
 
@@ -77,7 +78,7 @@ def test_guest_comment_moderation_reply_notification_and_stop(
     page.goto(urlsplit(link).path)
     axe(page)
     page.get_by_role("button", name="Yes, email me replies").click()
-    assert page.get_by_role("heading", name="Reply notifications are on").is_visible()
+    expect(page.get_by_role("heading", name="Reply notifications are on")).to_be_visible()
 
     # Staff approve it in the queue.
     staff_context = browser.new_context(base_url=live_url)
@@ -88,11 +89,11 @@ def test_guest_comment_moderation_reply_notification_and_stop(
     fits_phone(staff)
     staff.set_viewport_size({"width": 1280, "height": 900})
     staff.get_by_role("button", name="Approve the comment by Gina Guest").click()
-    assert staff.get_by_text("1 comment approved").is_visible()
+    expect(staff.get_by_text("1 comment approved")).to_be_visible()
 
     # It shows publicly, and Gina's second comment appears at once.
     stranger.goto(ARTICLE)
-    assert stranger.get_by_text("Does the").is_visible()
+    expect(stranger.get_by_text("Does the")).to_be_visible()
     page.goto(ARTICLE)
     page.locator("form.comment-form").get_by_label("Name").fill("Gina Guest")
     page.locator("form.comment-form").get_by_label("Email", exact=True).fill("gina@example.com")
@@ -100,9 +101,9 @@ def test_guest_comment_moderation_reply_notification_and_stop(
         "Tried it tonight, calves feel great."
     )
     page.locator("form.comment-form").get_by_role("button", name="Post comment").click()
-    assert page.get_by_text("Your comment is published.").is_visible()
+    expect(page.get_by_text("Your comment is published.")).to_be_visible()
     stranger.goto(ARTICLE)
-    assert stranger.get_by_text("Tried it tonight").is_visible()
+    expect(stranger.get_by_text("Tried it tonight")).to_be_visible()
 
     # The therapist replies to Gina's first comment: a notification goes to Gina.
     staff.goto(ARTICLE)
@@ -111,7 +112,7 @@ def test_guest_comment_moderation_reply_notification_and_stop(
         "Yes: keep it light the day after a long run."
     )
     staff.locator("form.comment-form").get_by_role("button", name="Post comment").click()
-    assert staff.get_by_text("Your comment is published.").is_visible()
+    expect(staff.get_by_text("Your comment is published.")).to_be_visible()
     deliver(app)
     reply = _to_gina(smtp_server, 2)[-1]
     assert reply.recipients == ["gina@example.com"]
@@ -123,7 +124,7 @@ def test_guest_comment_moderation_reply_notification_and_stop(
     page.goto(urlsplit(stop_url).path)
     axe(page)
     page.get_by_role("button", name="Stop these emails").click()
-    assert page.get_by_role("heading", name="Reply emails stopped").is_visible()
+    expect(page.get_by_role("heading", name="Reply emails stopped")).to_be_visible()
 
     # The editor passes axe and fits a phone.
     staff.goto("/staff/posts/new")
@@ -131,7 +132,7 @@ def test_guest_comment_moderation_reply_notification_and_stop(
     staff.get_by_label("Title").fill("Hill repeats and your calves")
     staff.get_by_label("Article").fill("## Why hills\n\nThey build *strength*.")
     staff.get_by_role("button", name="Preview").click()
-    assert staff.get_by_role("heading", name="Preview (not saved)").is_visible()
+    expect(staff.get_by_role("heading", name="Preview (not saved)")).to_be_visible()
     axe(staff)
     fits_phone(staff)
     staff_context.close()
@@ -163,5 +164,5 @@ def test_a_member_sees_the_portal_explanation(app, page, axe, make_user):
     browser_sign_in(page, "mia@example.com", "correct-horse-battery-staple")
     page.wait_for_url("**/blog/")
     page.goto("/portal/")
-    assert page.get_by_role("heading", name="The client portal").is_visible()
+    expect(page.get_by_role("heading", name="The client portal")).to_be_visible()
     axe(page)

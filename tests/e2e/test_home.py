@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.fixtures.browser import browser_sign_in
 
@@ -11,7 +12,7 @@ pytestmark = pytest.mark.e2e
 
 def test_home_page_has_no_axe_violations(page, axe):
     page.goto("/")
-    assert page.locator("h1").first.is_visible()
+    expect(page.locator("h1").first).to_be_visible()
     axe(page)
 
 
@@ -25,7 +26,7 @@ def test_login_page_has_no_axe_violations_and_works_by_keyboard(page, axe, make_
     page.get_by_label("Password").fill("correct-horse-battery-staple")
     page.get_by_label("Password").press("Enter")
     page.wait_for_url("**/")
-    assert page.get_by_role("button", name="Sign out").is_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
 @pytest.mark.parametrize("path", ["/", "/login", "/register", "/reset-password"])

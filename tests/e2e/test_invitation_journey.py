@@ -8,6 +8,7 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from portal.mail.delivery import deliver_due_mail
 from tests.fixtures.browser import browser_sign_in
@@ -35,7 +36,7 @@ def test_invited_client_sets_a_password_and_lands_on_the_dashboard(
     page.get_by_label("Name").fill("Mara Miles")
     page.get_by_label("Email").fill("mara@example.com")
     page.get_by_role("button", name=re.compile("invit", re.I)).click()
-    assert page.get_by_text("Invitation sent to mara@example.com").is_visible()
+    expect(page.get_by_text("Invitation sent to mara@example.com")).to_be_visible()
     page.get_by_role("button", name="Sign out").click()
 
     # A worker delivers the outbox to the loopback SMTP server.
@@ -50,16 +51,16 @@ def test_invited_client_sets_a_password_and_lands_on_the_dashboard(
     # The client follows the link (on this test server) and chooses a password.
     page.goto(urlsplit(link).path)
     axe(page)
-    assert page.get_by_text("mara@example.com").is_visible()
+    expect(page.get_by_text("mara@example.com")).to_be_visible()
     page.get_by_label("New password", exact=True).fill(CLIENT_PASSWORD)
     page.get_by_label("Repeat the new password").fill(CLIENT_PASSWORD)
     page.get_by_role("button", name="Save password").click()
 
     page.wait_for_url("**/portal/")
-    assert page.get_by_text("Welcome! Your password is set").is_visible()
-    assert page.get_by_role("heading", name=re.compile("Mara Miles")).is_visible()
+    expect(page.get_by_text("Welcome! Your password is set")).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile("Mara Miles"))).to_be_visible()
     axe(page)
 
     # The link is spent: a second use says so.
     page.goto(urlsplit(link).path)
-    assert page.get_by_text("This link has already been used").is_visible()
+    expect(page.get_by_text("This link has already been used")).to_be_visible()

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from portal.mail.delivery import deliver_due_mail
 from tests.fixtures.browser import browser_sign_in
@@ -56,7 +57,7 @@ def test_subscribe_confirm_change_preferences_and_unsubscribe(
     box.get_by_label("Goal race").fill("Riverside Marathon")
     box.get_by_label("Race date").fill(RACE.isoformat())
     box.get_by_role("button", name="Subscribe").click()
-    assert page.get_by_role("heading", name="Check your email").is_visible()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
     _check(page, axe, fits_phone)
 
     # The confirmation email; its link opens a page, the button confirms.
@@ -66,7 +67,7 @@ def test_subscribe_confirm_change_preferences_and_unsubscribe(
     page.goto(urlsplit(link).path)
     _check(page, axe, fits_phone)
     page.get_by_role("button", name="Confirm my subscription").click()
-    assert page.get_by_role("heading", name="You are subscribed").is_visible()
+    expect(page.get_by_role("heading", name="You are subscribed")).to_be_visible()
     _check(page, axe, fits_phone)
 
     # The welcome email carries the preferences link and the one-click headers.
@@ -76,19 +77,19 @@ def test_subscribe_confirm_change_preferences_and_unsubscribe(
     preferences = re.search(r"https?://\S+/newsletter/preferences/\S+", _text(welcome)).group(0)
 
     page.goto(urlsplit(preferences).path)
-    assert page.get_by_text("Tips still to come").is_visible()
+    expect(page.get_by_text("Tips still to come")).to_be_visible()
     _check(page, axe, fits_phone)
     page.get_by_label("Practice news (opening hours, new therapists, events)").uncheck()
     page.get_by_label("New articles from our blog").check()
     page.get_by_label("Race date").fill((RACE + timedelta(days=7)).isoformat())
     page.get_by_role("button", name="Save my choices").click()
-    assert page.get_by_text("Your choices are saved.").is_visible()
+    expect(page.get_by_text("Your choices are saved.")).to_be_visible()
     assert page.get_by_label("New articles from our blog").is_checked()
     _check(page, axe, fits_phone)
 
     # The unsubscribe link opens a page with a button (GET changes nothing) …
     page.goto(urlsplit(unsubscribe_url).path)
-    assert page.get_by_role("button", name="Unsubscribe").is_visible()
+    expect(page.get_by_role("button", name="Unsubscribe")).to_be_visible()
     _check(page, axe, fits_phone)
     # … and the mail provider's one-click POST, without cookies or token, unsubscribes.
     response = page.context.request.post(
@@ -96,7 +97,7 @@ def test_subscribe_confirm_change_preferences_and_unsubscribe(
     )
     assert response.status == 200
     page.goto(urlsplit(unsubscribe_url).path)
-    assert page.get_by_role("heading", name="You are unsubscribed").is_visible()
+    expect(page.get_by_role("heading", name="You are unsubscribed")).to_be_visible()
     _check(page, axe, fits_phone)
 
 
@@ -111,16 +112,16 @@ def test_the_back_office_campaign_pages(app, page, axe, fits_phone, make_user):
     page.get_by_label("Subject").fill("Earlier mornings")
     page.get_by_label("Text (Markdown)").fill("## From 7am\n\nSee you **early**.")
     page.get_by_role("button", name="Save campaign").click()
-    assert page.get_by_role("heading", name="Earlier mornings").is_visible()
+    expect(page.get_by_role("heading", name="Earlier mornings")).to_be_visible()
     frame = page.frame_locator("iframe.email-frame")
-    assert frame.get_by_text("See you").is_visible()
+    expect(frame.get_by_text("See you")).to_be_visible()
     _check(page, axe, fits_phone)
     page.get_by_role("button", name=re.compile("Send now to 3 subscribers")).click()
-    assert page.get_by_role("heading", name="Progress").is_visible()
+    expect(page.get_by_role("heading", name="Progress")).to_be_visible()
     _check(page, axe, fits_phone)
     page.goto("/staff/newsletter/tips")
     _check(page, axe, fits_phone)
     page.goto("/newsletter/archive/")
     page.get_by_role("link", name="Earlier mornings").click()
-    assert page.get_by_role("heading", name="From 7am").is_visible()
+    expect(page.get_by_role("heading", name="From 7am")).to_be_visible()
     _check(page, axe, fits_phone)

@@ -7,6 +7,7 @@ on a 360 px screen (issue 8, item 7).
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 from tests.fixtures.browser import browser_sign_in
@@ -48,7 +49,7 @@ def test_therapists_see_the_pictures_readable_on_a_phone(page, rosa, make_user, 
     page.wait_for_url("**/staff/")
     page.set_viewport_size({"width": 360, "height": 900})
     page.goto(f"/staff/clients/{rosa}")
-    assert page.get_by_role("heading", name="Progress").is_visible()
+    expect(page.get_by_role("heading", name="Progress")).to_be_visible()
     assert min(page.evaluate(LABEL_SIZES)) >= 12
     fits_phone(page)
     axe(page)

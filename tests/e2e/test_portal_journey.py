@@ -7,6 +7,7 @@ session, marks that session's recommendation done and finds it under "Done".
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.fixtures.browser import browser_sign_in
 
@@ -22,31 +23,31 @@ def demo_data(app) -> None:
 def test_client_reviews_a_session_and_marks_its_recommendation_done(demo_data, page, axe):
     browser_sign_in(page, "runner@example.com", "runner-demo-pass")
     page.wait_for_url("**/portal/")
-    assert page.get_by_role("heading", name="When to book next").is_visible()
+    expect(page.get_by_role("heading", name="When to book next")).to_be_visible()
     axe(page)
 
     portal_nav = page.get_by_role("navigation", name="Your portal")
     portal_nav.get_by_role("link", name="Sessions").click()
     page.wait_for_url("**/portal/sessions")
-    assert page.get_by_role("heading", name="Your sessions").is_visible()
+    expect(page.get_by_role("heading", name="Your sessions")).to_be_visible()
     axe(page)
 
     page.locator("table.history tbody tr").first.get_by_role("link").click()
     page.wait_for_url("**/portal/sessions/*")
-    assert page.get_by_role("heading", name="Notes from your therapist").is_visible()
+    expect(page.get_by_role("heading", name="Notes from your therapist")).to_be_visible()
     axe(page)
 
     item = page.locator("li.recommendation", has_text="Calves with a roller stick")
     item.get_by_role("button", name="Mark done").click()
     page.wait_for_url("**/portal/sessions/*")
-    assert page.get_by_text("Marked done: Calves with a roller stick.").is_visible()
+    expect(page.get_by_text("Marked done: Calves with a roller stick.")).to_be_visible()
     axe(page)
 
     portal_nav = page.get_by_role("navigation", name="Your portal")
     portal_nav.get_by_role("link", name="Recommendations").click()
     page.wait_for_url("**/portal/recommendations")
     done = page.locator("#done-recommendations")
-    assert done.get_by_role("heading", name="Calves with a roller stick").is_visible()
+    expect(done.get_by_role("heading", name="Calves with a roller stick")).to_be_visible()
     active = page.locator("#active-recommendations")
     assert active.get_by_text("Calves with a roller stick").count() == 0
     axe(page)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from portal.extensions import db
 from portal.models import OutboxMessage
@@ -31,8 +32,8 @@ def test_a_caught_message_shows_its_html_in_a_sandboxed_frame(app, page, axe, ma
     axe(page)
     page.get_by_role("link", name="Your Massage Works client account").click()
     frame = page.frame_locator("iframe")
-    assert frame.get_by_role("link", name="Choose your password").is_visible()
-    assert page.get_by_text("Hello A Runner,").first.is_visible()
+    expect(frame.get_by_role("link", name="Choose your password")).to_be_visible()
+    expect(page.get_by_text("Hello A Runner,").first).to_be_visible()
     axe(page)
 
 
@@ -46,7 +47,7 @@ def test_the_mail_log_retries_a_failed_message(app, page, axe, make_user):
     page.goto("/staff/mail/log")
     axe(page)
     page.get_by_role("button", name="Retry").click()
-    assert page.get_by_text("will be sent again").is_visible()
+    expect(page.get_by_text("will be sent again")).to_be_visible()
 
 
 def test_bounced_addresses_page_is_accessible(app, page, axe, make_user):
@@ -61,4 +62,4 @@ def test_bounced_addresses_page_is_accessible(app, page, axe, make_user):
     page.goto("/staff/mail/bounces")
     axe(page)
     page.get_by_role("button", name="Clear").click()
-    assert page.get_by_text("gone@example.com will receive newsletters again").is_visible()
+    expect(page.get_by_text("gone@example.com will receive newsletters again")).to_be_visible()
