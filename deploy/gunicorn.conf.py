@@ -33,6 +33,11 @@ forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1"
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# gunicorn 25+ opens a control socket in $XDG_RUNTIME_DIR or $HOME/.gunicorn by default: two
+# instances on one host would share its path and a sandboxed service may have no writable
+# home. Off unless GUNICORN_CONTROL_SOCKET names a path for this instance (for gunicornc).
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket
 
 
 def post_fork(server: object, worker: object) -> None:

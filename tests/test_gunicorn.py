@@ -26,7 +26,12 @@ def gunicorn(app, database_url, tmp_path):  # type: ignore[no-untyped-def]
     """gunicorn with deploy/gunicorn.conf.py, two workers, on this test's database."""
     port = free_port()
     env = {
-        **{k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_URL",)},
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("TEST_DATABASE_URL", "XDG_RUNTIME_DIR", "GUNICORN_CONTROL_SOCKET")
+        },
+        "HOME": str(tmp_path / "home"),
         "PORTAL_CONFIG": "production",
         "SECRET_KEY": "gunicorn-test-secret-key-0123456789abcdef",
         "DATABASE_URL": database_url,
@@ -71,3 +76,9 @@ def test_gunicorn_serves_pages_and_immutable_static_files(gunicorn):
     assert css.status == 200
     assert "immutable" in css.headers["Cache-Control"]
     assert _get(gunicorn + "/readyz").status == 200
+
+
+def test_gunicorn_opens_no_control_socket_unless_asked(gunicorn, tmp_path):
+    """gunicorn's default control socket would sit in $HOME, shared by every instance."""
+    assert _get(gunicorn + "/healthz").status == 200
+    assert not (tmp_path / "home" / ".gunicorn").exists()
