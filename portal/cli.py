@@ -16,6 +16,7 @@ from portal.extensions import db
 from portal.mail import cli as mail_cli
 from portal.models import Role, User
 from portal.models.types import utcnow
+from portal.text import normalise_email
 
 
 def register_commands(app: Flask) -> None:
@@ -45,7 +46,7 @@ def create_user(email: str, role: str, name: str | None, password: str) -> None:
     """Create an account with a password, already confirmed."""
     from portal.auth.validation import password_problem
 
-    email = email.strip().lower()
+    email = normalise_email(email)
     if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
         raise click.ClickException(f"an account for {email} already exists")
     problem = password_problem(password, email=email)

@@ -10,6 +10,7 @@ from elsewhere (imports, the command line) flattens it with ``single_line``.
 from __future__ import annotations
 
 import re
+from typing import overload
 
 # Single-line text: no C0 control (tab and line breaks included), no DEL, no C1 control, no
 # Unicode line or paragraph separator.
@@ -27,6 +28,12 @@ def strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
+@overload
+def normalise_email(value: str) -> str: ...
+@overload
+def normalise_email(value: None) -> None: ...
+@overload
+def normalise_email(value: str | None) -> str | None: ...
 def normalise_email(value: str | None) -> str | None:
     """The one spelling of an address the site stores and compares: trimmed, lower case."""
     return value.strip().lower() if isinstance(value, str) else value

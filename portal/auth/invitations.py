@@ -16,6 +16,7 @@ from portal.auth.tokens import issue_token
 from portal.extensions import db
 from portal.models import Role, User
 from portal.models.tokens import TokenPurpose
+from portal.text import normalise_email
 
 
 class EmailTaken(ValueError):
@@ -42,7 +43,7 @@ def send_invitation(user: User) -> None:
 
 def invite_user(*, email: str, name: str, role: Role = Role.CLIENT) -> User:
     """Create an account without a password and queue its invitation (caller commits)."""
-    email = email.strip().lower()
+    email = normalise_email(email)
     if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
         raise EmailTaken(email)
     user = User(email=email, name=name.strip(), role=role.value, password_hash=None)
@@ -70,7 +71,7 @@ def invite_or_promote_client(*, email: str, name: str) -> ClientInvitation:
     A promoted member keeps their name, password and comments; they are emailed that their
     portal is open.
     """
-    email = email.strip().lower()
+    email = normalise_email(email)
     existing = db.session.scalar(sa.select(User).where(User.email == email))
     if existing is not None and existing.is_member and existing.is_active:
         existing.role = Role.CLIENT.value

@@ -20,10 +20,11 @@ from portal.models import Role, User
 from portal.models.tokens import AccountToken, TokenPurpose
 from portal.models.types import utcnow
 from portal.models.users import DELETED_EMAIL_DOMAIN
+from portal.text import normalise_email
 
 
 def find_user_by_email(email: str) -> User | None:
-    return db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
 
 
 def register_reader(*, name: str, email: str, password: str) -> None:

@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 
 from portal.extensions import db
 from portal.models import Role, User
+from portal.text import normalise_email
 
 blog_group = AppGroup("blog", help="The blog: import from WordPress.")
 
@@ -33,7 +34,7 @@ def import_wxr_command(file: BinaryIO, importer_email: str | None) -> None:
 
     query = sa.select(User).where(User.role == Role.ADMIN.value, User.is_active_account)
     if importer_email:
-        query = query.where(User.email == importer_email.strip().lower())
+        query = query.where(User.email == normalise_email(importer_email))
     importer = db.session.scalar(query.order_by(User.id).limit(1))
     if importer is None:
         raise click.ClickException(

@@ -216,7 +216,7 @@ def import_wxr(file: IO[bytes], *, importer: User) -> ImportReport:
             sa.select(User).where(User.role.in_([Role.STAFF.value, Role.ADMIN.value]))
         )
     }
-    authors = {
+    authors: dict[str, str | None] = {
         _text(author, "wp:author_login", ns): normalise_email(_text(author, "wp:author_email", ns))
         for author in channel.findall("wp:author", ns)
     }

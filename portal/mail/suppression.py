@@ -20,17 +20,14 @@ from sqlalchemy.engine import Connection
 from portal.database import is_sqlite
 from portal.models.suppression import BouncedAddress
 from portal.models.types import table_of
+from portal.text import normalise_email
 
 bounced = table_of(BouncedAddress)
 
 
-def normalise(address: str) -> str:
-    return address.strip().lower()
-
-
 def failure_counts(conn: Connection, addresses: Iterable[str]) -> dict[str, int]:
     """Hard-failure counts of those of ``addresses`` that have any (one query per batch)."""
-    wanted = sorted({normalise(address) for address in addresses})
+    wanted = sorted({normalise_email(address) for address in addresses})
     if not wanted:
         return {}
     rows = conn.execute(
@@ -45,7 +42,10 @@ def count_hard_failure(conn: Connection, address: str, *, error: str, now: datet
     """Add one to the address's count (an upsert; the caller commits)."""
     insert = sqlite.insert if is_sqlite(conn) else postgresql.insert
     statement = insert(bounced).values(
-        address=normalise(address), hard_failures=1, last_error=error[:500], last_failed_at=now
+        address=normalise_email(address),
+        hard_failures=1,
+        last_error=error[:500],
+        last_failed_at=now,
     )
     statement = statement.on_conflict_do_update(
         index_elements=[bounced.c.address],
@@ -61,5 +61,7 @@ def count_hard_failure(conn: Connection, address: str, *, error: str, now: datet
 def clear_failures(conn: Connection, address: str) -> None:
     """An accepted message proves the address works again (the caller commits)."""
     conn.execute(
-        bounced.update().where(bounced.c.address == normalise(address)).values(hard_failures=0)
+        bounced.update()
+        .where(bounced.c.address == normalise_email(address))
+        .values(hard_failures=0)
     )

@@ -37,6 +37,7 @@ from portal.models.types import utcnow
 from portal.newsletter import emails
 from portal.newsletter.render_scopes import newsletter_scope_of_subscriber
 from portal.render_cache import bump_selected
+from portal.text import normalise_email
 
 # The words beside every subscribe button, stored with each consent exactly as shown.
 SUBSCRIBE_WORDING = (
@@ -55,7 +56,9 @@ def wording(template: str) -> str:
 
 
 def find_by_email(email: str) -> Subscriber | None:
-    return db.session.scalar(sa.select(Subscriber).where(Subscriber.email == email.strip().lower()))
+    return db.session.scalar(
+        sa.select(Subscriber).where(Subscriber.email == normalise_email(email))
+    )
 
 
 @dataclass
@@ -123,7 +126,7 @@ def request_subscription(
     subscriber = find_by_email(email)
     if subscriber is None:
         subscriber = Subscriber(
-            email=email.strip().lower(), status=SubscriberStatus.PENDING.value, tips_season=1
+            email=normalise_email(email), status=SubscriberStatus.PENDING.value, tips_season=1
         )
         db.session.add(subscriber)
     if not subscriber.is_confirmed:

@@ -10,10 +10,11 @@ from __future__ import annotations
 from flask import current_app, request
 
 from portal.extensions import limiter
+from portal.text import normalise_email
 
 
 def submitted_address() -> str:
-    return "newsletter:" + (request.form.get("email") or "").strip().lower()
+    return "newsletter:" + (normalise_email(request.form.get("email")) or "")
 
 
 subscribe_per_ip = limiter.limit(
