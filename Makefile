@@ -12,8 +12,9 @@ PORT   ?= 5000
 # operator set PORTAL_BASE_URL. The web server and the worker both get it.
 PORTAL_BASE_URL ?= http://$(HOST):$(PORT)
 
-# `make test TEST_DATABASE_URL=… REDIS_URL=…` hands them to the test suite.
-export TEST_DATABASE_URL REDIS_URL
+# `make test TEST_DATABASE_URL=… REDIS_URL=…` hands them to the test suite;
+# `make bench BENCH_DATABASE_URL=…` measures on PostgreSQL too.
+export TEST_DATABASE_URL REDIS_URL BENCH_DATABASE_URL
 
 .PHONY: install run test lint bench scale load clean
 

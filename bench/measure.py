@@ -271,17 +271,16 @@ def _count_not_sent(app, count: int) -> int:  # type: ignore[no-untyped-def]
     return count - sent
 
 
-def measure_pipeline(count: int, port: int, workdir: Path) -> PipelineResult:
-    """Queue ``count`` rows in one transaction; time until the worker marked all sent."""
+def measure_pipeline(count: int, port: int, workdir: Path, database_url: str) -> PipelineResult:
+    """Queue ``count`` rows in one transaction; time until the worker marked all sent.
+
+    ``database_url`` is scratch: its outbox is dropped and created again."""
     from portal.extensions import db
     from portal.mail.compose import Sender
     from portal.mail.queue import mail_queue
     from portal.models.outbox import OutboxMessage, OutboxStatus
 
     workdir.mkdir(parents=True)
-    database_url = os.environ.get("BENCH_DATABASE_URL") or (
-        f"sqlite:///{workdir / 'portal.sqlite'}"
-    )
     app = _bench_app(database_url)
     outbox = OutboxMessage.__table__
     with app.app_context():

@@ -28,6 +28,8 @@ from statistics import median
 
 import sqlalchemy as sa
 
+from bench.scratch import databases, scratch_database
+
 ROOT = Path(__file__).resolve().parent.parent
 COPY = "bench_outbox_copy"
 TIMEOUT = 600
@@ -251,35 +253,17 @@ def measure(database_url: str, label: str, subscribers: int, rounds: int) -> Que
     )
 
 
-def _postgres_schema(base: str):  # type: ignore[no-untyped-def]
-    from config import normalise_database_url
-
-    engine = sa.create_engine(normalise_database_url(base), isolation_level="AUTOCOMMIT")
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    with engine.connect() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in base else "?"
-    return engine, schema, f"{base}{separator}options=-csearch_path%3D{schema}"
-
-
 def run() -> list[QueueResult]:
     subscribers = int(os.environ.get("BENCH_SUBSCRIBERS", 100_000))
     rounds = int(os.environ.get("BENCH_ROUNDS", 4))
     results = []
-    with tempfile.TemporaryDirectory(prefix="newsletter-bench-") as workdir:
-        print(f"bench: queueing a campaign to {subscribers:,} on SQLite …", file=sys.stderr)
-        url = f"sqlite:///{Path(workdir) / 'portal.sqlite'}"
-        results.append(measure(url, "SQLite", subscribers, rounds))
-    base = os.environ.get("BENCH_DATABASE_URL")
-    if base:
-        print(f"bench: queueing a campaign to {subscribers:,} on PostgreSQL …", file=sys.stderr)
-        engine, schema, url = _postgres_schema(base)
-        try:
-            results.append(measure(url, "PostgreSQL", subscribers, rounds))
-        finally:
-            with engine.connect() as connection:
-                connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-            engine.dispose()
+    for label, base in databases():
+        print(f"bench: queueing a campaign to {subscribers:,} on {label} …", file=sys.stderr)
+        with (
+            tempfile.TemporaryDirectory(prefix="newsletter-bench-") as folder,
+            scratch_database(base, Path(folder)) as url,
+        ):
+            results.append(measure(url, label, subscribers, rounds))
     return results
 
 

@@ -31,6 +31,7 @@ from http.client import HTTPConnection
 from pathlib import Path
 
 from bench.measure import ROOT, free_port
+from bench.scratch import databases, scratch_database
 
 WRK = "/usr/bin/wrk"
 
@@ -224,9 +225,11 @@ def run_wrk(url: str, *, seconds: int, connections: int = 16, cookie: str | None
 def measure_pages(
     pages: list[Page], *, database_url: str | None = None, seconds: int = 10, rounds: int = 3
 ) -> tuple[Result, list[tuple[Page, Result]]]:
-    with tempfile.TemporaryDirectory(prefix="page-bench-") as folder:
+    with (
+        tempfile.TemporaryDirectory(prefix="page-bench-") as folder,
+        scratch_database(database_url, Path(folder)) as url,
+    ):
         workdir = Path(folder)
-        url = database_url or f"sqlite:///{workdir / 'bench.sqlite'}"
         env = bench_environment(url, workdir)
         print(f"bench: preparing {url.split('@')[-1]} …", file=sys.stderr)
         prepare_database(env)
@@ -281,20 +284,23 @@ def page_table(label: str, hello: Result, results: list[tuple[Page, Result]]) ->
     return "\n".join(lines)
 
 
+def run() -> list[tuple[str, Result, list[tuple[Page, Result]]]]:
+    """Every page on SQLite, and on PostgreSQL when ``BENCH_DATABASE_URL`` is set."""
+    seconds = int(os.environ.get("BENCH_SECONDS", 10))
+    rounds = int(os.environ.get("BENCH_ROUNDS", 3))
+    runs = []
+    for label, base in databases():
+        hello, results = measure_pages(PAGES, database_url=base, seconds=seconds, rounds=rounds)
+        print(page_table(label, hello, results), end="\n\n", flush=True)
+        runs.append((label, hello, results))
+    return runs
+
+
 def main() -> int:
     if not Path(WRK).exists():
         print("bench: the page benchmark needs wrk (apt-get install wrk)")
         return 1
-    seconds = int(os.environ.get("BENCH_SECONDS", 10))
-    rounds = int(os.environ.get("BENCH_ROUNDS", 3))
-    hello, results = measure_pages(PAGES, seconds=seconds, rounds=rounds)
-    print(page_table("SQLite", hello, results))
-    if os.environ.get("BENCH_DATABASE_URL"):
-        print()
-        hello, results = measure_pages(
-            PAGES, database_url=os.environ["BENCH_DATABASE_URL"], seconds=seconds, rounds=rounds
-        )
-        print(page_table("PostgreSQL", hello, results))
+    run()
     return 0
 
 
