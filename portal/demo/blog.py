@@ -1,6 +1,6 @@
 """Demo blog: six articles by the demo therapist, and a lively discussion of more than 200
 approved comments under the race-week article, so the demo and the page benchmark show a
-real page.
+real page. Two comments wait in the moderation queue, so the back office has one to show.
 
 Idempotent: an article that exists (by slug) is left alone, and the discussion is only
 written together with its article. Comments go in with one bulk INSERT per level of
@@ -76,6 +76,7 @@ def seed() -> list[str]:
         created.append(post)
         if post.slug == POPULAR_SLUG:
             add_discussion(post, therapist)
+            add_held_comments(post)
     db.session.commit()
     if not created:
         return ["demo articles already present"]
@@ -109,6 +110,31 @@ def _insert(rows: list[dict[str, Any]]) -> list[int]:
         sa.insert(Comment).returning(Comment.id, sort_by_parameter_order=True), rows
     )
     return list(result)
+
+
+# Held for the queue: a first comment from a new address, and one with too many links.
+HELD = [
+    (
+        "Noor",
+        "First time here. My half marathon is on a Sunday and the only slot I can get is the "
+        "Thursday evening before. Is three days out still fine, or should I skip it?",
+    ),
+    (
+        "Recovery Gear Deals",
+        "Great post! Compare foam rollers at https://rollers.example, massage guns at "
+        "https://guns.example and compression socks at https://socks.example.",
+    ),
+]
+
+
+def add_held_comments(post: Post) -> None:
+    """Two guest comments awaiting moderation (the rules that held them: docs/blog.md)."""
+    when = utcnow() - timedelta(hours=2)
+    rows = []
+    for minutes, (name, text) in enumerate(HELD):
+        row = _row(post, when + timedelta(minutes=17 * minutes), text, None, None, name)
+        rows.append({**row, "status": CommentStatus.PENDING.value, "moderated_at": None})
+    _insert(rows)
 
 
 def add_discussion(post: Post, therapist: User, size: int = DISCUSSION_SIZE) -> int:

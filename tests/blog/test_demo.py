@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from portal.demo import seed_all
 from portal.extensions import db
-from portal.models import Comment, Post, User
+from portal.models import Comment, CommentStatus, Post, User
 
 
 def test_demo_articles_and_discussion_are_seeded_once(app, client, count_queries):
@@ -33,10 +33,15 @@ def test_demo_articles_and_discussion_are_seeded_once(app, client, count_queries
             sa.select(sa.func.count()).select_from(Comment).where(Comment.author_id == therapist.id)
         )
         assert replies > 60 and by_therapist > 20
+        held = db.session.scalars(
+            sa.select(Comment.guest_name).where(Comment.status == CommentStatus.PENDING)
+        ).all()
+        assert sorted(held) == ["Noor", "Recovery Gear Deals"]  # the queue has work to show
     with count_queries() as log:
         page = client.get("/blog/the-session-before-race-day")
     assert page.status_code == 200 and log.count <= 8
     text = page.get_data(as_text=True)
     assert "Theo Therapist" in text and "comments</h2>" in text
+    assert "Recovery Gear Deals" not in text and "Noor" not in text  # held: not public
     # The demo client's recommendation links the self-massage article by its title.
     assert client.get("/blog/self-massage-for-calves").status_code == 200
