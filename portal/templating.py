@@ -7,9 +7,10 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, g, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.local import LocalProxy
 
 from portal import practice
 from portal.auth.permissions import is_admin_only
@@ -82,18 +83,28 @@ def init_app(app: Flask) -> None:
 
 
 def practice_context() -> dict[str, Any]:
-    """The practice's details for every page (one query per request, see portal.practice).
+    """The practice's details for every page, read when a template first uses them (one
+    query per request at most, see portal.practice): a part rendered on its own (the
+    subscribe box under a cached article) does not read them.
 
     With the database unreachable the configuration's details stand in, so that the error
     page (and the home page) can still be drawn.
     """
+    return {"practice": _PRACTICE}
+
+
+def _practice_details() -> practice.PracticeDetails:
     try:
-        details = practice.current()
+        return practice.current()
     except SQLAlchemyError as error:
         db.session.rollback()
         current_app.logger.warning("practice settings unavailable: %s", error)
         details = practice.from_config(current_app.config)
-    return {"practice": details}
+        g.practice_details = details  # once per request, as when the query succeeds
+        return details
+
+
+_PRACTICE: LocalProxy[practice.PracticeDetails] = LocalProxy(_practice_details)
 
 
 def _visible(audience: str) -> bool:
