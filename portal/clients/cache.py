@@ -41,7 +41,7 @@ from portal.render_cache import (
     GLOBAL,
     VersionedCache,
     client_scope,
-    scopes_of_person,
+    own_scopes,
     track,
     versions,
 )
@@ -54,11 +54,15 @@ CSRF_MARK = "\x00csrf\x00"
 def client_versions(client_id: int) -> tuple[int, ...]:
     """The versions of the client's records, of what every page shows, and of the scopes
     other features keep for this person (the newsletter: their subscription), read first:
-    one query per request."""
+    with the signed-in person's row (``portal.auth.session.load_user``), else one query."""
     found = g.get("client_versions")
     if found is None:
-        scopes = [client_scope(client_id), GLOBAL, *scopes_of_person(current_user)]
-        found = g.client_versions = versions(db.session, scopes)
+        loaded = g.get("own_versions")
+        if loaded is not None and loaded[0] == client_id == current_user.id:
+            found = loaded[1]
+        else:
+            found = versions(db.session, [client_scope(client_id), *own_scopes(current_user)[1:]])
+        g.client_versions = found
         g.global_version = found[1]  # the practice's details may be reused under it
     return found
 

@@ -292,3 +292,27 @@ def test_whole_pages_come_from_the_cache_until_a_flash_or_a_new_stylesheet(
     assert re.search(r"/static/css/site\.[0-9a-f]{12}\.css", _page(rosa_client, "/portal/"))
     monkeypatch.setattr(files, "digest", lambda name: "0123456789ab")
     assert "/static/css/site.0123456789ab.css" in _page(rosa_client, "/portal/")
+
+
+def test_the_versions_read_with_the_user_are_those_of_their_scopes(app, rosa, records):
+    """The SQL form of each scope (``own_versions_columns``) names the same scope as its
+    Python form: after bumps, the versions read with the user are the ones read apart."""
+    from flask import g
+
+    from portal.auth.session import load_user
+    from portal.render_cache import bump, own_scopes, versions
+
+    with app.app_context():
+        user = db.session.get(User, rosa)
+        scopes = own_scopes(user)
+        assert scopes[0] == f"client:{rosa}" and scopes[2] == "newsletter:rosa@example.com"
+        for count, scope in enumerate(scopes, start=1):
+            for _ in range(count):
+                bump(db.session, [scope])
+        db.session.commit()
+        token = user.session_token
+    with app.test_request_context("/portal/"):
+        assert load_user(token) is not None
+        assert g.own_versions == (rosa, versions(db.session, scopes))
+        assert g.own_versions[1][2] == 3  # the newsletter scope, bumped only here
+        assert min(g.own_versions[1]) >= 1

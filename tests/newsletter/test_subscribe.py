@@ -290,9 +290,7 @@ def test_the_subscribe_box_shares_no_element_id_with_the_comment_form(app, clien
     assert [element for element, count in ids.items() if count > 1] == []
 
 
-def test_the_box_is_kept_per_page_and_reader_and_carries_each_visitors_own_token(
-    app, make_user
-):
+def test_the_box_is_kept_per_page_and_reader_and_carries_each_visitors_own_token(app, make_user):
     """The box is rendered once per process for each (page, signed-in address), and every
     visitor still gets their own CSRF token and their own address in it."""
     from datetime import timedelta
