@@ -65,6 +65,9 @@ STAFF_SECTIONS: list[tuple[str, str, str, str]] = [
 ]
 
 
+NAV_ENTRIES = 1024
+
+
 @dataclass(frozen=True)
 class NavItem:
     label: str
@@ -107,25 +110,48 @@ def _practice_details() -> practice.PracticeDetails:
 _PRACTICE: LocalProxy[practice.PracticeDetails] = LocalProxy(_practice_details)
 
 
+def _audiences() -> frozenset[str]:
+    """Who this visitor is, for the navigation: the audiences of ``NAVIGATION`` they are in
+    (``current_user`` resolved once, not per entry)."""
+    user = current_user._get_current_object()  # noqa: SLF001 (Flask-Login's documented way)
+    if not user.is_authenticated:
+        return frozenset(("everyone", "anonymous"))
+    return frozenset(
+        ("everyone", "signed_in")
+        + (("client",) if user.is_client else ())
+        + (("staff",) if user.is_staff else ())
+        + (("admin",) if user.is_admin else ())
+    )
+
+
 def _visible(audience: str) -> bool:
-    signed_in = current_user.is_authenticated
-    return {
-        "everyone": True,
-        "anonymous": not signed_in,
-        "signed_in": signed_in,
-        "client": signed_in and current_user.is_client,
-        "staff": signed_in and current_user.is_staff,
-        "admin": signed_in and current_user.is_admin,
-    }[audience]
+    return audience in _audiences()
 
 
 def nav_items() -> list[NavItem]:
+    """The main navigation for this visitor and page: built once per process for each
+    audience, page and script root (the URLs of views without arguments do not change)."""
+    audiences = _audiences()
+    endpoint = request.endpoint if request else None
+    blueprint = request.blueprint if request else None
+    key = (audiences, endpoint, blueprint, request.script_root if request else "")
+    built: dict[object, tuple[NavItem, ...]] = current_app.extensions.setdefault("nav_items", {})
+    items = built.get(key)
+    if items is None:
+        if len(built) >= NAV_ENTRIES:  # bounded, whatever script roots a server passes
+            built.clear()
+        items = built[key] = tuple(_build_nav_items(audiences, endpoint, blueprint))
+    return list(items)
+
+
+def _build_nav_items(
+    audiences: frozenset[str], current_endpoint: str | None, current_blueprint: str | None
+) -> list[NavItem]:
     items = []
-    current_blueprint = request.blueprint if request else None
     for endpoint, label, audience in NAVIGATION:
-        if endpoint not in current_app.view_functions or not _visible(audience):
+        if endpoint not in current_app.view_functions or audience not in audiences:
             continue
-        active = request.endpoint == endpoint or (
+        active = current_endpoint == endpoint or (
             current_blueprint is not None
             and endpoint.split(".", 1)[0] == current_blueprint
             and current_blueprint not in ("auth", "main")
