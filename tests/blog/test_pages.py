@@ -376,3 +376,20 @@ def test_lists_run_a_constant_number_of_statements(client, blog, count_queries):
     few = counts()
     add(25, 2)
     assert counts() == few
+
+
+def test_the_anonymous_head_lookup_runs_without_a_transaction_or_isolation_switch(app):
+    """PostgreSQL: in autocommit (no BEGIN and ROLLBACK round trips). SQLite: on the plain
+    engine, where a SELECT begins nothing; switching its isolation level would run a PRAGMA
+    at every checkout and return."""
+    from portal.blog.pages import _reader
+    from portal.database import is_sqlite
+
+    with app.app_context():
+        engine = _reader()
+        with engine.connect() as connection:
+            level = connection.get_isolation_level()
+            if is_sqlite():
+                assert engine is db.engine and level == "SERIALIZABLE"
+            else:
+                assert level == "AUTOCOMMIT"
