@@ -90,7 +90,12 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
             env.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'portal.sqlite'}"
         )
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # A pooled connection to a database server may have been dropped (a restart, an idle
+        # timeout): it is pinged before use. A SQLite file cannot drop a connection, and its
+        # ping was a statement of its own on every checkout.
+        self.SQLALCHEMY_ENGINE_OPTIONS = {
+            "pool_pre_ping": not self.SQLALCHEMY_DATABASE_URI.startswith("sqlite")
+        }
         self.REDIS_URL = env.get("REDIS_URL") or None
 
         self.MAIL_SERVER = env.get("MAIL_SERVER") or None

@@ -78,17 +78,42 @@ def client_scope(client_id: int) -> str:
 
 # Scopes that a signed-in person's own pages also depend on, from other features (the
 # newsletter: their subscription), so a page can read them without knowing those features.
-_person_scopes: list[Callable[[Any], str]] = []
+# Each comes with the same scope as an SQL expression over the ``users`` table, so that the
+# versions can be read in the statement that loads the signed-in person.
+ScopeOfPerson = Callable[[Any], str]
+ScopeOfPersonSql = Callable[[sa.Table], sa.ColumnElement[str]]
+_person_scopes: list[tuple[ScopeOfPerson, ScopeOfPersonSql]] = []
 
 
-def person_scope(scope_of: Callable[[Any], str]) -> Callable[[Any], str]:
-    """Register ``scope_of(user)``: a scope that this person's pages show."""
-    _person_scopes.append(scope_of)
-    return scope_of
+def person_scope(sql: ScopeOfPersonSql) -> Callable[[ScopeOfPerson], ScopeOfPerson]:
+    """Register ``scope_of(user)``: a scope that this person's pages show; ``sql(users)`` is
+    the same scope computed from a row of the ``users`` table."""
+
+    def register(scope_of: ScopeOfPerson) -> ScopeOfPerson:
+        _person_scopes.append((scope_of, sql))
+        return scope_of
+
+    return register
 
 
-def scopes_of_person(user: Any) -> list[str]:
-    return [scope_of(user) for scope_of in _person_scopes]
+def own_scopes(user: Any) -> list[str]:
+    """The scopes of a person's own pages, in this order: their records (``client:<id>``),
+    what every page shows, then the other features' scopes for them."""
+    return [client_scope(user.id), GLOBAL, *(scope_of(user) for scope_of, _sql in _person_scopes)]
+
+
+def own_versions_columns(users: sa.Table) -> list[sa.ScalarSelect[Any]]:
+    """The versions of ``own_scopes`` of the person in a row of ``users``, as scalar
+    subqueries (NULL for a scope never bumped), in the same order."""
+    scopes: list[sa.ColumnElement[str]] = [
+        sa.literal("client:") + sa.cast(users.c.id, sa.String),
+        sa.literal(GLOBAL),
+        *(sql(users) for _scope_of, sql in _person_scopes),
+    ]
+    return [
+        sa.select(versions_table.c.version).where(versions_table.c.scope == scope).scalar_subquery()
+        for scope in scopes
+    ]
 
 
 # --- bumping ---------------------------------------------------------------------------------

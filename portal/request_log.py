@@ -125,20 +125,27 @@ def _finish(response: Response) -> Response:
     started = g.get("request_started")
     if started is not None and current_app.config["ACCESS_LOG"]:
         quiet = request.path.startswith(_QUIET_PATHS)
-        access_log.log(
-            logging.DEBUG if quiet else logging.INFO,
-            "%s %s %s",
-            request.method,
-            redact(request.full_path.rstrip("?")),
-            response.status_code,
-            extra={
-                "method": request.method,
-                "path": redact(request.full_path.rstrip("?")),
-                "status": response.status_code,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                "remote_addr": request.remote_addr,
-            },
-        )
+        level = logging.DEBUG if quiet else logging.INFO
+        if access_log.isEnabledFor(level):  # the redaction and the record only when written
+            method, path, status = (
+                request.method,
+                redact(request.full_path.rstrip("?")),
+                response.status_code,
+            )
+            access_log.log(
+                level,
+                "%s %s %s",
+                method,
+                path,
+                status,
+                extra={
+                    "method": method,
+                    "path": path,
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "remote_addr": request.remote_addr,
+                },
+            )
     return response
 
 

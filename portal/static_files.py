@@ -20,7 +20,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, abort, request
+from flask import Flask, Response, abort, g, has_app_context, request
 from werkzeug.security import safe_join
 
 ONE_YEAR = 365 * 24 * 3600
@@ -47,6 +47,8 @@ class StaticFiles:
         return cached[1]
 
     def fingerprinted(self, filename: str) -> str:
+        if has_app_context() and (used := g.get("static_files_used")) is not None:
+            used.append(filename)  # a cached page notes the files whose names it holds
         digest = self.digest(filename)
         if digest is None:
             return filename
@@ -80,6 +82,11 @@ class StaticFiles:
         if joined is None:
             abort(404)
         return Path(joined)
+
+
+def current(files: StaticFiles | None, names: tuple[tuple[str, str | None], ...]) -> bool:
+    """Whether every ``(filename, digest)`` a cached page noted still has that digest."""
+    return files is None or all(files.digest(name) == digest for name, digest in names)
 
 
 def _mimetype(filename: str) -> str:

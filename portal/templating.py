@@ -7,9 +7,10 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, g, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.local import LocalProxy
 
 from portal import practice
 from portal.auth.permissions import is_admin_only
@@ -64,6 +65,9 @@ STAFF_SECTIONS: list[tuple[str, str, str, str]] = [
 ]
 
 
+NAV_ENTRIES = 1024
+
+
 @dataclass(frozen=True)
 class NavItem:
     label: str
@@ -82,39 +86,72 @@ def init_app(app: Flask) -> None:
 
 
 def practice_context() -> dict[str, Any]:
-    """The practice's details for every page (one query per request, see portal.practice).
+    """The practice's details for every page, read when a template first uses them (one
+    query per request at most, see portal.practice): a part rendered on its own (the
+    subscribe box under a cached article) does not read them.
 
     With the database unreachable the configuration's details stand in, so that the error
     page (and the home page) can still be drawn.
     """
+    return {"practice": _PRACTICE}
+
+
+def _practice_details() -> practice.PracticeDetails:
     try:
-        details = practice.current()
+        return practice.current()
     except SQLAlchemyError as error:
         db.session.rollback()
         current_app.logger.warning("practice settings unavailable: %s", error)
         details = practice.from_config(current_app.config)
-    return {"practice": details}
+        g.practice_details = details  # once per request, as when the query succeeds
+        return details
+
+
+_PRACTICE: LocalProxy[practice.PracticeDetails] = LocalProxy(_practice_details)
+
+
+def _audiences() -> frozenset[str]:
+    """Who this visitor is, for the navigation: the audiences of ``NAVIGATION`` they are in
+    (``current_user`` resolved once, not per entry)."""
+    user = current_user._get_current_object()  # noqa: SLF001 (Flask-Login's documented way)
+    if not user.is_authenticated:
+        return frozenset(("everyone", "anonymous"))
+    return frozenset(
+        ("everyone", "signed_in")
+        + (("client",) if user.is_client else ())
+        + (("staff",) if user.is_staff else ())
+        + (("admin",) if user.is_admin else ())
+    )
 
 
 def _visible(audience: str) -> bool:
-    signed_in = current_user.is_authenticated
-    return {
-        "everyone": True,
-        "anonymous": not signed_in,
-        "signed_in": signed_in,
-        "client": signed_in and current_user.is_client,
-        "staff": signed_in and current_user.is_staff,
-        "admin": signed_in and current_user.is_admin,
-    }[audience]
+    return audience in _audiences()
 
 
 def nav_items() -> list[NavItem]:
+    """The main navigation for this visitor and page: built once per process for each
+    audience, page and script root (the URLs of views without arguments do not change)."""
+    audiences = _audiences()
+    endpoint = request.endpoint if request else None
+    blueprint = request.blueprint if request else None
+    key = (audiences, endpoint, blueprint, request.script_root if request else "")
+    built: dict[object, tuple[NavItem, ...]] = current_app.extensions.setdefault("nav_items", {})
+    items = built.get(key)
+    if items is None:
+        if len(built) >= NAV_ENTRIES:  # bounded, whatever script roots a server passes
+            built.clear()
+        items = built[key] = tuple(_build_nav_items(audiences, endpoint, blueprint))
+    return list(items)
+
+
+def _build_nav_items(
+    audiences: frozenset[str], current_endpoint: str | None, current_blueprint: str | None
+) -> list[NavItem]:
     items = []
-    current_blueprint = request.blueprint if request else None
     for endpoint, label, audience in NAVIGATION:
-        if endpoint not in current_app.view_functions or not _visible(audience):
+        if endpoint not in current_app.view_functions or audience not in audiences:
             continue
-        active = request.endpoint == endpoint or (
+        active = current_endpoint == endpoint or (
             current_blueprint is not None
             and endpoint.split(".", 1)[0] == current_blueprint
             and current_blueprint not in ("auth", "main")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 from flask import abort
@@ -138,6 +140,21 @@ def test_navigation_changes_with_the_role(client, auth):
     auth.login_client()
     client_page = client.get("/").get_data(as_text=True)
     assert "Sign out" in client_page and "Back office" not in client_page
+
+
+def test_the_current_navigation_entry_follows_the_page(client, auth):
+    """The navigation is kept per audience and page: each page marks its own entry."""
+    auth.login_client()
+    for path, current in (("/portal/", "My sessions"), ("/account", "Account")):
+        assert _marked(client.get(path).get_data(as_text=True)) == [current], path
+    auth.logout()
+    page = client.get("/login").get_data(as_text=True)
+    assert _marked(page) == ["Sign in"] and "My sessions" not in page
+
+
+def _marked(page: str) -> list[str]:
+    main = re.search(r'<nav aria-label="Main">.*?</nav>', page, re.S).group(0)
+    return re.findall(r'<a href="[^"]+" aria-current="page">([^<]+)</a>', main)
 
 
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):

@@ -185,3 +185,15 @@ def test_proxy_fix_trusts_the_configured_number_of_proxies(tmp_path):
         "/ip", headers={"X-Forwarded-For": "203.0.113.7"}, environ_base={"REMOTE_ADDR": "10.0.0.2"}
     )
     assert response.get_data(as_text=True) == "10.0.0.2"
+
+
+@pytest.mark.parametrize(
+    ("url", "pinged"),
+    [
+        ("sqlite:////srv/portal/portal.sqlite", False),
+        ("postgresql://portal@db.internal/portal", True),
+    ],
+)
+def test_pooled_connections_are_pinged_only_where_a_server_can_drop_them(monkeypatch, url, pinged):
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert DevelopmentConfig().SQLALCHEMY_ENGINE_OPTIONS["pool_pre_ping"] is pinged

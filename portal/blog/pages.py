@@ -31,6 +31,7 @@ from portal.blog.comments import EDIT_WINDOW
 from portal.blog.forms import CommentForm, GuestCommentForm
 from portal.blog.posts import SLUG_MAX
 from portal.blog.threads import build_thread, load_comments
+from portal.database import is_sqlite
 from portal.extensions import db
 from portal.models import Comment, CommentStatus, Post, PostStatus
 from portal.models.types import utcnow
@@ -91,10 +92,15 @@ def check_form_time(token: str | None) -> None:
 
 def _reader() -> sa.Engine:
     """The app's engine in autocommit (same pool): a single read needs no transaction, and
-    on PostgreSQL that saves the BEGIN and ROLLBACK round trips on every article request."""
+    on PostgreSQL that saves the BEGIN and ROLLBACK round trips on every article request.
+    On SQLite the plain engine: pysqlite begins no transaction for a SELECT anyway, and
+    switching the isolation level runs a PRAGMA at every checkout and every return (about
+    40 µs of CPU per request, measured)."""
     engine = current_app.extensions.get("blog.reader")
     if engine is None:
-        engine = db.engine.execution_options(isolation_level="AUTOCOMMIT")
+        engine = db.engine
+        if not is_sqlite(engine):
+            engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         current_app.extensions["blog.reader"] = engine
     return engine
 
@@ -281,7 +287,7 @@ def _subscribe_box() -> bytes:
 
 
 def _name() -> str:
-    return current_user.name if current_user.is_authenticated else ""
+    return current_user.name if signed_in() else ""
 
 
 def _reply_parent(post_id: int, form: CommentForm) -> Comment | None:

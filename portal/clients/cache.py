@@ -13,7 +13,15 @@ What a cached part shows, and the scope whose version covers it:
 - the date: the dashboard's advice moves with today, so the practice's date is in the key.
 
 Per request, without a database query: the CSRF token in the part's buttons (cached with a
-marker in its place) and everything outside the part (flash messages, navigation).
+marker in its place).
+
+Whole pages (``cached_page``): the layout around a part (navigation, footer with the
+practice's details, sign-out button) shows nothing the same versions do not cover: the
+person's name, email and role are in their ``client:<id>`` scope, the practice's details in
+``global``, the navigation follows the role and the page. So the page is kept as well, per
+client and key, under the same versions, with the CSRF token marked as in a part; the
+static files whose fingerprinted names it holds are noted and checked (a changed stylesheet
+gets a new name). A request with flash messages to show gets the layout rendered for it.
 """
 
 from __future__ import annotations
@@ -21,18 +29,19 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, render_template, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
+from portal import static_files
 from portal.extensions import db
 from portal.models import BookingRule, MassageSession, Recommendation, TrainingProfile, User
 from portal.render_cache import (
     GLOBAL,
     VersionedCache,
     client_scope,
-    scopes_of_person,
+    own_scopes,
     track,
     versions,
 )
@@ -45,11 +54,15 @@ CSRF_MARK = "\x00csrf\x00"
 def client_versions(client_id: int) -> tuple[int, ...]:
     """The versions of the client's records, of what every page shows, and of the scopes
     other features keep for this person (the newsletter: their subscription), read first:
-    one query per request."""
+    with the signed-in person's row (``portal.auth.session.load_user``), else one query."""
     found = g.get("client_versions")
     if found is None:
-        scopes = [client_scope(client_id), GLOBAL, *scopes_of_person(current_user)]
-        found = g.client_versions = versions(db.session, scopes)
+        loaded = g.get("own_versions")
+        if loaded is not None and loaded[0] == client_id == current_user.id:
+            found = loaded[1]
+        else:
+            found = versions(db.session, [client_scope(client_id), *own_scopes(current_user)[1:]])
+        g.client_versions = found
         g.global_version = found[1]  # the practice's details may be reused under it
     return found
 
@@ -68,6 +81,32 @@ def cached_part(
         cache.put((name, client_id, key), version, part)
     # Markup: the part is our own template's output, escaped when it was rendered.
     return Markup(part.replace(CSRF_MARK, token))  # noqa: S704
+
+
+def cached_page(
+    name: str,
+    client_id: int,
+    key: tuple[Hashable, ...],
+    render: Callable[[], str],
+    template: str,
+) -> str:
+    """``template`` around the part ``name`` (as ``body``), the whole page kept like the part."""
+    if "_flashes" in session:  # shown once, on this page: the layout is rendered for them
+        return render_template(template, body=cached_part(name, client_id, key, render))
+    cache: VersionedCache = current_app.extensions["client_parts"]
+    version = client_versions(client_id)
+    token = generate_csrf()
+    page_key = ("page", name, client_id, key, request.script_root)
+    files = current_app.extensions.get("static_files")
+    entry = cache.get(page_key, version)
+    if entry is not None and static_files.current(files, entry[1]):
+        return str(entry[0].replace(CSRF_MARK, token))
+    g.static_files_used = []
+    page = render_template(template, body=cached_part(name, client_id, key, render))
+    used = g.pop("static_files_used")
+    noted = tuple((f, files.digest(f)) for f in dict.fromkeys(used)) if files else ()
+    cache.put(page_key, version, (page.replace(token, CSRF_MARK), noted))
+    return page
 
 
 def _clients_of_records(obj: Any) -> list[str]:

@@ -40,10 +40,13 @@ def dashboard() -> str | tuple[str, int]:
     if not current_user.is_client:
         abort(403)
     client_id, today = current_user.id, local_today()
-    body = cache.cached_part(
-        "dashboard", client_id, (today,), lambda: _dashboard_body(client_id, today)
+    return cache.cached_page(
+        "dashboard",
+        client_id,
+        (today,),
+        lambda: _dashboard_body(client_id, today),
+        "clients/dashboard.html",
     )
-    return render_template("clients/dashboard.html", body=body)
 
 
 def _dashboard_body(client_id: int, today: date) -> str:
@@ -75,13 +78,13 @@ def history() -> str:
     client_id, page_wanted = current_user.id, page_number()
     # The cache key holds only values the page can use: short numbers, else "all".
     year, therapist = (_short_number(request.args.get(name)) for name in ("year", "therapist"))
-    body = cache.cached_part(
+    return cache.cached_page(
         "history",
         client_id,
         (year, therapist, page_wanted),
         lambda: _history_body(client_id, page_wanted),
+        "clients/history.html",
     )
-    return render_template("clients/history.html", body=body)
 
 
 def _short_number(value: str | None) -> str | None:

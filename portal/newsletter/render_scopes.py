@@ -24,7 +24,7 @@ def newsletter_scope_of_subscriber() -> sa.ColumnElement[Any]:
     return sa.literal(PREFIX) + Subscriber.email
 
 
-@person_scope
+@person_scope(lambda users: sa.literal(PREFIX) + users.c.email)
 def _scope_of_person(user: User) -> str:
     return newsletter_scope(user.email)
 

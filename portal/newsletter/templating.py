@@ -1,7 +1,8 @@
 """What other pages need of the newsletter, as template globals (no view variables):
 
-- ``newsletter_box_form()``: the form of the subscribe box (``newsletter/_subscribe_box.html``),
-  included on the home page and under every blog article;
+- ``newsletter_box()``: the subscribe box (``newsletter/_subscribe_box.html`` calls it), on the
+  home page and under every blog article, rendered once per process for each page and
+  signed-in address; ``newsletter_box_form()``: its form;
 - ``newsletter_consent_text()``: the consent wording shown beside every subscribe button;
 - ``newsletter_of_current_user()``: the signed-in person's subscription, the tips still to
   come and whether their training profile's race differs (account page, client dashboard).
@@ -12,13 +13,47 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import request
+from flask import current_app, render_template, request
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from portal.extensions import db
 from portal.models import Subscriber, TrainingProfile
 from portal.newsletter import bp, subscriptions, tips
 from portal.newsletter.forms import SubscribeForm
+from portal.render_cache import VersionedCache
+
+BOX_TEMPLATE = "newsletter/_subscribe_box_form.html"
+# Stands for this request's CSRF token in a kept box (NUL: in no address that is kept).
+CSRF_MARK = "\x00csrf\x00"
+BOX_ENTRIES = 1024
+
+
+@bp.app_template_global()
+def newsletter_box() -> Markup:
+    """The subscribe box for this page and reader, with this request's CSRF token.
+
+    Rendering it (a form of six fields through the form macros) cost more than the whole
+    cached article page around it, so each process keeps it per key: what the box shows
+    besides the token is the page's address (the form's ``source``), the signed-in
+    person's email (filled in), and the configuration. Nothing in it is read from the
+    database, so no version is needed: a changed email is a different key.
+    """
+    email = current_user.email if current_user.is_authenticated else None
+    path = request.path[:200]
+    token = generate_csrf()
+    if "\x00" in path:  # never kept: the marker must stand only where the token was
+        return Markup(render_template(BOX_TEMPLATE))  # noqa: S704 (our template's output)
+    boxes: VersionedCache = current_app.extensions.setdefault(
+        "newsletter_boxes", VersionedCache(BOX_ENTRIES)
+    )
+    key = (request.script_root, path, email)
+    box = boxes.get(key, 0)
+    if box is None:
+        box = render_template(BOX_TEMPLATE).replace(token, CSRF_MARK)
+        boxes.put(key, 0, box)
+    return Markup(box.replace(CSRF_MARK, token))  # noqa: S704 (our template's output)
 
 
 @bp.app_template_global()

@@ -112,6 +112,25 @@ def test_an_article_with_200_comments_runs_at_most_8_statements(
     assert cached.count < log.count
 
 
+@pytest.mark.parametrize(("signed_in", "expected"), [(False, 1), (True, 3)])
+def test_a_cached_article_runs_only_its_lookups(
+    app, auth, blog, count_queries, signed_in, expected
+):
+    """From the whole-page cache: the head row (anonymous); the user, the head row and the
+    reader's editable comments (signed in). Nothing for the per-request parts: the
+    subscribe box needs no practice details."""
+    post_id = blog.post(slug="popular")
+    blog.many_comments(post_id, 20)
+    if signed_in:
+        auth.login_client()
+    for _ in range(2):
+        auth.client.get("/blog/popular")
+    with count_queries() as log:
+        page = auth.client.get("/blog/popular").get_data(as_text=True)
+    assert 'class="card subscribe-box"' in page and "12 Tempo Lane" in page
+    assert log.count == expected, log.statements
+
+
 def test_a_member_with_an_editable_comment_and_a_held_comment_stays_in_budget(
     app, auth, blog, count_queries, make_user
 ):
@@ -357,3 +376,19 @@ def test_lists_run_a_constant_number_of_statements(client, blog, count_queries):
     few = counts()
     add(25, 2)
     assert counts() == few
+
+
+def test_the_anonymous_head_lookup_runs_without_a_transaction_or_isolation_switch(app):
+    """PostgreSQL: in autocommit (no BEGIN and ROLLBACK round trips). SQLite: on the plain
+    engine, where a SELECT begins nothing; switching its isolation level would run a PRAGMA
+    at every checkout and return."""
+    from portal.blog.pages import _reader
+    from portal.database import is_sqlite
+
+    with app.app_context():
+        engine = _reader()
+        chosen = engine.get_execution_options().get("isolation_level")
+        if is_sqlite():
+            assert engine is db.engine and chosen is None
+        else:
+            assert chosen == "AUTOCOMMIT"

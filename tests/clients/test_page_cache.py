@@ -259,3 +259,60 @@ def test_a_session_added_through_its_relationship_bumps_its_clients_version(
         db.session.add(visit)
         db.session.commit()
     assert "2 sessions" in _page(rosa_client, "/portal/sessions")
+
+
+def test_whole_pages_come_from_the_cache_until_a_flash_or_a_new_stylesheet(
+    app, rosa_client, rosa, records, monkeypatch
+):
+    """The layout around the part is kept too (no template rendered on a repeat visit); a
+    flash message is still shown once, on the page it was meant for, and a changed static
+    file's new fingerprinted name shows at once."""
+    from flask import template_rendered
+
+    rec = records.recommendation(rosa, title="Hip flexor stretch")
+    rendered: list[str] = []
+
+    def note(_app, template, _context, **_extra):  # type: ignore[no-untyped-def]
+        rendered.append(template.name)
+
+    for url in ("/portal/", "/portal/sessions"):
+        first = _page(rosa_client, url)
+        with template_rendered.connected_to(note, app):
+            assert _page(rosa_client, url) == first
+        assert rendered == []
+
+    done = rosa_client.post(
+        f"/portal/recommendations/{rec}/done", data={"next": "/portal/sessions"}
+    )
+    assert done.headers["Location"] == "/portal/sessions"
+    assert "Marked done: Hip flexor stretch." in _page(rosa_client, "/portal/sessions")
+    assert "Marked done" not in _page(rosa_client, "/portal/sessions")  # shown once
+
+    files = app.extensions["static_files"]
+    assert re.search(r"/static/css/site\.[0-9a-f]{12}\.css", _page(rosa_client, "/portal/"))
+    monkeypatch.setattr(files, "digest", lambda name: "0123456789ab")
+    assert "/static/css/site.0123456789ab.css" in _page(rosa_client, "/portal/")
+
+
+def test_the_versions_read_with_the_user_are_those_of_their_scopes(app, rosa, records):
+    """The SQL form of each scope (``own_versions_columns``) names the same scope as its
+    Python form: after bumps, the versions read with the user are the ones read apart."""
+    from flask import g
+
+    from portal.auth.session import load_user
+    from portal.render_cache import bump, own_scopes, versions
+
+    with app.app_context():
+        user = db.session.get(User, rosa)
+        scopes = own_scopes(user)
+        assert scopes[0] == f"client:{rosa}" and scopes[2] == "newsletter:rosa@example.com"
+        for count, scope in enumerate(scopes, start=1):
+            for _ in range(count):
+                bump(db.session, [scope])
+        db.session.commit()
+        token = user.session_token
+    with app.test_request_context("/portal/"):
+        assert load_user(token) is not None
+        assert g.own_versions == (rosa, versions(db.session, scopes))
+        assert g.own_versions[1][2] == 3  # the newsletter scope, bumped only here
+        assert min(g.own_versions[1]) >= 1

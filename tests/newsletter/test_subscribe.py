@@ -288,3 +288,65 @@ def test_the_subscribe_box_shares_no_element_id_with_the_comment_form(app, clien
     ids = collections.Counter(re.findall(r'\bid="([^"]+)"', page))
     assert 'id="nl-email"' in page and 'name="email"' in page
     assert [element for element, count in ids.items() if count > 1] == []
+
+
+def test_the_box_is_kept_per_page_and_reader_and_carries_each_visitors_own_token(app, make_user):
+    """The box is rendered once per process for each (page, signed-in address), and every
+    visitor still gets their own CSRF token and their own address in it."""
+    from datetime import timedelta
+
+    from flask import template_rendered
+
+    from portal.blog.rendering import render_article_markdown
+    from portal.models import Post, PostStatus, User
+    from portal.newsletter.templating import BOX_TEMPLATE
+    from tests.conftest import sign_in
+
+    app.config["WTF_CSRF_ENABLED"] = True
+    with app.app_context():
+        db.session.add(
+            Post(
+                title="Calves",
+                slug="calves",
+                summary="Calves.",
+                body_source="Calves.",
+                body_html=render_article_markdown("Calves."),
+                status=PostStatus.PUBLISHED.value,
+                publish_at=utcnow() - timedelta(days=1),
+            )
+        )
+        db.session.commit()
+    renders: list[str] = []
+
+    def count(_app, template, context, **_extra):  # type: ignore[no-untyped-def]
+        if template.name == BOX_TEMPLATE:
+            renders.append(context["request"].path)
+
+    def box(page: str) -> str:
+        return re.search(r'<section class="card subscribe-box".*?</section>', page, re.S).group(0)
+
+    first, second = app.test_client(), app.test_client()
+    with template_rendered.connected_to(count, app):
+        boxes = [box(visitor.get("/").get_data(as_text=True)) for visitor in (first, second)]
+        assert renders == ["/"]  # the second visitor's box came from the process's cache
+        tokens = [csrf_token(found) for found in boxes]
+        assert tokens[0] != tokens[1]
+        assert post(second, csrf_token=tokens[1]).status_code == 200
+        assert post(second, csrf_token=tokens[0], email="b@example.com").status_code == 400
+
+        article = box(first.get("/blog/calves").get_data(as_text=True))
+        assert 'name="source" type="hidden" value="/blog/calves"' in article
+        assert renders == ["/", "/blog/calves"]
+
+        user_id = make_user("mia@example.com")
+        reader = app.test_client()
+        assert sign_in(reader, "mia@example.com").status_code == 302
+        own = box(reader.get("/").get_data(as_text=True))
+        assert 'value="mia@example.com"' in own and csrf_token(own) not in tokens
+        with app.app_context():
+            db.session.get(User, user_id).email = "mia.new@example.com"
+            db.session.commit()
+        changed = box(reader.get("/").get_data(as_text=True))
+        assert 'value="mia.new@example.com"' in changed and "mia@example.com" not in changed
+        assert renders == ["/", "/blog/calves", "/", "/"]
+        assert "mia" not in box(first.get("/").get_data(as_text=True))
