@@ -54,9 +54,7 @@ def test_sign_in_success_and_failures_are_logged_without_the_address(
     assert line["remote_addr"] == "127.0.0.1" and line["path"] == "/login"
 
 
-def test_password_change_reauthentication_failure_and_logout_are_logged(
-    app, make_user, events
-):
+def test_password_change_reauthentication_failure_and_logout_are_logged(app, make_user, events):
     rosa = make_user("rosa@example.com")
     browser = app.test_client()
     sign_in(browser, "rosa@example.com")
