@@ -94,3 +94,15 @@ def test_throttled_sign_ins_are_logged(app, events):
     for _ in range(3):
         sign_in(browser, "someone@example.com")
     assert [e["event"] for e in events()][-1] == "rate_limited"
+
+
+def test_signed_in_pages_are_not_cached_and_logout_clears_the_browser(app, make_user):
+    """ASVS 14.3.2 and 14.3.1 (they live here with the other account-security checks)."""
+    make_user("rosa@example.com")
+    browser = app.test_client()
+    assert "no-store" not in (browser.get("/").headers.get("Cache-Control") or "")
+    sign_in(browser, "rosa@example.com")
+    for path in ("/portal/", "/account"):
+        assert browser.get(path).headers["Cache-Control"] == "no-store"
+    response = browser.post("/logout")
+    assert response.headers["Clear-Site-Data"] == '"cache", "storage"'

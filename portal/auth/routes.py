@@ -127,7 +127,11 @@ def logout() -> Response:
             security_log.event("logout", user_id=user.id)
         logout_user()
         flash("You are signed out.", "info")
-    return redirect(url_for("main.index"))
+    response = redirect(url_for("main.index"))
+    # ASVS 14.3.1: the browser drops what it cached or stored of the signed-in pages. Not
+    # "cookies": the device cookie must outlive the session (portal/auth/devices.py).
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.route("/register", methods=["GET", "POST"])

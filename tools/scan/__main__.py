@@ -142,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown roles: {', '.join(sorted(unknown))}")
     started = dt.datetime.now(dt.UTC)
-    output = args.output / started.strftime("%Y%m%dT%H%M%S")
+    # Absolute: Flask-SQLAlchemy reads a relative SQLite path from the instance folder.
+    output = args.output.resolve() / started.strftime("%Y%m%dT%H%M%S")
     runs: list[Run] = []
     for database in args.databases:
         runs += scan_database(database, args, output)

@@ -117,9 +117,11 @@ def prepare_database(env: dict[str, str]) -> None:
         ["seed-demo"],
         ["create-user", email, "--role", role, "--password", password],
     ):
-        subprocess.run(  # noqa: S603
-            flask + command, cwd=ROOT, env=env, check=True, capture_output=True, timeout=300
+        done = subprocess.run(  # noqa: S603
+            flask + command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
         )
+        if done.returncode:
+            raise RuntimeError(f"flask {' '.join(command[:2])} failed:\n{done.stderr[-2000:]}")
 
 
 def self_signed_certificate(workdir: Path) -> tuple[Path, Path]:
@@ -229,7 +231,7 @@ def sign_in(base: str, role: str) -> Browser:
     credentials = ROLES[role]
     if credentials is None:
         return browser
-    form = find_form(page, "/login")
+    form = find_form(page, "/login", "/login")
     if form is None:
         raise RuntimeError("no sign-in form on /login")
     status, url, _ = browser.post(

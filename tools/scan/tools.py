@@ -279,7 +279,8 @@ def run_sqlmap(
         command.append("--smart")
     url = deployment.base + form.action
     if form.method == "post":
-        command += ["-u", url, "--data", urllib.parse.urlencode(values), "--method", "POST"]
+        # No --method POST: sqlmap would then fetch the --csrf-url page with POST too.
+        command += ["-u", url, "--data", urllib.parse.urlencode(values)]
         if "csrf_token" in values:
             command += ["--csrf-token", "csrf_token", "--csrf-url", deployment.base + page]
             command += ["--csrf-method", "GET"]
