@@ -262,7 +262,9 @@ def run_sqlmap(
         run.notes.append(f"not run: {error}")
         return run
     values = {name: fill(name, kind, value) for name, kind, value in form.fields}
-    parameters = [name for name in values if name != "csrf_token"]
+    # A form with a prefix (the account page's "nm-", "pw-"…) names its token "nm-csrf_token".
+    token = next((name for name in values if name.endswith("csrf_token")), None)
+    parameters = [name for name in values if name != token]
     slug = re.sub(r"\W+", "-", target.name)
     folder = deployment.workdir / "sqlmap" / f"{target.role}-{slug}"
     folder.mkdir(parents=True, exist_ok=True)
@@ -281,8 +283,8 @@ def run_sqlmap(
     if form.method == "post":
         # No --method POST: sqlmap would then fetch the --csrf-url page with POST too.
         command += ["-u", url, "--data", urllib.parse.urlencode(values)]
-        if "csrf_token" in values:
-            command += ["--csrf-token", "csrf_token", "--csrf-url", deployment.base + page]
+        if token:
+            command += ["--csrf-token", token, "--csrf-url", deployment.base + page]
             command += ["--csrf-method", "GET"]
     else:
         command += ["-u", url + "?" + urllib.parse.urlencode(values)]
