@@ -211,7 +211,6 @@ SQLMAP_TARGETS = (
     Target("staff", "article editor", "/staff/posts/new", "/staff/posts/new"),
     Target("staff", "campaign composer", "/staff/newsletter/new", "/staff/newsletter/new"),
     Target("staff", "comment moderation", "/staff/comments", "/staff/comments/moderate"),
-    Target("staff", "audit log filter", "/staff/audit", "/staff/audit"),
     Target("admin", "practice settings", "/staff/settings", "/staff/settings"),
     Target("admin", "invite a colleague", "/staff/accounts", "/staff/accounts"),
 )
