@@ -143,7 +143,9 @@ def run_wapiti(
     output, finished = _run(
         # wapiti's permanentxss overruns --max-attack-time (it reloads every crawled page
         # after each injection), and a killed wapiti writes no report: a wide margin.
-        command, folder / "wapiti.log", timeout=scan_seconds + count * attack_seconds + 900
+        command,
+        folder / "wapiti.log",
+        timeout=scan_seconds + count * attack_seconds + 900,
     )
     meter.close(run)
     report = folder / "report.json"
