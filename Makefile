@@ -16,7 +16,7 @@ PORTAL_BASE_URL ?= http://$(HOST):$(PORT)
 # `make bench BENCH_DATABASE_URL=…` measures on PostgreSQL too.
 export TEST_DATABASE_URL REDIS_URL BENCH_DATABASE_URL
 
-.PHONY: install run test lint bench scale load clean
+.PHONY: install run test lint bench scale load scan clean
 
 install: $(STAMP)
 
@@ -55,6 +55,13 @@ $(LOAD_STAMP): $(STAMP)
 
 load: $(LOAD_STAMP)
 	$(BIN)/python -m bench.load
+
+# Security scans (docs/security.md, "Scans"): wapiti and sqlmap (Debian packages) against
+# gunicorn with the production settings on loopback, every role, SQLite and PostgreSQL.
+# Takes tens of minutes; not part of `make test`. Exits non-zero on a high or medium finding.
+SCAN_DATABASES ?= sqlite postgresql
+scan: $(STAMP)
+	$(BIN)/python -m tools.scan $(foreach db,$(SCAN_DATABASES),--database $(db)) $(SCAN_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -206,6 +207,19 @@ class Config:
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        # Session lifetime (docs/security.md, "Sessions"; ASVS 7.3.1 and 7.3.2): a signed-in
+        # session ends after SESSION_IDLE_MINUTES without a request and SESSION_MAX_HOURS after
+        # the sign-in, whatever the activity (0 switches either off). "Keep me signed in"
+        # starts a new session from its cookie, which lasts REMEMBER_COOKIE_DAYS from sign-in.
+        self.SESSION_IDLE_MINUTES = _env_int("SESSION_IDLE_MINUTES", 60)
+        self.SESSION_MAX_HOURS = _env_int("SESSION_MAX_HOURS", 12)
+        self.REMEMBER_COOKIE_DURATION = timedelta(days=_env_int("REMEMBER_COOKIE_DAYS", 30))
+        # Cookie names. Production prefixes them (below): "__Host-" (Secure, Path=/, no
+        # Domain: no other host or subdomain can set or read them) and "__Secure-" for the
+        # device cookie, whose path is /login.
+        self.SESSION_COOKIE_NAME = "session"
+        self.REMEMBER_COOKIE_NAME = "remember_token"
+        self.DEVICE_COOKIE_NAME = "device"
         self.MAX_CONTENT_LENGTH = 2 * 1024 * 1024
         # Compress responses in the app (gzip/brotli) when no proxy in front does it.
         self.COMPRESS_RESPONSES = _env_bool("COMPRESS_RESPONSES")
@@ -270,6 +284,13 @@ class ProductionConfig(Config):
         super().__init__()
         self.SESSION_COOKIE_SECURE = True
         self.REMEMBER_COOKIE_SECURE = True
+        # Served over HTTPS only (HSTS), so the cookies can carry the browser-enforced
+        # prefixes. COOKIE_NAME_PREFIXES=0 keeps the plain names (a site that shares its host
+        # with another app under a path, where Path=/ would not do).
+        if _env_bool("COOKIE_NAME_PREFIXES", default=True):
+            self.SESSION_COOKIE_NAME = "__Host-session"
+            self.REMEMBER_COOKIE_NAME = "__Host-remember_token"
+            self.DEVICE_COOKIE_NAME = "__Secure-device"
         self.LOG_FORMAT = os.environ.get("LOG_FORMAT") or "json"
         self.ACCESS_LOG = _env_bool("ACCESS_LOG", default=True)
         self.PREFERRED_URL_SCHEME = "https"

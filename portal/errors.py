@@ -7,9 +7,11 @@ import time
 
 from flask import Flask, render_template
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from portal import security_log
 from portal.extensions import db, limiter
 
 MESSAGES = {
@@ -37,6 +39,9 @@ def handle_http_error(error: HTTPException) -> ResponseReturnValue:
     retry_after = None
     if code == 429:
         retry_after = _retry_after_seconds()
+        security_log.event("rate_limited", warning=True, limit=str(limiter.current_limit or "-"))
+    elif code == 403:
+        security_log.event("access_denied", user_id=_user_id(), warning=True)
     response = render_template(
         "errors/error.html", code=code, title=title, message=message, retry_after=retry_after
     )
@@ -46,8 +51,15 @@ def handle_http_error(error: HTTPException) -> ResponseReturnValue:
     return response, code, headers
 
 
+def _user_id() -> int | None:
+    return current_user.id if current_user.is_authenticated else None
+
+
 def handle_csrf_error(error: CSRFError) -> ResponseReturnValue:
     """A form without a valid CSRF token: usually a page left open too long, or a forgery."""
+    security_log.event(
+        "csrf_failed", user_id=_user_id(), warning=True, reason=str(error.description)[:80]
+    )
     message = (
         "The form could not be accepted because its security token is missing or has expired. "
         "Go back, reload the page and send it again."

@@ -31,7 +31,18 @@ REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("request
 _FROM_PROXY = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _QUIET_PATHS = ("/healthz", "/readyz", "/static/")  # load balancer probes and assets: debug only
 # Fields a record may carry (``extra=``) that the JSON lines include.
-FIELDS = ("method", "path", "status", "duration_ms", "remote_addr", "outbox_id", "template")
+FIELDS = (
+    "method",
+    "path",
+    "status",
+    "duration_ms",
+    "remote_addr",
+    "outbox_id",
+    "template",
+    "event",
+    "user_id",
+    "details",
+)
 
 access_log = logging.getLogger("portal.access")
 

@@ -64,8 +64,9 @@ def _compiled() -> tuple[re.Pattern[str], re.Pattern[str] | None]:
         query_pattern = None
         if _parameters:
             names = "|".join(re.escape(name) for name in sorted(_parameters))
-            # ``&amp;`` is how an HTML attribute writes ``&``.
-            query_pattern = re.compile(rf"([?&](?:amp;)?(?:{names})=)[^\s&#\"'<>]+")
+            # ``&amp;`` is how an HTML attribute writes ``&``. A query string on its own
+            # (gunicorn's ``%(q)s`` atom has no ``?``) starts with the parameter itself.
+            query_pattern = re.compile(rf"((?:^|[?&])(?:amp;)?(?:{names})=)[^\s&#\"'<>]+")
         _patterns = (path_pattern, query_pattern)
     return _patterns
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -82,3 +84,20 @@ def test_gunicorn_opens_no_control_socket_unless_asked(gunicorn, tmp_path):
     """gunicorn's default control socket would sit in $HOME, shared by every instance."""
     assert _get(gunicorn + "/healthz").status == 200
     assert not (tmp_path / "home" / ".gunicorn").exists()
+
+
+def test_gunicorn_access_log_never_holds_a_token(gunicorn, tmp_path):
+    """The real access log line (request line, query, Referer) is written, redacted."""
+    referer = gunicorn + "/register/confirm/REFERERSECRET"
+    for path in ("/reset-password/PATHSECRET", "/portal/calendar.ics?token=QUERYSECRET"):
+        # Unknown tokens answer 404: the log line is what matters.
+        with contextlib.suppress(urllib.error.HTTPError):
+            _get(gunicorn + path, {"Referer": referer})
+    deadline = time.monotonic() + 5
+    log = tmp_path / "gunicorn.log"
+    while "calendar.ics" not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    text = log.read_text()
+    assert "SECRET" not in text
+    assert "/reset-password/[redacted]" in text
+    assert "calendar.ics?token=[redacted]" in text

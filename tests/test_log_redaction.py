@@ -39,3 +39,30 @@ def test_the_filter_is_on_the_werkzeug_logger_and_redacts_arguments(app, caplog)
         )
     assert "SECRET123" not in caplog.text
     assert "/reset-password/[redacted]" in caplog.text
+
+
+def test_gunicorn_access_atoms_are_redacted_and_the_line_still_formats(app, caplog):
+    """gunicorn's access logger passes one mapping of atoms; every one may carry a token."""
+    logger = logging.getLogger("gunicorn.access")
+    assert any(isinstance(f, RedactTokens) for f in logger.filters)
+    atoms = {
+        "h": "127.0.0.1",
+        "r": "GET /reset-password/SECRET1?token=SECRET2 HTTP/1.1",
+        "U": "/newsletter/unsubscribe/SECRET3",
+        "q": "token=SECRET4&x=1",
+        "f": "https://portal.example/register/confirm/SECRET5",
+        "{referer}i": "https://portal.example/invitation/SECRET6",
+        "s": "200",
+    }
+    with caplog.at_level(logging.INFO, logger="gunicorn.access"):
+        logger.info('%(h)s "%(r)s" %(U)s %(q)s "%(f)s" "%({referer}i)s" %(s)s', atoms)
+    assert "SECRET" not in caplog.text
+    assert '"GET /reset-password/[redacted]?token=[redacted] HTTP/1.1"' in caplog.text
+    assert "token=[redacted]&x=1" in caplog.text
+
+
+def test_gunicorn_error_logger_is_redacted(app, caplog):
+    logger = logging.getLogger("gunicorn.error")
+    with caplog.at_level(logging.ERROR, logger="gunicorn.error"):
+        logger.error("Error handling request %s", "/reset-password/SECRET7")
+    assert "SECRET7" not in caplog.text

@@ -9,6 +9,7 @@ from flask import Response, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response as BaseResponse
 
+from portal import security_log
 from portal.auth import bp, services
 from portal.auth.forms import (
     ChangeEmailForm,
@@ -74,9 +75,13 @@ def change_password() -> BaseResponse | tuple[str, int]:
     try:
         services.change_password(current_user, form.current_password.data, form.password.data)
     except services.WrongPassword:
+        security_log.event(
+            "reauthentication_failed", user_id=current_user.id, warning=True, action="password"
+        )
         form.current_password.errors.append("That is not your current password.")
         return render_account(422, password_form=form)
     db.session.commit()
+    security_log.event("password_changed", user_id=current_user.id)
     # The token changed: every other device is signed out; this one signs in again.
     login_user(current_user)
     flash("Your password is changed. Other devices have been signed out.", "success")
@@ -92,9 +97,13 @@ def change_email() -> BaseResponse | tuple[str, int]:
     try:
         services.request_email_change(current_user, form.email.data, form.current_password.data)
     except services.WrongPassword:
+        security_log.event(
+            "reauthentication_failed", user_id=current_user.id, warning=True, action="email"
+        )
         form.current_password.errors.append("That is not your current password.")
         return render_account(422, email_form=form)
     db.session.commit()
+    security_log.event("email_change_requested", user_id=current_user.id)
     flash(
         f"We have sent a confirmation link to {form.email.data}. Your address changes when "
         "you use it.",
@@ -135,6 +144,7 @@ def sign_out_everywhere() -> BaseResponse | tuple[str, int]:
         return render_account(400)
     current_user.revoke_sessions()
     db.session.commit()
+    security_log.event("sessions_revoked", user_id=current_user.id)
     logout_user()
     flash("You are signed out on every device, this one included.", "info")
     return redirect(url_for("auth.login"))

@@ -29,7 +29,7 @@ from portal.auth.services import find_user_by_email
 from portal.models import User
 from portal.text import is_single_line, normalise_email
 
-COOKIE_NAME = "device"
+COOKIE_NAME = "device"  # the default of DEVICE_COOKIE_NAME (production: "__Secure-device")
 _SALT = "portal.device-cookie"  # a signature for this purpose fits no other
 
 
@@ -37,6 +37,10 @@ _SALT = "portal.device-cookie"  # a signature for this purpose fits no other
 class DeviceCookie:
     user_id: int
     nonce: str
+
+
+def cookie_name() -> str:
+    return str(current_app.config.get("DEVICE_COOKIE_NAME") or COOKIE_NAME)
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -51,7 +55,7 @@ def remember_device(response: Response, user: User) -> Response:
     """Give this device a fresh cookie for ``user`` (a new nonce: a fresh count of failures)."""
     value = _serializer().dumps({"user": user.id, "nonce": secrets.token_urlsafe(16)})
     response.set_cookie(
-        COOKIE_NAME,
+        cookie_name(),
         value,
         max_age=_max_age(),
         path=url_for("auth.login"),
@@ -64,7 +68,7 @@ def remember_device(response: Response, user: User) -> Response:
 
 def presented_cookie() -> DeviceCookie | None:
     """The request's device cookie if its signature and age are good, else None."""
-    value = request.cookies.get(COOKIE_NAME)
+    value = request.cookies.get(cookie_name())
     if not value:
         return None
     try:

@@ -11,7 +11,8 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
-from portal.auth import bp, services, throttle
+from portal import security_log
+from portal.auth import bp, devices, services, throttle
 from portal.auth.devices import remember_device
 from portal.auth.forms import (
     ConfirmForm,
@@ -77,6 +78,9 @@ def login() -> str | Response:
             if user.email_confirmed_at is None:
                 services.resend_confirmation(user)
                 db.session.commit()
+                security_log.event(
+                    "login_failed", user_id=user.id, warning=True, reason="email not confirmed"
+                )
                 form.email.errors.append(
                     "Please confirm your email address first: we have sent you a new link."
                 )
@@ -86,8 +90,27 @@ def login() -> str | Response:
             user.last_login_at = utcnow()
             db.session.commit()
             login_user(user, remember=form.remember.data)
+            security_log.event(
+                "login_succeeded",
+                user_id=user.id,
+                method="password",
+                remember=bool(form.remember.data),
+                trusted_device=devices.trusted_device() is not None,
+            )
             response = redirect(safe_next(request.args.get("next")) or home_for(user))
             return remember_device(response, user)
+        security_log.event(
+            "login_failed",
+            user_id=user.id if user is not None else None,
+            warning=True,
+            reason=(
+                "unknown account"
+                if user is None
+                else "wrong password"
+                if not password_ok
+                else "account switched off"
+            ),
+        )
         form.password.errors.append("That email and password do not match an account.")
     return render_template("auth/login.html", form=form)
 
@@ -101,9 +124,14 @@ def logout() -> Response:
             # remember-me cookies included.
             user.revoke_sessions()
             db.session.commit()
+            security_log.event("logout", user_id=user.id)
         logout_user()
         flash("You are signed out.", "info")
-    return redirect(url_for("main.index"))
+    response = redirect(url_for("main.index"))
+    # ASVS 14.3.1: the browser drops what it cached or stored of the signed-in pages. Not
+    # "cookies": the device cookie must outlive the session (portal/auth/devices.py).
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -147,6 +175,7 @@ def confirm_email(token: str) -> str | Response | tuple[str, int]:
             return redirect(url_for("auth.login"))
         user.last_login_at = utcnow()
         db.session.commit()
+        security_log.event("login_succeeded", user_id=user.id, method="confirmation link")
         flash(f"Welcome, {user.name}! Your email address is confirmed.", "success")
         return redirect(home_for(user))
     return render_template(
@@ -183,6 +212,7 @@ def reset_password(token: str) -> str | Response | tuple[str, int]:
         except TokenError as error:
             return token_problem(error, TokenPurpose.RESET_PASSWORD)
         db.session.commit()
+        security_log.event("password_reset", user_id=user.id)
         if current_user.is_authenticated:
             logout_user()
         flash("Your password is changed and every other session is signed out.", "success")
@@ -208,6 +238,7 @@ def accept_invite(token: str) -> str | Response | tuple[str, int]:
         user.last_login_at = utcnow()
         db.session.commit()
         login_user(user)
+        security_log.event("login_succeeded", user_id=user.id, method="invitation link")
         flash("Welcome! Your password is set and you are signed in.", "success")
         return remember_device(redirect(home_for(user)), user)
     return render_template("auth/accept_invite.html", form=form, invited=invited)

@@ -4,20 +4,40 @@ The statement that loads the signed-in person also reads the render versions of 
 pages (``portal.render_cache.own_scopes``: their records, what every page shows, their
 subscription): a client's cached page then needs no second round trip, and the versions are
 still read before anything they cover.
+
+Sessions also end on their own (ASVS 7.3.1, 7.3.2): after ``SESSION_IDLE_MINUTES`` without a
+request, and ``SESSION_MAX_HOURS`` after the sign-in that started them, whatever the activity.
+The session cookie carries when the sign-in happened and when the last request came (signed
+with the rest of the session, so a client cannot move them). An ended session is dropped
+from this browser only (other devices keep theirs); a "keep me signed in" cookie, if the
+person chose it, then starts a new session, as it does after the browser is closed.
 """
 
 from __future__ import annotations
 
+import time
 from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, g
+from flask import Flask, current_app, g, session
+from flask_login import user_loaded_from_cookie, user_logged_in, user_logged_out
 
+from portal import security_log
 from portal.extensions import db, login_manager
 from portal.models import User
 from portal.models.types import table_of
 from portal.render_cache import own_versions_columns
+
+SIGNED_IN_AT = "_signed_in_at"
+SEEN_AT = "_seen_at"
+SEEN_EVERY_SECONDS = 60  # the last-request time is rewritten at most this often
+_FLASK_LOGIN_KEYS = ("_user_id", "_fresh", "_id")
+
+
+def now() -> int:
+    """Seconds since the epoch (tests move it)."""
+    return int(time.time())
 
 
 def configure_login(app: Flask) -> None:
@@ -28,6 +48,10 @@ def configure_login(app: Flask) -> None:
     # "strong" would log people out whenever their IP changes (phones do, constantly);
     # revocation is handled by the session token instead.
     login_manager.session_protection = "basic"
+    app.before_request(end_expired_session)
+    user_logged_in.connect(_session_started, app)
+    user_loaded_from_cookie.connect(_session_restored, app)
+    user_logged_out.connect(_session_ended, app)
 
 
 @login_manager.user_loader
@@ -48,3 +72,54 @@ def _load_statement() -> sa.Select[Any]:
     return sa.select(User, *own_versions_columns(table_of(User))).where(
         User.session_token == sa.bindparam("token"), User.is_active_account
     )
+
+
+def _stamp() -> None:
+    session[SIGNED_IN_AT] = session[SEEN_AT] = now()
+
+
+def _session_started(_app: Flask, user: User, **_extra: Any) -> None:
+    _stamp()
+
+
+def _session_restored(_app: Flask, user: User, **_extra: Any) -> None:
+    _stamp()
+    security_log.event("login_succeeded", user_id=user.id, method="remember-me cookie")
+
+
+def _session_ended(_app: Flask, user: User, **_extra: Any) -> None:
+    session.pop(SIGNED_IN_AT, None)
+    session.pop(SEEN_AT, None)
+
+
+def expiry_reason(signed_in_at: object, seen_at: object, at: int) -> str | None:
+    """Why a session with these times has ended at ``at``, or None if it has not."""
+    if not isinstance(signed_in_at, int) or not isinstance(seen_at, int):
+        return None
+    idle = int(current_app.config.get("SESSION_IDLE_MINUTES") or 0) * 60
+    longest = int(current_app.config.get("SESSION_MAX_HOURS") or 0) * 3600
+    if idle and at - seen_at > idle:
+        return "inactivity"
+    if longest and at - signed_in_at > longest:
+        return "maximum lifetime"
+    return None
+
+
+def end_expired_session() -> None:
+    """Before every request: drop this browser's sign-in if its session has run out."""
+    if "_user_id" not in session:
+        return
+    at = now()
+    signed_in_at, seen_at = session.get(SIGNED_IN_AT), session.get(SEEN_AT)
+    if not isinstance(signed_in_at, int) or not isinstance(seen_at, int):
+        _stamp()  # a session from before these limits: its clock starts now
+        return
+    reason = expiry_reason(signed_in_at, seen_at, at)
+    if reason is None:
+        if at - seen_at >= SEEN_EVERY_SECONDS:
+            session[SEEN_AT] = at
+        return
+    for key in (*_FLASK_LOGIN_KEYS, SIGNED_IN_AT, SEEN_AT):
+        session.pop(key, None)
+    g.pop("_login_user", None)  # Flask-Login loads again: anonymous, or the remember cookie
+    security_log.event("session_expired", reason=reason)

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from flask import Response, current_app, request
 from flask_limiter import RequestLimit
 
+from portal import security_log
 from portal.auth import devices, emails, services
 from portal.extensions import db, limiter
 from portal.text import normalise_email
@@ -81,7 +82,7 @@ def tell_owner_about_lockout(breach: RequestLimit) -> None:
         user, window_started=started, window_seconds=window.get_expiry(), failures=window.amount
     )
     db.session.commit()
-    log.warning("sign-in locked out for untrusted devices: user %s", user.id)
+    security_log.event("login_locked_out", user_id=user.id, warning=True, limit=str(window))
 
 
 login_per_ip = limiter.limit(_setting("LOGIN_LIMIT_PER_IP"), methods=["POST"])

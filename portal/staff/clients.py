@@ -229,7 +229,7 @@ def delete_session(client_id: int, session_id: int) -> str | Response:
 def _recommendation_form(client_id: int, **data: Any) -> RecommendationForm:
     form = RecommendationForm(data=data or None)
     form.set_sessions(_session_choices(client_id))
-    form.set_articles(_article_choices())
+    form.set_articles(_article_choices(), stored=data.get("article_slug"))
     return form
 
 

@@ -212,13 +212,14 @@ class RecommendationForm(Form):
         if field.data and not is_web_url(field.data):
             raise ValidationError("Enter a web address that starts with https:// or http://.")
 
-    def set_articles(self, articles: list[tuple[str, str]]) -> None:
-        """``(slug, title)`` of the published articles; a slug already stored stays offered."""
-        current = self.article_slug.data or ""
-        self.article_slug.data = current
+    def set_articles(self, articles: list[tuple[str, str]], stored: str | None = None) -> None:
+        """``(slug, title)`` of the published articles; ``stored``, the slug the record already
+        has, stays offered. Only that one: offering whatever was submitted (as this did)
+        accepted any text, and PostgreSQL then refused one over 200 characters with a 500."""
+        self.article_slug.data = self.article_slug.data or ""
         choices = [("", "No article")] + articles
-        if current and current not in dict(articles):
-            choices.append((current, f"{current} (not published)"))
+        if stored and stored not in dict(articles):
+            choices.append((stored, f"{stored} (not published)"))
         self.article_slug.choices = options(choices)
 
     def set_sessions(self, sessions: list[tuple[int, date]]) -> None:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import PASSWORD, sign_in
+from tests.conftest import PASSWORD, csrf_token, sign_in
 
 NEW = "hill-repeats-on-thursday"
 
@@ -144,3 +144,18 @@ def test_delete_account_anonymises_and_signs_out(rosa, app, auth, get_user):
         user = db.session.scalar(sa.select(User).where(User.name == "Deleted user"))
         assert user is not None and user.password_hash is None and not user.is_active_account
     assert auth.login("rosa@example.com", PASSWORD).status_code == 200
+
+
+@pytest.mark.config(WTF_CSRF_ENABLED=True)
+def test_prefixed_forms_name_their_csrf_token_as_usual_and_check_it(app, make_user):
+    """wapiti (Scans, docs/security.md) took ``name-csrf_token`` for a missing token."""
+    make_user("rosa@example.com")
+    rosa = app.test_client()
+    sign_in(rosa, "rosa@example.com")
+    page = rosa.get("/account").get_data(as_text=True)
+    assert "name-csrf_token" not in page and "pw-csrf_token" not in page
+    token = csrf_token(page)
+    refused = rosa.post("/account/name", data={"name-name": "Rosa M", "csrf_token": "wapiti"})
+    assert refused.status_code == 400
+    saved = rosa.post("/account/name", data={"name-name": "Rosa M", "csrf_token": token})
+    assert saved.status_code == 302

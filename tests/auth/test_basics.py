@@ -92,3 +92,24 @@ def test_every_post_route_refuses_a_request_without_a_csrf_token(app, make_user)
         assert "Bad request" in response.get_data(as_text=True)
     for path, status in exempt.items():
         assert client.post(path, data={"anything": "1"}).status_code == status, path
+
+
+@pytest.mark.parametrize(
+    "password", ["MassageWorks2026!", "sports-massage-1", "massage works 12", "Marathon2026!!"]
+)
+def test_passwords_made_of_this_sites_words_are_refused(app, password):
+    """ASVS 6.2.11: the documented context words (portal.auth.validation.CONTEXT_WORDS) and
+    the practice's name, with digits and punctuation around them."""
+    from portal.auth.validation import password_problem
+
+    with app.app_context():
+        assert password_problem(password) is not None
+        assert password_problem("massage-oil-on-a-sunday") is None  # more than the word
+
+
+@pytest.mark.config(PRACTICE_NAME="Tempo Lane Physio")
+def test_the_practices_own_name_is_refused_as_a_password(app):
+    from portal.auth.validation import password_problem
+
+    with app.app_context():
+        assert password_problem("TempoLanePhysio1") is not None

@@ -394,3 +394,30 @@ def test_a_booking_rule_window_must_not_end_before_it_starts(app, client, staff)
     )
     assert "must end on or after the day it starts" in response.get_data(as_text=True)
     assert count(app, BookingRule) == 0
+
+
+@pytest.mark.parametrize("slug", ["not-an-article", "recovery-after-a-race) AND 1=1 " * 10])
+def test_a_recommendation_only_points_at_a_published_article(app, client, staff, rosa, slug):
+    """sqlmap (Scans, docs/security.md) got a 500 on PostgreSQL: any submitted slug was
+    offered as a choice, and one over 200 characters overflowed the column."""
+    response = client.post(
+        f"/staff/clients/{rosa}/recommendations/new",
+        data={"title": "Read this", "article_slug": slug, "session_id": "0"},
+    )
+    assert response.status_code == 200
+    assert "Not a valid choice." in response.get_data(as_text=True)
+    assert count(app, Recommendation) == 0
+
+
+def test_a_stored_unpublished_article_stays_offered_when_editing(app, client, staff, rosa, records):
+    rec = records.recommendation(rosa, title="Read this", due_in=None)
+    with app.app_context():
+        db.session.get(Recommendation, rec).article_slug = "a-draft-article"
+        db.session.commit()
+    page = client.get(f"/staff/clients/{rosa}/recommendations/{rec}").get_data(as_text=True)
+    assert "a-draft-article (not published)" in page
+    response = client.post(
+        f"/staff/clients/{rosa}/recommendations/{rec}",
+        data={"title": "Read this", "article_slug": "a-draft-article", "session_id": "0"},
+    )
+    assert response.status_code == 302
