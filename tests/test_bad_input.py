@@ -61,7 +61,7 @@ BAD_QUERY_VALUES = (
 GENERIC_PARAMETERS = ("page", "next", "token")
 BAD_TEXT = {"NUL": "Wal\x00ker", "line break": "Walker\r\nSet-Cookie: x=1"}
 START = ["/", "/portal/", "/staff/", "/account", "/login", "/register", "/reset-password"]
-ROLES = ("anonymous", "client", "staff", "admin")
+ROLES = ("anonymous", "member", "client", "staff", "admin")
 # Thousands of requests from one address: rate limits stay on, out of reach.
 NO_LIMITS = pytest.mark.config(
     **{
@@ -119,6 +119,7 @@ def _prepare_world(app: Flask) -> dict[str, tuple[str, str] | None]:
     queue(app, 1, prefix="failing")  # and the mail log a pending one
     return {
         "anonymous": None,
+        "member": _demo_login(Role.MEMBER),
         "client": _demo_login(Role.CLIENT),
         "staff": _demo_login(Role.STAFF),
         "admin": admin,

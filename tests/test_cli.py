@@ -60,6 +60,7 @@ def test_seed_demo_is_idempotent_and_creates_the_demo_logins(app, runner, client
     assert ("runner@example.com", "client") in after_first
     assert ("trail@example.com", "client") in after_first
     assert ("therapist@example.com", "staff") in after_first
+    assert ("member@example.com", "member") in after_first
 
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0, second.output

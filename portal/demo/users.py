@@ -1,4 +1,5 @@
-"""Demo accounts: two runners, a therapist and an admin (the logins DESIGN.md promises)."""
+"""Demo accounts: two runners, a therapist and an admin (the logins DESIGN.md promises), and a
+reader who registered (a member: comments and the newsletter, no client portal)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ DEMO_LOGINS = [
     ("trail@example.com", "trail-demo-pass", Role.CLIENT, "Tomás Trail"),
     ("therapist@example.com", "therapist-demo-pass", Role.STAFF, "Theo Therapist"),
     ("admin@example.com", "admin-demo-pass", Role.ADMIN, "Ada Admin"),
+    ("member@example.com", "member-demo-pass", Role.MEMBER, "Mia Reader"),
 ]
 
 

@@ -31,6 +31,7 @@ VISITORS = [
     ("client", "runner@example.com", "runner-demo-pass", "/portal/"),
     ("staff", "therapist@example.com", "therapist-demo-pass", "/staff/"),
     ("admin", "admin@example.com", "admin-demo-pass", "/staff/"),
+    ("member", "member@example.com", "member-demo-pass", "/portal/"),
 ]
 
 
