@@ -24,7 +24,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,6 +39,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from bench.measure import free_port, process_tree
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -47,32 +48,6 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 SECRET_KEY = "benchmark-only-secret-key-not-for-any-real-site-0123456789"  # noqa: S105
 # Every seeded account's password (the accounts exist only in the benchmark's schema).
 PASSWORD = "bench-load-password-7f3a"  # noqa: S105
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def process_tree(pid: int) -> list[int]:
-    """``pid`` and every process below it (read from /proc)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(parent, []).append(int(entry.name))
-    found, stack = [], [pid]
-    while stack:
-        current = stack.pop()
-        found.append(current)
-        stack.extend(children.get(current, []))
-    return found
 
 
 TICKS = os.sysconf("SC_CLK_TCK")

@@ -173,7 +173,8 @@ class PipelineResult:
     describe: str
 
 
-def _descendants(pid: int) -> list[int]:
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and every process below it (read from /proc)."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -311,7 +312,7 @@ def measure_pipeline(count: int, port: int, workdir: Path, database_url: str) ->
                 for tick in itertools.count():
                     time.sleep(0.05)
                     if tick % 10 == 0:  # sampling memory costs CPU the worker could use
-                        pids = _descendants(worker.pid)
+                        pids = process_tree(worker.pid)
                         peak_pss = max(peak_pss, sum(_pss_kb(pid) for pid in pids))
                     done = not conn.scalar(any_pending) and conn.scalar(unfinished) == 0
                     conn.rollback()
@@ -326,7 +327,7 @@ def measure_pipeline(count: int, port: int, workdir: Path, database_url: str) ->
                 raise RuntimeError(f"{failed} rows were not sent; see {workdir / 'worker.log'}")
             elapsed = time.perf_counter() - started
             db.engine.dispose()
-        pids = _descendants(worker.pid)
+        pids = process_tree(worker.pid)
         peak_rss = max(_status_kb(pid, "VmHWM") for pid in pids)
         workers = app.config["MAIL_WORKERS"]
         describe = f"{workers} processes, batches of {app.config['MAIL_BATCH_SIZE']}"
