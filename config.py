@@ -295,6 +295,9 @@ class ProductionConfig(Config):
         self.ACCESS_LOG = _env_bool("ACCESS_LOG", default=True)
         self.PREFERRED_URL_SCHEME = "https"
         self.HSTS = True
+        # Static files change only with a deploy (which restarts the processes): their
+        # fingerprints are computed once per process, not checked with a stat per URL.
+        self.STATIC_FILES_WATCH = _env_bool("STATIC_FILES_WATCH", default=False)
 
     def validate(self) -> None:
         if not os.environ.get("SECRET_KEY") or self.SECRET_KEY == DEFAULT_SECRET_KEY:

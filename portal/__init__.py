@@ -40,11 +40,13 @@ def create_app(config: Config | str | Mapping[str, Any] | None = None) -> Flask:
         )
 
     from portal import extensions, models  # noqa: F401  (models register their tables)
+    from portal import signed_cookies
     from portal.database import configure_database
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db)
     extensions.csrf.init_app(app)
+    signed_cookies.init_app(app)
     extensions.mail.init_app(app)
     extensions.limiter.init_app(app)
     configure_database(app)

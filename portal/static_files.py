@@ -8,7 +8,8 @@ plain name still works (``no-cache``: revalidated with its ETag every time), as 
 fingerprint after a deploy (served without the long lifetime, as its bytes have changed).
 
 Hashes are computed once per file and version (path, size, modification time), so the cost
-is one ``stat`` per URL built.
+is one ``stat`` per URL built; in production (``STATIC_FILES_WATCH`` off) once per file and
+process, as the files change only with a deploy, which restarts the processes.
 """
 
 from __future__ import annotations
@@ -28,12 +29,15 @@ _FINGERPRINTED = re.compile(r"^(?P<stem>.+)\.(?P<hash>[0-9a-f]{12})(?P<suffix>\.
 
 
 class StaticFiles:
-    def __init__(self, folder: str) -> None:
+    def __init__(self, folder: str, *, watch: bool = True) -> None:
         self.folder = Path(folder)
+        self.watch = watch
         self._hashes: dict[str, tuple[tuple[int, int], str]] = {}
 
     def digest(self, filename: str) -> str | None:
         """The fingerprint of ``filename`` (None if there is no such file)."""
+        if not self.watch and (known := self._hashes.get(filename)) is not None:
+            return known[1]
         path = self.folder / filename
         try:
             stat = path.stat()
@@ -97,7 +101,9 @@ def init_app(app: Flask) -> None:
     """Serve ``/static/`` through ``StaticFiles`` and build fingerprinted URLs for it."""
     if app.static_folder is None:
         return
-    files = StaticFiles(os.fspath(app.static_folder))
+    files = StaticFiles(
+        os.fspath(app.static_folder), watch=app.config.get("STATIC_FILES_WATCH", True)
+    )
     app.extensions["static_files"] = files
     app.view_functions["static"] = files.serve
 
