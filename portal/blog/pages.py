@@ -31,8 +31,8 @@ from portal.blog.comments import EDIT_WINDOW
 from portal.blog.forms import CommentForm, GuestCommentForm
 from portal.blog.posts import SLUG_MAX
 from portal.blog.threads import build_thread, load_comments
-from portal.database import reading_engine
 from portal.extensions import db
+from portal.hot_reads import HotRead
 from portal.models import Comment, CommentStatus, Post, PostStatus
 from portal.models.types import utcnow
 from portal.pagination import MAX_ID, id_arg
@@ -103,8 +103,10 @@ def signed_in() -> bool:
 # Built once: this runs on every article request, cache hits included, so it is a plain Core
 # statement (no ORM entity, no per-request construction); visibility is checked in Python.
 _posts = Post.__table__
-_HEAD = sa.select(_posts.c.id, _posts.c.version, _posts.c.status, _posts.c.publish_at).where(
-    _posts.c.slug == sa.bindparam("slug")
+_HEAD = HotRead(
+    sa.select(_posts.c.id, _posts.c.version, _posts.c.status, _posts.c.publish_at).where(
+        _posts.c.slug == sa.bindparam("slug")
+    )
 )
 _PUBLIC_STATUSES = (PostStatus.PUBLISHED.value, PostStatus.SCHEDULED.value)
 
@@ -114,11 +116,7 @@ def article_head(slug: str) -> sa.Row:
     articles, unknown slugs)."""
     if len(slug) > SLUG_MAX:
         abort(404)
-    if signed_in():  # the session already holds a connection: reuse it
-        head = db.session.connection().execute(_HEAD, {"slug": slug}).first()
-    else:  # one pooled connection in autocommit: no ORM session, no BEGIN and ROLLBACK
-        with reading_engine().connect() as connection:
-            head = connection.execute(_HEAD, {"slug": slug}).first()
+    head = _HEAD.first(slug=slug)  # outside the ORM session: no BEGIN and ROLLBACK
     if head is None or head.status not in _PUBLIC_STATUSES or head.publish_at > utcnow():
         abort(404)
     return head
@@ -133,21 +131,26 @@ def load_article(post_id: int) -> Post:
 
 
 _comments = Comment.__table__
-_EDITABLE = sa.select(_comments.c.id).where(
-    _comments.c.post_id == sa.bindparam("post_id"),
-    _comments.c.author_id == sa.bindparam("author_id"),
-    _comments.c.status.in_([CommentStatus.APPROVED.value, CommentStatus.PENDING.value]),
-    _comments.c.created_at > sa.bindparam("since", type_=_comments.c.created_at.type),
+_EDITABLE = HotRead(
+    sa.select(_comments.c.id).where(
+        _comments.c.post_id == sa.bindparam("post_id"),
+        _comments.c.author_id == sa.bindparam("author_id"),
+        sa.or_(
+            _comments.c.status == CommentStatus.APPROVED.value,
+            _comments.c.status == CommentStatus.PENDING.value,
+        ),
+        _comments.c.created_at > sa.bindparam("since", type_=_comments.c.created_at.type),
+    )
 )
 
 
 def editable_comment_ids(post_id: int) -> list[int]:
-    """The signed-in member's comments on this article they may still edit (a Core
-    statement built once: it runs on every signed-in article request)."""
+    """The signed-in member's comments on this article they may still edit (a ``HotRead``:
+    it runs on every signed-in article request)."""
     if not current_user.is_authenticated:
         return []
     params = {"post_id": post_id, "author_id": current_user.id, "since": utcnow() - EDIT_WINDOW}
-    return list(db.session.connection().execute(_EDITABLE, params).scalars())
+    return [row.id for row in _EDITABLE.all(**params)]
 
 
 def comment_form(form: CommentForm | None = None) -> CommentForm:
