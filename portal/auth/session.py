@@ -29,6 +29,7 @@ from portal.extensions import db, login_manager
 from portal.hot_reads import HotRead
 from portal.models import User
 from portal.models.types import table_of
+from portal.orm_session import join_when_created
 from portal.render_cache import own_versions_columns
 
 SIGNED_IN_AT = "_signed_in_at"
@@ -98,17 +99,19 @@ def _load_statement() -> sa.Select[Any]:
 _LOAD = HotRead(_load_statement)
 
 
-def _persistent_user(row: sa.Row[Any]) -> User:
-    """``row``'s user in the request's ORM session, as a query would have put it there
-    (the instance already there, if the session holds one)."""
-    orm_session = db.session()
-    known = orm_session.identity_map.get((User, (row[0],), None))
-    if known is not None:
-        return known  # type: ignore[no-any-return]
+def _persistent_user(row: Any) -> User:
+    """``row``'s user as a query would have given it: the instance the request's ORM
+    session already holds, else a new persistent one, which joins that session when the
+    request first uses it (``portal.orm_session``)."""
+    registry = db.session.registry
+    if registry.has():
+        known = registry().identity_map.get((User, (row[0],), None))
+        if known is not None:
+            return known  # type: ignore[no-any-return]
     user: User = so.class_mapper(User).class_manager.new_instance()
     sa.inspect(user).dict.update(zip(_user_keys(), row, strict=False))
     so.make_transient_to_detached(user)
-    orm_session.add(user)
+    join_when_created(db, user)
     return user
 
 

@@ -45,6 +45,7 @@ NAME_PLACEHOLDER = "\x00name\x00"
 # The newsletter's subscribe box (another feature's template) may be personal, e.g. say
 # whether this reader is subscribed: it is rendered per request, never cached.
 SUBSCRIBE_PLACEHOLDER = "\x00subscribe\x00"
+SUBSCRIBE_BOX = "newsletter/_subscribe_box.html"
 PLACEHOLDERS = re.compile(
     f"({CSRF_PLACEHOLDER}|{STARTED_PLACEHOLDER}|{NAME_PLACEHOLDER}|{SUBSCRIBE_PLACEHOLDER})"
 )
@@ -266,12 +267,12 @@ def _subscribe_box() -> bytes:
     exists = current_app.extensions.get("blog.subscribe_box")
     if exists is None:
         try:
-            current_app.jinja_env.get_template("newsletter/_subscribe_box.html")
+            current_app.jinja_env.get_template(SUBSCRIBE_BOX)
             exists = True
         except TemplateNotFound:
             exists = False
         current_app.extensions["blog.subscribe_box"] = exists
-    return render_template("blog/_subscribe.html").strip().encode() if exists else b""
+    return render_template(SUBSCRIBE_BOX).strip().encode() if exists else b""
 
 
 def _name() -> str:

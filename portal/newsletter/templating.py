@@ -45,9 +45,9 @@ def newsletter_box() -> Markup:
     token = generate_csrf()
     if "\x00" in path:  # never kept: the marker must stand only where the token was
         return Markup(render_template(BOX_TEMPLATE))  # noqa: S704 (our template's output)
-    boxes: VersionedCache = current_app.extensions.setdefault(
-        "newsletter_boxes", VersionedCache(BOX_ENTRIES)
-    )
+    boxes: VersionedCache | None = current_app.extensions.get("newsletter_boxes")
+    if boxes is None:
+        boxes = current_app.extensions["newsletter_boxes"] = VersionedCache(BOX_ENTRIES)
     key = (request.script_root, path, email)
     box = boxes.get(key, 0)
     if box is None:

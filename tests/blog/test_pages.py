@@ -378,17 +378,25 @@ def test_lists_run_a_constant_number_of_statements(client, blog, count_queries):
     assert counts() == few
 
 
-def test_the_anonymous_head_lookup_runs_without_a_transaction_or_isolation_switch(app):
-    """PostgreSQL: in autocommit (no BEGIN and ROLLBACK round trips). SQLite: on the plain
-    engine, where a SELECT begins nothing; switching its isolation level would run a PRAGMA
-    at every checkout and return."""
-    from portal.blog.pages import _reader
-    from portal.database import is_sqlite
+def test_a_cached_article_runs_one_statement_and_no_orm_session(
+    app, client, blog, count_queries, monkeypatch
+):
+    """A cached anonymous page reads only the article's head row, on the pool's DBAPI
+    connection (``portal.hot_reads``: no BEGIN and ROLLBACK on PostgreSQL), and never
+    creates an ORM session."""
+    from portal import orm_session
 
-    with app.app_context():
-        engine = _reader()
-        chosen = engine.get_execution_options().get("isolation_level")
-        if is_sqlite():
-            assert engine is db.engine and chosen is None
-        else:
-            assert chosen == "AUTOCOMMIT"
+    blog.post(slug="calves")
+    assert client.get("/blog/calves").status_code == 200  # rendered and cached
+    created: list[object] = []
+    original = orm_session.Session.__init__
+
+    def counting(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        created.append(self)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(orm_session.Session, "__init__", counting)
+    with count_queries() as log:
+        assert app.test_client().get("/blog/calves").status_code == 200
+    assert log.count == 1 and "FROM posts" in log.statements[0]
+    assert created == []
