@@ -13,6 +13,7 @@ A request reads the article's head row (id, version, visibility) first. Then:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -42,8 +43,11 @@ from portal.pagination import MAX_ID, id_arg
 CSRF_PLACEHOLDER = "\x00csrf\x00"
 STARTED_PLACEHOLDER = "\x00started\x00"
 NAME_PLACEHOLDER = "\x00name\x00"
-# The newsletter's subscribe box (another feature's template) may be personal, e.g. say
-# whether this reader is subscribed: it is rendered per request, never cached.
+# The newsletter's subscribe box (another feature's template) may be personal for a
+# signed-in reader, e.g. say whether they are subscribed: on their pages it is rendered per
+# request, never cached. An anonymous reader is nobody in particular: the box is kept in
+# their cached page like the rest (its CSRF token marked), as the newsletter reads nothing
+# for it from the database that could change (``portal.newsletter.templating``).
 SUBSCRIBE_PLACEHOLDER = "\x00subscribe\x00"
 SUBSCRIBE_BOX = "newsletter/_subscribe_box.html"
 PLACEHOLDERS = re.compile(
@@ -252,7 +256,7 @@ def article_page(
         form=form,
         reply_parent=_reply_parent(head.id, form),
         commenter_name=NAME_PLACEHOLDER if whole_page else _name(),
-        subscribe_marker=SUBSCRIBE_PLACEHOLDER if whole_page else None,
+        subscribe_marker=SUBSCRIBE_PLACEHOLDER if whole_page and not anonymous else None,
     )
     if whole_page and cache is not None:
         pieces = _make_placeholders(page, form)
@@ -309,10 +313,24 @@ def _make_placeholders(page: str, form: CommentForm) -> tuple[bytes | str, ...]:
 
 
 def _fill_placeholders(parts: tuple[bytes | str, ...]) -> bytes:
-    values = {
-        CSRF_PLACEHOLDER: generate_csrf().encode(),
-        STARTED_PLACEHOLDER: form_started_token().encode(),
-        NAME_PLACEHOLDER: str(escape(_name())).encode(),
-        SUBSCRIBE_PLACEHOLDER: _subscribe_box(),
-    }
-    return b"".join(values[part] if isinstance(part, str) else part for part in parts)
+    """The cached page with this request's values where its markers are (each value made
+    once, and only for the markers the page has)."""
+    values: dict[str, bytes] = {}
+    out = []
+    for part in parts:
+        if isinstance(part, str):
+            value = values.get(part)
+            if value is None:
+                value = values[part] = _PLACEHOLDER_VALUES[part]()
+            out.append(value)
+        else:
+            out.append(part)
+    return b"".join(out)
+
+
+_PLACEHOLDER_VALUES: dict[str, Callable[[], bytes]] = {
+    CSRF_PLACEHOLDER: lambda: generate_csrf().encode(),
+    STARTED_PLACEHOLDER: lambda: form_started_token().encode(),
+    NAME_PLACEHOLDER: lambda: str(escape(_name())).encode(),
+    SUBSCRIBE_PLACEHOLDER: lambda: _subscribe_box(),
+}
