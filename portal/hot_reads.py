@@ -24,7 +24,7 @@ trip), so handing it back to the pool needs no ROLLBACK either.
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -72,8 +72,8 @@ class HotRead:
 
     @cached_property
     def row_type(self) -> type[tuple[Any, ...]]:
-        names = [column.key for column in self.statement.selected_columns]
-        return namedtuple("HotRow", names, rename=True)  # type: ignore[misc]  # noqa: PYI024
+        names = [str(column.key) for column in self.statement.selected_columns]
+        return namedtuple("HotRow", names, rename=True)  # noqa: PYI024
 
     def first(self, **params: Any) -> Any | None:
         rows = self._run(params, one=True)
@@ -91,7 +91,7 @@ class HotRead:
                 sql=compiled.string,
                 positional=tuple(compiled.positiontup or ()) if dialect.positional else None,
                 defaults=dict(compiled.construct_params(_check=False)),
-                bind_processors=dict(compiled._bind_processors),
+                bind_processors=_plain(compiled._bind_processors),
                 result_processors=tuple(
                     column.type._cached_result_processor(dialect, None)
                     for column in self.statement.selected_columns
@@ -138,13 +138,21 @@ class HotRead:
         ]
 
 
+def _plain(processors: Mapping[str, Any]) -> dict[str, Callable[[Any], Any]]:
+    """The bind processors, one function per parameter (tuple parameters, which have a
+    sequence of them, are not used by hot reads)."""
+    if not all(callable(process) for process in processors.values()):
+        raise NotImplementedError("a hot read cannot take tuple parameters")
+    return dict(processors)
+
+
 def _connection(engine: Engine) -> PoolProxiedConnection:
     """The request's (or app context's) connection for hot reads: taken from the pool at
     the first read and given back when the context ends (``release``), so the three reads
     of a signed-in article page cost one checkout."""
     held = g.get("_hot_reads")
     if held is not None and held[0] is engine:
-        return held[1]  # type: ignore[no-any-return]
+        return held[1]
     release()
     connection = engine.raw_connection()
     if engine.dialect.name == "postgresql":

@@ -24,7 +24,7 @@ from typing import Any
 
 from flask import Flask, Request, Response, current_app, g, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
-from itsdangerous import BadSignature
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 SESSION_ENTRIES = 4096
 CSRF_ENTRIES = 4096
@@ -52,6 +52,15 @@ def _immutable(data: dict[str, Any]) -> bool:
 class MemoizedSessionInterface(SecureCookieSessionInterface):
     def __init__(self) -> None:
         self._verified = _Bounded(SESSION_ENTRIES)
+        self._serializers: dict[tuple[Any, ...], URLSafeTimedSerializer | None] = {}
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        """One serializer per set of keys, not a new one for every request."""
+        keys = (app.secret_key, *(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        found = self._serializers.get(keys, False)
+        if found is False:
+            found = self._serializers[keys] = super().get_signing_serializer(app)
+        return found  # type: ignore[return-value]
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         serializer = self.get_signing_serializer(app)

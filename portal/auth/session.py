@@ -107,7 +107,7 @@ def _persistent_user(row: Any) -> User:
     if registry.has():
         known = registry().identity_map.get((User, (row[0],), None))
         if known is not None:
-            return known  # type: ignore[no-any-return]
+            return known
     user: User = so.class_mapper(User).class_manager.new_instance()
     sa.inspect(user).dict.update(zip(_user_keys(), row, strict=False))
     so.make_transient_to_detached(user)
