@@ -59,6 +59,9 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False)  # made once: json.dumps makes one per call
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per record. It runs for every request's access line, so the time's
     date and seconds are formatted once per second, not once per line."""
@@ -87,7 +90,7 @@ class JsonFormatter(logging.Formatter):
                 entry[name] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
+        return _ENCODER.encode(entry)
 
 
 class _TextFormatter(logging.Formatter):
