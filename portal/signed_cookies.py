@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from contextlib import suppress
 from typing import Any
 
 from flask import Flask, Request, Response, current_app, g, session
@@ -41,8 +42,9 @@ class _Bounded(OrderedDict[Any, Any]):
 
     def keep(self, key: Any, value: Any) -> None:
         self[key] = value
-        if len(self) > self.limit:
-            self.popitem(last=False)
+        while len(self) > self.limit:
+            with suppress(KeyError):  # emptied meanwhile by another thread
+                self.popitem(last=False)
 
 
 def _immutable(data: dict[str, Any]) -> bool:
@@ -73,7 +75,8 @@ class MemoizedSessionInterface(SecureCookieSessionInterface):
         key = (app.secret_key, value)
         found = self._verified.get(key)
         if found is not None and 0 <= time.time() - found[1] <= max_age:
-            self._verified.move_to_end(key)
+            with suppress(KeyError):  # another thread may just have dropped it
+                self._verified.move_to_end(key)
             return self.session_class(found[0])
         try:
             data, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)
