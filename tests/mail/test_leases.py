@@ -145,3 +145,21 @@ def test_giving_back_a_batch_never_reopens_a_row_already_recorded(smtp_app, smtp
         release(conn, owner="me", ids=[row.id for row in claimed])
 
     assert [row.status for row in rows(smtp_app)] == ["sent", "pending"]
+
+
+def test_a_group_padded_to_a_power_of_two_is_counted_by_its_rows(app, monkeypatch):
+    """``IN (a, b, c, c)``: three rows change, and the count says so (no second look)."""
+    from portal.mail import bookkeeping
+
+    def no_second_look(*args: object) -> set[int]:
+        raise AssertionError("the row count did not match the group")
+
+    monkeypatch.setattr(bookkeeping, "_marked_by", no_second_look)
+    queue(app, 3)
+    with app.app_context(), db.engine.connect() as conn:
+        claimed = claim_batch(conn, owner="me", limit=3, now=utcnow(), lease=LEASE)
+        group = [bookkeeping.Accepted(row) for row in claimed]
+        recorded = bookkeeping.record_sent(conn, group, owner="me", now=utcnow())
+
+    assert recorded == {row.id for row in claimed}
+    assert [(row.status, row.attempts) for row in rows(app)] == [(OutboxStatus.SENT, 1)] * 3
