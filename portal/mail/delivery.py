@@ -87,12 +87,22 @@ class DeliverySettings:
         return max(1, min(self.batch_size, affordable))
 
     def group_size(self, pacer: Pacer) -> int:
-        """Messages per sent-mark. One when the rate leaves more time between messages than
-        the group window: the process is idle between sends anyway, and a group would only
-        keep accepted messages unrecorded through the pacer's sleeps."""
-        if pacer.limited and pacer.own_interval >= self.sent_group_window:
-            return 1
-        return self.sent_group_size
+        """Messages per sent-mark under this pacer (``sent_group_limit``)."""
+        interval = pacer.own_interval if pacer.limited else 0.0
+        return sent_group_limit(self.sent_group_size, self.sent_group_window, interval)
+
+
+def sent_group_limit(size: int, window: float, interval: float) -> int:
+    """The most accepted messages a sending process holds before marking them sent.
+
+    Without a rate, ``size``. Under a rate (``interval`` seconds between a process's
+    messages) no more than the window holds: the process is idle between sends anyway, and
+    a larger group would only keep accepted messages unrecorded through the pacer's sleeps.
+    One when the interval is longer than the window. What a killed process resends.
+    """
+    if interval <= 0:
+        return size
+    return max(1, min(size, int(window / interval)))
 
 
 @dataclass

@@ -401,3 +401,16 @@ def test_under_a_rate_slower_than_the_group_window_each_message_is_marked_at_onc
 
     assert deliver(smtp_app, clock).sent == 3
     assert marks == [["runner0"], ["runner1"], ["runner2"]]
+
+
+@pytest.mark.config(MAIL_SENT_GROUP_SIZE=10, MAIL_SENT_GROUP_MS=5, MAIL_RATE_PER_SECOND=500)
+def test_under_a_rate_a_group_holds_no_more_than_the_window_does(
+    smtp_app, smtp_server, clock, monkeypatch
+):
+    """2 ms between messages, a 5 ms window: at most two messages wait for their sent-mark,
+    whatever the pacer's sleeps (what a killed process resends stays that small)."""
+    marks = _watch_sent_marks(monkeypatch)
+    queue(smtp_app, 5)
+
+    assert deliver(smtp_app, clock).sent == 5
+    assert marks == [["runner0", "runner1"], ["runner2", "runner3"], ["runner4"]]
