@@ -127,6 +127,11 @@ class Config:
         self.MAIL_WORKERS = _env_int("MAIL_WORKERS", 3)  # sending processes per `flask worker`
         self.MAIL_BATCH_SIZE = _env_int("MAIL_BATCH_SIZE", 200)  # rows per claim and connection
         self.MAIL_LEASE_SECONDS = float(env.get("MAIL_LEASE_SECONDS") or 120)
+        # Accepted messages are marked sent in groups: one UPDATE and one COMMIT for those
+        # accepted within MAIL_SENT_GROUP_MS, at most MAIL_SENT_GROUP_SIZE (1: one by one).
+        # A killed sending process resends at most its group (docs/mail.md).
+        self.MAIL_SENT_GROUP_SIZE = max(1, _env_int("MAIL_SENT_GROUP_SIZE", 20))
+        self.MAIL_SENT_GROUP_MS = float(env.get("MAIL_SENT_GROUP_MS") or 20)
         self.MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 8)
         self.MAIL_RETRY_BASE_SECONDS = float(env.get("MAIL_RETRY_BASE_SECONDS") or 60)
         self.MAIL_RETRY_MAX_SECONDS = float(env.get("MAIL_RETRY_MAX_SECONDS") or 6 * 3600)

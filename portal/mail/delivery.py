@@ -1,9 +1,12 @@
 """Delivering one batch: claim, drop suppressed rows, then render, compose, send, record.
 
 The batch shares one SMTP connection and one database connection, and reads the practice's
-details (the From address, the name and address in every email) once. Each message is
-recorded (and committed) right after the server accepted it; rows the batch did not get to
-(lost connection, lease running out, the worker being stopped) are given back at once.
+details (the From address, the name and address in every email) once. Accepted messages
+are recorded (and committed) in small groups: those the server accepted within
+``MAIL_SENT_GROUP_MS``, at most ``MAIL_SENT_GROUP_SIZE``, one UPDATE and one COMMIT each
+(per message, these two round trips were most of the database's share of the work). Rows
+the batch did not get to (lost connection, lease running out, the worker being stopped)
+are given back at once, after the group is recorded.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import Flask
@@ -20,6 +23,7 @@ from sqlalchemy.engine import Connection
 from portal.database import is_sqlite
 from portal.extensions import db
 from portal.mail.bookkeeping import (
+    Accepted,
     RetryPolicy,
     record_failure,
     record_sent,
@@ -56,6 +60,8 @@ class DeliverySettings:
     lease: timedelta
     retry: RetryPolicy
     suppress_after: int
+    sent_group_size: int = 1
+    sent_group_window: float = 0.0  # seconds
 
     @classmethod
     def from_app(cls, app: Flask) -> DeliverySettings:
@@ -69,6 +75,8 @@ class DeliverySettings:
                 cap=timedelta(seconds=config["MAIL_RETRY_MAX_SECONDS"]),
             ),
             suppress_after=config["MAIL_SUPPRESS_AFTER_HARD_FAILURES"],
+            sent_group_size=max(1, config["MAIL_SENT_GROUP_SIZE"]),
+            sent_group_window=config["MAIL_SENT_GROUP_MS"] / 1000,
         )
 
     def claim_size(self, pacer: Pacer) -> int:
@@ -77,6 +85,24 @@ class DeliverySettings:
             return self.batch_size
         affordable = int(self.lease.total_seconds() / 2 / pacer.own_interval)
         return max(1, min(self.batch_size, affordable))
+
+    def group_size(self, pacer: Pacer) -> int:
+        """Messages per sent-mark under this pacer (``sent_group_limit``)."""
+        interval = pacer.own_interval if pacer.limited else 0.0
+        return sent_group_limit(self.sent_group_size, self.sent_group_window, interval)
+
+
+def sent_group_limit(size: int, window: float, interval: float) -> int:
+    """The most accepted messages a sending process holds before marking them sent.
+
+    Without a rate, ``size``. Under a rate (``interval`` seconds between a process's
+    messages) no more than the window holds: the process is idle between sends anyway, and
+    a larger group would only keep accepted messages unrecorded through the pacer's sleeps.
+    One when the interval is longer than the window. What a killed process resends.
+    """
+    if interval <= 0:
+        return size
+    return max(1, min(size, int(window / interval)))
 
 
 @dataclass
@@ -110,6 +136,10 @@ class _Batch:
     report: BatchReport
     practice: PracticeDetails
     sender: Sender
+    group_size: int = 1
+    unmarked: list[Accepted] = field(default_factory=list)  # accepted, not yet recorded
+    unmarked_since: float = 0.0  # pacer clock at the first of them
+    lease_lost: bool = False
 
 
 def sender_of(practice: PracticeDetails) -> Sender:
@@ -150,6 +180,7 @@ def deliver_batch(
             report=report,
             practice=practice,
             sender=sender_of(practice),
+            group_size=settings.group_size(pacer),
         )
         rows = _drop_suppressed(batch, rows)
         _send_all(batch, rows)
@@ -228,16 +259,21 @@ def _send_all(batch: _Batch, rows: list[ClaimedRow]) -> None:
                     log.warning("lease nearly over: giving back %d rows", len(remaining))
                     break
                 batch.pacer.wait()
+                if _group_is_old(batch):
+                    _mark_sent(batch)
+                if batch.lease_lost:
+                    break
                 following = remaining[-2] if len(remaining) > 1 else None
                 keep_going = _send_one(batch, channel, remaining[-1], following, prepared)
                 remaining.pop()
-                if not keep_going:
+                if not keep_going or batch.lease_lost:
                     break
     except DeliveryFailure as failure:  # could not connect: the whole batch waits
         log.warning("cannot reach the mail server: %s", failure.reason)
         while remaining:
             _record_failure(batch, remaining.pop(), failure)
     finally:
+        _mark_sent_before_stopping(batch)
         _give_back(batch, [row.id for row in remaining])
 
 
@@ -297,25 +333,62 @@ def _deliver_row(
     except DeliveryFailure as failure:
         _record_failure(batch, row, failure)
         return not failure.connection_lost
-    recorded = record_sent(
-        batch.conn,
+    accepted = Accepted(
         row,
-        owner=batch.owner,
-        now=batch.clock(),
         mailbox_copy=envelope.raw if channel.keeps_copy else None,
         clear_bounces=row.to_address.lower() in batch.failures,
     )
-    if not recorded:
-        log.error("lease of outbox row %d was lost while sending it; stopping batch", row.id)
-        return False
-    batch.report.sent += 1
-    log.info(
-        "sent outbox row %d (%s)",
-        row.id,
-        row.template,
-        extra={"outbox_id": row.id, "template": row.template},
-    )
-    return True
+    if not batch.unmarked:
+        batch.unmarked_since = batch.pacer.clock()
+    batch.unmarked.append(accepted)
+    if len(batch.unmarked) >= batch.group_size:
+        _mark_sent(batch)
+    return not batch.lease_lost
+
+
+def _group_is_old(batch: _Batch) -> bool:
+    """The first unrecorded acceptance is older than the group window."""
+    age = batch.pacer.clock() - batch.unmarked_since
+    return bool(batch.unmarked) and age >= batch.settings.sent_group_window
+
+
+def _mark_sent(batch: _Batch) -> None:
+    """Record the accepted group (one statement, one commit). A row whose lease was lost
+    (another worker took it over) stops the batch; the others of the group stay recorded."""
+    group, batch.unmarked = batch.unmarked, []
+    if not group:
+        return
+    recorded = record_sent(batch.conn, group, owner=batch.owner, now=batch.clock())
+    batch.report.sent += len(recorded)
+    for item in group:
+        _log_outcome(item.row, recorded)
+    if len(recorded) < len(group):
+        batch.lease_lost = True
+
+
+def _log_outcome(row: ClaimedRow, recorded: set[int]) -> None:
+    """One line per message, carrying the id of the request that queued the row."""
+    token = REQUEST_ID.set(row.request_id)
+    try:
+        if row.id in recorded:
+            extra = {"outbox_id": row.id, "template": row.template}
+            log.info("sent outbox row %d (%s)", row.id, row.template, extra=extra)
+        else:
+            log.error("lease of outbox row %d was lost while sending it; stopping batch", row.id)
+    finally:
+        REQUEST_ID.reset(token)
+
+
+def _mark_sent_before_stopping(batch: _Batch) -> None:
+    """The batch ends (finished, stopped, interrupted): record what was accepted first.
+
+    If that fails, the group's rows stay ``sending`` under the lease and are sent again when
+    it ends: a duplicate, never a loss. They are not given back sooner than that.
+    """
+    try:
+        _mark_sent(batch)
+    except Exception:
+        log.exception("could not record accepted outbox rows; they are resent after the lease")
 
 
 def compose_row(
@@ -345,6 +418,8 @@ def _compose(batch: _Batch, row: ClaimedRow, now: datetime) -> bytes:
 
 
 def _record_failure(batch: _Batch, row: ClaimedRow, failure: DeliveryFailure) -> None:
+    """Record a failed row, after the accepted group: outcomes are written in send order."""
+    _mark_sent(batch)
     status = record_failure(
         batch.conn,
         row,

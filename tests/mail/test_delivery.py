@@ -331,8 +331,86 @@ def test_the_batch_commits_without_waiting_for_the_disk_and_resets_that_after(
 
     with smtp_app.app_context():
         sqlite = is_sqlite(db.engine)
-        assert seen == (["1"] * 3 if sqlite else ["off"] * 3)  # 1 is NORMAL
+        # One sent-mark for the group of three; 1 is NORMAL.
+        assert seen == (["1"] if sqlite else ["off"])
         if not sqlite:
             # The pooled connection is back to the server's default for the next user.
             with db.engine.connect() as conn:
                 assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+
+
+def _watch_sent_marks(monkeypatch) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    """The recipients of each sent-mark (each one UPDATE and one COMMIT), in order."""
+    from portal.mail import delivery
+
+    marks: list[list[str]] = []
+    original = delivery.record_sent
+
+    def watching(conn, accepted, **kwargs):  # type: ignore[no-untyped-def]
+        marks.append([item.row.to_address.split("@")[0] for item in accepted])
+        return original(conn, accepted, **kwargs)
+
+    monkeypatch.setattr(delivery, "record_sent", watching)
+    return marks
+
+
+@pytest.mark.config(MAIL_SENT_GROUP_SIZE=10, MAIL_SENT_GROUP_MS=5)
+def test_accepted_messages_are_marked_sent_in_groups_closed_by_time(
+    smtp_app, smtp_server, clock, monkeypatch
+):
+    marks = _watch_sent_marks(monkeypatch)
+    queue(smtp_app, 6)
+    original = smtp_server.handler.handle_DATA
+
+    async def three_milliseconds_each(server, session, envelope):
+        clock.advance(milliseconds=3)
+        return await original(server, session, envelope)
+
+    smtp_server.handler.handle_DATA = three_milliseconds_each
+
+    assert deliver(smtp_app, clock).sent == 6
+
+    # runner0 is accepted at 3 ms; before runner3 goes out (9 ms) the group is 6 ms old.
+    assert marks == [["runner0", "runner1", "runner2"], ["runner3", "runner4", "runner5"]]
+    assert status_counts(smtp_app) == {"sent": 6}
+
+
+@pytest.mark.config(MAIL_SENT_GROUP_SIZE=2, MAIL_SENT_GROUP_MS=60_000)
+def test_a_group_is_marked_when_full_and_before_a_failure_is_recorded(
+    smtp_app, smtp_server, clock, monkeypatch
+):
+    marks = _watch_sent_marks(monkeypatch)
+    queue(smtp_app, 6)
+    smtp_server.reply_with("550 5.1.1 No such user", recipient="runner3@example.com")
+
+    report = deliver(smtp_app, clock)
+
+    assert (report.sent, report.failed) == (5, 1)
+    assert marks == [["runner0", "runner1"], ["runner2"], ["runner4", "runner5"]]
+    failed = next(row for row in rows(smtp_app) if row.status == OutboxStatus.FAILED)
+    assert failed.to_address == "runner3@example.com"
+
+
+@pytest.mark.config(MAIL_SENT_GROUP_SIZE=10, MAIL_SENT_GROUP_MS=5, MAIL_RATE_PER_SECOND=100)
+def test_under_a_rate_slower_than_the_group_window_each_message_is_marked_at_once(
+    smtp_app, smtp_server, clock, monkeypatch
+):
+    """10 ms between messages: waiting with accepted messages unrecorded would gain nothing."""
+    marks = _watch_sent_marks(monkeypatch)
+    queue(smtp_app, 3)
+
+    assert deliver(smtp_app, clock).sent == 3
+    assert marks == [["runner0"], ["runner1"], ["runner2"]]
+
+
+@pytest.mark.config(MAIL_SENT_GROUP_SIZE=10, MAIL_SENT_GROUP_MS=5, MAIL_RATE_PER_SECOND=500)
+def test_under_a_rate_a_group_holds_no_more_than_the_window_does(
+    smtp_app, smtp_server, clock, monkeypatch
+):
+    """2 ms between messages, a 5 ms window: at most two messages wait for their sent-mark,
+    whatever the pacer's sleeps (what a killed process resends stays that small)."""
+    marks = _watch_sent_marks(monkeypatch)
+    queue(smtp_app, 5)
+
+    assert deliver(smtp_app, clock).sent == 5
+    assert marks == [["runner0", "runner1"], ["runner2", "runner3"], ["runner4"]]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import threading
 from collections import Counter
 
 import pytest
@@ -21,6 +23,8 @@ def _sent(app) -> int:  # type: ignore[no-untyped-def]
 def test_a_worker_killed_mid_batch_loses_nothing_and_doubles_at_most_one(
     app, smtp_server, worker_processes
 ):
+    """Marking each message sent on its own (``MAIL_SENT_GROUP_SIZE=1``): one duplicate."""
+    worker_processes.env["MAIL_SENT_GROUP_SIZE"] = "1"
     addresses = queue(app, 2000)
 
     # At most 250 emails a second: the first worker needs 8 s or more for all of them, so it
@@ -40,6 +44,44 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_doubles_at_most_one(
     duplicates = sum(count - 1 for count in received.values())
     assert duplicates <= 1, f"{duplicates} duplicates for one kill"
     assert status_counts(app) == {"sent": 2000}  # none left sending
+
+
+def test_a_kill_between_accepted_messages_and_their_group_sent_mark_resends_only_the_group(
+    app, smtp_server, worker_processes
+):
+    """Groups of 8 (closed by size only here): the worker dies while the server stores the
+    7th message, six accepted messages not yet marked sent. Those six and the seventh are
+    sent again, nothing is lost, and nothing else is doubled."""
+    worker_processes.env.update(MAIL_SENT_GROUP_SIZE="8", MAIL_SENT_GROUP_MS="60000")
+    addresses = queue(app, 40)
+    started = threading.Event()
+    victim: list[subprocess.Popen[bytes]] = []
+    original = smtp_server.handler.handle_DATA
+
+    async def crash_on_the_seventh(server, session, envelope):  # type: ignore[no-untyped-def]
+        reply = await original(server, session, envelope)
+        if len(smtp_server.handler.messages) == 7:  # stored, its 250 not yet written
+            started.wait(30)
+            worker_processes.kill(victim[0])
+        return reply
+
+    smtp_server.handler.handle_DATA = crash_on_the_seventh
+    victim.append(worker_processes.start(workers=1))
+    started.set()
+    wait_until(lambda: victim[0].poll() is not None, 60, "the worker was not killed")
+    assert status_counts(app) == {"sending": 20, "pending": 20}  # nothing was marked sent
+
+    smtp_server.handler.handle_DATA = original
+    second = worker_processes.start(workers=1)
+    wait_until(lambda: _sent(app) == 40, 90, f"not all sent: {status_counts(app)}")
+    assert worker_processes.stop(second) == 0
+
+    received = Counter(message.recipients[0] for message in smtp_server.messages)
+    assert set(received) == set(addresses), "someone got nothing"
+    doubled = sorted(address for address, count in received.items() if count > 1)
+    assert doubled == sorted(f"runner{n}@example.com" for n in range(7))  # ≤ one group
+    assert max(received.values()) == 2
+    assert status_counts(app) == {"sent": 40}
 
 
 def test_two_workers_draining_one_outbox_never_send_a_row_twice(app, smtp_server, worker_processes):
