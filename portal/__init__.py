@@ -39,7 +39,7 @@ def create_app(config: Config | str | Mapping[str, Any] | None = None) -> Flask:
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
         )
 
-    from portal import extensions, models, signed_cookies  # noqa: F401 (models: tables)
+    from portal import extensions, hot_reads, models, signed_cookies  # noqa: F401 (models: tables)
     from portal.database import configure_database
 
     extensions.db.init_app(app)
@@ -49,6 +49,7 @@ def create_app(config: Config | str | Mapping[str, Any] | None = None) -> Flask:
     extensions.mail.init_app(app)
     extensions.limiter.init_app(app)
     configure_database(app)
+    hot_reads.init_app(app)
 
     from portal.mail import init_app as init_mail_pipeline
 

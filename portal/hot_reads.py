@@ -15,26 +15,22 @@ dropped connection is invalidated as the Core would, and the engine's cursor eve
 fire, so statement counts in tests and logs see these reads. Everything else stays on the
 ORM session or the Core.
 
-Each thread keeps one pooled connection for these reads, from one request to the next (no
-checkout, and on PostgreSQL no pre-ping round trip, per request; a dropped connection is
-replaced and the read tried once more; disposing of the engine closes it). No transaction
-is held on it: SQLite's driver begins none for a SELECT, and on PostgreSQL the connection
-stays in autocommit.
+The reads of one request share one pooled connection, given back when the request ends. No
+transaction is held on it: SQLite's driver begins none for a SELECT; on PostgreSQL the
+connection is in autocommit while it serves these reads (a client-side switch, no round
+trip), so handing it back to the pool needs no ROLLBACK either.
 """
 
 from __future__ import annotations
 
-import os
-import threading
-import weakref
 from collections import namedtuple
 from collections.abc import Callable, Mapping
-from contextlib import suppress
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
+from flask import Flask, g
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.pool import PoolProxiedConnection
 
@@ -109,29 +105,25 @@ class HotRead:
         dialect = engine.dialect
         prepared = self._prepare(dialect)
         parameters = prepared.parameters(params)
-        for attempt in (1, 2):
-            connection = _connection(engine)
-            cursor = None
-            try:
-                cursor = connection.cursor()
-                if engine.dispatch.before_cursor_execute:
-                    for listener in engine.dispatch.before_cursor_execute:
-                        listener(None, cursor, prepared.sql, parameters, None, False)
-                cursor.execute(prepared.sql, parameters)
-                fetched = [cursor.fetchone()] if one else cursor.fetchall()
-                break
-            except dialect.loaded_dbapi.Error as error:
-                if dialect.is_disconnect(error, connection.driver_connection, cursor):
-                    _drop(engine, error)
-                    if attempt == 1:
-                        continue  # the server went away since: once more, on a new connection
-                raise sa.exc.DBAPIError.instance(
-                    prepared.sql, parameters, error, dialect.loaded_dbapi.Error, dialect=dialect
-                ) from error
-            finally:
-                if cursor is not None:
-                    with suppress(Exception):  # a dropped connection's cursor may not close
-                        cursor.close()
+        connection = _connection(engine)
+        cursor = None
+        try:
+            cursor = connection.cursor()
+            if engine.dispatch.before_cursor_execute:
+                for listener in engine.dispatch.before_cursor_execute:
+                    listener(None, cursor, prepared.sql, parameters, None, False)
+            cursor.execute(prepared.sql, parameters)
+            fetched = [cursor.fetchone()] if one else cursor.fetchall()
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, connection.driver_connection, cursor):
+                connection.invalidate(error)
+            release()
+            raise sa.exc.DBAPIError.instance(
+                prepared.sql, parameters, error, dialect.loaded_dbapi.Error, dialect=dialect
+            ) from error
+        finally:
+            if cursor is not None:
+                cursor.close()
         processors = prepared.result_processors
         make = self.row_type
         return [
@@ -155,37 +147,30 @@ def _plain(processors: Mapping[str, Any]) -> dict[str, Callable[[Any], Any]]:
 
 
 def _connection(engine: Engine) -> PoolProxiedConnection:
-    """This thread's connection for hot reads on ``engine``: taken from the pool (and
-    pinged by it) once, then kept from one request to the next, so a request pays neither
-    the checkout nor, on PostgreSQL, the pool's ping round trip. A connection the server
-    dropped is replaced at the next read (``_run`` tries once more); one inherited across a
-    fork is left to the parent. Held weakly: an engine nobody uses any more is collected
-    with its pool, as without this."""
-    held: weakref.WeakKeyDictionary[Engine, tuple[int, PoolProxiedConnection]] = (
-        _held.__dict__.setdefault("connections", weakref.WeakKeyDictionary())
-    )
-    found = held.get(engine)
-    if found is not None and found[0] == os.getpid() and found[1].is_valid:
-        return found[1]
+    """The request's (or app context's) connection for hot reads: taken from the pool at
+    the first read and given back when the context ends (``release``), so the three reads
+    of a signed-in article page cost one checkout."""
+    held = g.get("_hot_reads")
+    if held is not None and held[0] is engine:
+        return held[1]
+    release()
     connection = engine.raw_connection()
     if engine.dialect.name == "postgresql":
         connection.driver_connection.autocommit = True  # type: ignore[union-attr]
-    held[engine] = (os.getpid(), connection)
-    if not sa.event.contains(engine, "engine_disposed", _disposed):
-        sa.event.listen(engine, "engine_disposed", _disposed)
+    g._hot_reads = (engine, connection)
     return connection
 
 
-def _drop(engine: Engine, error: BaseException | None = None) -> None:
-    """Close this thread's connection for ``engine`` (the server dropped it, or the engine
-    was disposed); the next read takes a new one."""
-    found = _held.__dict__.get("connections", {}).pop(engine, None)
-    if found is not None and found[0] == os.getpid():
-        found[1].invalidate(error)  # closes the DBAPI connection
+def release(_error: BaseException | None = None) -> None:
+    """Give the context's connection back to the pool (at the end of every app context)."""
+    held = g.pop("_hot_reads", None)
+    if held is None:
+        return
+    engine, connection = held
+    if engine.dialect.name == "postgresql" and connection.is_valid:
+        connection.driver_connection.autocommit = False
+    connection.close()
 
 
-def _disposed(engine: Engine) -> None:
-    _drop(engine)
-
-
-_held = threading.local()
+def init_app(app: Flask) -> None:
+    app.teardown_appcontext(release)

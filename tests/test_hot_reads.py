@@ -7,6 +7,7 @@ from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
+from flask import g
 
 from portal.extensions import db
 from portal.hot_reads import HotRead
@@ -47,25 +48,20 @@ def test_rows_come_back_as_the_core_gives_them(app, make_user):
         ]
 
 
-def test_reads_are_counted_and_keep_one_connection_until_the_engine_is_disposed(
-    app, make_user, count_queries
-):
+def test_reads_are_counted_and_share_one_connection_per_context(app, make_user, count_queries):
     make_user("ada@example.com")
     with app.app_context():
         engine = db.engine
-    checkouts: list[object] = []
-    sa.event.listen(engine.pool, "checkout", lambda *args: checkouts.append(args))
-    with count_queries() as log:
-        for _ in range(3):  # three requests, say
-            with app.app_context():
+        checkouts: list[object] = []
+        sa.event.listen(engine.pool, "checkout", lambda *args: checkouts.append(args))
+        with count_queries() as log:
+            for _ in range(3):
                 assert BY_EMAIL.first(email="ada@example.com") is not None
-    assert log.count == 3
-    assert len(checkouts) == 1
-    assert engine.pool.checkedout() == 1
-    engine.dispose()
-    assert engine.pool.checkedout() == 0  # the kept connection is closed with the engine
-    with app.app_context():  # and a new one is taken after
-        assert BY_EMAIL.first(email="ada@example.com") is not None
+        assert log.count == 3
+        assert len(checkouts) == 1
+        assert engine.pool.checkedout() == 1
+    # the context ended: the connection is back in the pool
+    assert engine.pool.checkedout() == 0
 
 
 def test_a_database_error_is_sqlalchemys_and_the_next_read_works(app, make_user):
@@ -77,26 +73,17 @@ def test_a_database_error_is_sqlalchemys_and_the_next_read_works(app, make_user)
         assert BY_EMAIL.first(email="ada@example.com") is not None
 
 
-def test_postgresql_reads_hold_no_transaction_and_survive_a_dropped_connection(
-    app, make_user
-):
+def test_postgresql_connection_returns_to_the_pool_outside_autocommit(app, make_user):
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
             pytest.skip("PostgreSQL only (TEST_DATABASE_URL)")
     make_user("ada@example.com")
     with app.app_context():
-        assert BY_EMAIL.first(email="ada@example.com") is not None
-        pid = db.session.scalar(
-            sa.text(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid() AND state = 'idle' AND query LIKE '%FROM users%'"
-            )
-        )
-        assert pid is not None  # idle, not "idle in transaction": nothing left open
-        db.session.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-        db.session.commit()
-        # the server dropped it: the read notices, takes a new connection and succeeds
-        assert BY_EMAIL.first(email="ada@example.com") is not None
+        BY_EMAIL.first(email="ada@example.com")
+        driver = g._hot_reads[1].driver_connection
+        assert driver.autocommit is True
+    assert driver.autocommit is False
+    assert driver.info.transaction_status == 0  # IDLE: nothing left open
 
 
 def test_a_cached_client_page_opens_no_orm_session(app, make_user, monkeypatch):
