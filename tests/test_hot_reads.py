@@ -86,23 +86,14 @@ def test_postgresql_connection_returns_to_the_pool_outside_autocommit(app, make_
     assert driver.info.transaction_status == 0  # IDLE: nothing left open
 
 
-def test_a_cached_client_page_opens_no_orm_session(app, make_user, monkeypatch):
+def test_a_cached_client_page_opens_no_orm_session(app, make_user, orm_sessions_created):
     """The signed-in person joins the ORM session only when the request uses one: a page
     served from the cache needs none; a change to the person is still saved."""
-    from portal import orm_session
-
     make_user("rosa@example.com", name="Rosa")
     client = app.test_client()
     sign_in(client, "rosa@example.com")
     assert client.get("/portal/").status_code == 200  # rendered and cached
-    created: list[object] = []
-    original = orm_session.Session.__init__
-
-    def counting(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        created.append(self)
-        original(self, *args, **kwargs)
-
-    monkeypatch.setattr(orm_session.Session, "__init__", counting)
+    created = orm_sessions_created()
     page = client.get("/portal/")
     assert page.status_code == 200 and "Rosa" in page.get_data(as_text=True)
     assert created == []
