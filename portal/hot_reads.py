@@ -19,20 +19,33 @@ The reads of one request share one pooled connection, given back when the reques
 transaction is held on it: SQLite's driver begins none for a SELECT; on PostgreSQL the
 connection is in autocommit while it serves these reads (a client-side switch, no round
 trip), so handing it back to the pool needs no ROLLBACK either.
+
+Under a server that runs one request at a time per process (gunicorn's sync workers say so
+with ``wsgi.multithread`` false), hot reads keep a connection of their own for the life of
+the process instead: no pool checkout, check-in or pre-ping per request (the pre-ping alone
+was a round trip to PostgreSQL on every page). It is taken out of the pool (``detach``), in
+autocommit on PostgreSQL for good, opened lazily in the process that uses it (never across
+a fork), closed when the engine is disposed, and replaced once, with the read retried, when
+the database dropped it: what the pre-ping did, for a statement that only reads. Threaded
+servers (the development server, gthread) keep the per-request checkout: their threads come
+and go, and a connection per thread would outlive them.
 """
 
 from __future__ import annotations
 
+import os
+import weakref
 from collections import namedtuple
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, g
+from flask import Flask, g, has_request_context, request
 from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.pool import PoolProxiedConnection, QueuePool
 
 from portal.extensions import db
 
@@ -105,25 +118,10 @@ class HotRead:
         dialect = engine.dialect
         prepared = self._prepare(dialect)
         parameters = prepared.parameters(params)
-        connection = _connection(engine)
-        cursor = None
         try:
-            cursor = connection.cursor()
-            if engine.dispatch.before_cursor_execute:
-                for listener in engine.dispatch.before_cursor_execute:
-                    listener(None, cursor, prepared.sql, parameters, None, False)
-            cursor.execute(prepared.sql, parameters)
-            fetched = [cursor.fetchone()] if one else cursor.fetchall()
-        except dialect.loaded_dbapi.Error as error:
-            if dialect.is_disconnect(error, connection.driver_connection, cursor):
-                connection.invalidate(error)
-            release()
-            raise sa.exc.DBAPIError.instance(
-                prepared.sql, parameters, error, dialect.loaded_dbapi.Error, dialect=dialect
-            ) from error
-        finally:
-            if cursor is not None:
-                cursor.close()
+            fetched = _execute(engine, prepared.sql, parameters, one=one)
+        except _Dropped:  # the process's own connection was dropped: once more, on a new one
+            fetched = _execute(engine, prepared.sql, parameters, one=one, may_retry=False)
         processors = prepared.result_processors
         make = self.row_type
         return [
@@ -138,6 +136,44 @@ class HotRead:
         ]
 
 
+class _Dropped(Exception):
+    """The process's own connection was found dropped (and has been let go)."""
+
+
+def _execute(
+    engine: Engine, sql: str, parameters: Any, *, one: bool, may_retry: bool = True
+) -> list[Any]:
+    dialect = engine.dialect
+    connection, owned = _connection(engine)
+    cursor = None
+    try:
+        cursor = connection.cursor()
+        if engine.dispatch.before_cursor_execute:
+            for listener in engine.dispatch.before_cursor_execute:
+                listener(None, cursor, sql, parameters, None, False)
+        cursor.execute(sql, parameters)
+        return [cursor.fetchone()] if one else cursor.fetchall()
+    except dialect.loaded_dbapi.Error as error:
+        dropped = dialect.is_disconnect(error, connection.dbapi_connection, cursor)
+        if cursor is not None:
+            with suppress(dialect.loaded_dbapi.Error):
+                cursor.close()
+            cursor = None
+        if dropped and not owned:
+            connection.invalidate(error)
+        release()
+        if owned:  # let go of it whatever went wrong: the next read opens a fresh one
+            _let_go(engine)
+            if dropped and may_retry:
+                raise _Dropped from error
+        raise sa.exc.DBAPIError.instance(
+            sql, parameters, error, dialect.loaded_dbapi.Error, dialect=dialect
+        ) from error
+    finally:
+        if cursor is not None:
+            cursor.close()
+
+
 def _plain(processors: Mapping[str, Any]) -> dict[str, Callable[[Any], Any]]:
     """The bind processors, one function per parameter (tuple parameters, which have a
     sequence of them, are not used by hot reads)."""
@@ -146,27 +182,81 @@ def _plain(processors: Mapping[str, Any]) -> dict[str, Callable[[Any], Any]]:
     return dict(processors)
 
 
-def _connection(engine: Engine) -> PoolProxiedConnection:
-    """The request's (or app context's) connection for hot reads: taken from the pool at
-    the first read and given back when the context ends (``release``), so the three reads
-    of a signed-in article page cost one checkout."""
+def _connection(engine: Engine) -> tuple[PoolProxiedConnection, bool]:
+    """The connection for this context's hot reads, and whether it is the process's own.
+
+    A pooled one is taken at the first read and given back when the context ends
+    (``release``), so the three reads of a signed-in article page cost one checkout.
+    """
     held = g.get("_hot_reads")
     if held is not None and held[0] is engine:
-        return held[1]
+        return held[1], held[2]
     release()
+    if _one_request_at_a_time() and isinstance(engine.pool, QueuePool):
+        connection = _own_connection(engine)
+        g._hot_reads = (engine, connection, True)
+        return connection, True
     connection = engine.raw_connection()
     if engine.dialect.name == "postgresql":
         connection.driver_connection.autocommit = True  # type: ignore[union-attr]
-    g._hot_reads = (engine, connection)
+    g._hot_reads = (engine, connection, False)
+    return connection, False
+
+
+def _one_request_at_a_time() -> bool:
+    """Whether the server promised this process runs one request at a time (WSGI's
+    ``wsgi.multithread``); outside a request (a CLI command, a worker) nothing is promised."""
+    return has_request_context() and request.environ.get("wsgi.multithread") is False
+
+
+# engine -> (process id, connection): the process's own connection per engine.
+_own: weakref.WeakKeyDictionary[Engine, tuple[int, PoolProxiedConnection]] = (
+    weakref.WeakKeyDictionary()
+)
+_inherited: list[PoolProxiedConnection] = []  # from a parent process: never used nor closed
+
+
+def _own_connection(engine: Engine) -> PoolProxiedConnection:
+    found = _own.get(engine)
+    if found is not None:
+        pid, connection = found
+        if pid == os.getpid():
+            return connection
+        # Opened before a fork: its socket is the parent's. Closing it here would end the
+        # parent's session too, so it is only kept out of the garbage collector's way.
+        _inherited.append(connection)
+    connection = engine.raw_connection()
+    if engine.dialect.name == "postgresql":
+        connection.driver_connection.autocommit = True  # type: ignore[union-attr]
+    connection.detach()  # out of the pool: kept open across requests, closed by _let_go
+    if not sa.event.contains(engine, "engine_disposed", _let_go):
+        sa.event.listen(engine, "engine_disposed", _let_go)
+    _own[engine] = (os.getpid(), connection)
     return connection
 
 
+def _let_go(engine: Engine) -> None:
+    """Close the process's own connection to ``engine`` (disposed, or found broken)."""
+    found = _own.pop(engine, None)
+    if found is None:
+        return
+    pid, connection = found
+    if pid != os.getpid():
+        _inherited.append(connection)
+        return
+    with suppress(Exception):  # already broken: nothing left to close
+        connection.close()
+
+
 def release(_error: BaseException | None = None) -> None:
-    """Give the context's connection back to the pool (at the end of every app context)."""
+    """Give the context's connection back to the pool (at the end of every app context);
+    the process's own connection stays open."""
     held = g.pop("_hot_reads", None)
     if held is None:
         return
-    engine, connection = held
+    engine, connection, owned = held
+    if owned:
+        return
     if engine.dialect.name == "postgresql" and connection.is_valid:
         connection.driver_connection.autocommit = False
     connection.close()

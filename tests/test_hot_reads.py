@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from flask import g
 
+from portal import hot_reads
 from portal.extensions import db
 from portal.hot_reads import HotRead
 from portal.models import User
@@ -104,3 +105,84 @@ def test_a_cached_client_page_opens_no_orm_session(app, make_user, orm_sessions_
         assert db.session.scalar(sa.select(User.name).where(User.email == "rosa@example.com")) == (
             "Rosa Ruiz"
         )
+
+
+def _own_connection(app):
+    with app.app_context():
+        found = hot_reads._own.get(db.engine)
+    return None if found is None else found[1]
+
+
+def test_one_request_at_a_time_keeps_one_connection_out_of_the_pool(app, make_user):
+    """Under a server that runs one request at a time per process (``wsgi.multithread``
+    false, as gunicorn's sync workers say), hot reads skip the pool: no checkout per
+    request, the same connection each time, closed with the engine."""
+    make_user("rosa@example.com")
+    client = app.test_client()
+    sign_in(client, "rosa@example.com")
+    with app.app_context():
+        engine = db.engine
+    checkouts: list[object] = []
+    sa.event.listen(engine.pool, "checkout", lambda *args: checkouts.append(args))
+    client.get("/portal/")  # rendered and cached: the ORM session checks out, once
+    checkouts.clear()
+    for _ in range(3):
+        assert client.get("/portal/", environ_overrides={"wsgi.multithread": False}).status_code == 200
+    assert checkouts == []  # the person was read three times, on the own connection
+    own = _own_connection(app)
+    assert own is not None and own.dbapi_connection is not None
+    assert engine.pool.checkedout() == 0
+
+    engine.dispose()
+    assert _own_connection(app) is None
+    assert own.dbapi_connection is None  # closed, not left to the garbage collector
+
+
+def test_threaded_servers_take_a_pooled_connection_per_request(app, make_user):
+    make_user("rosa@example.com")
+    client = app.test_client()
+    sign_in(client, "rosa@example.com")
+    client.get("/portal/", environ_overrides={"wsgi.multithread": True})  # rendered, cached
+    with app.app_context():
+        engine = db.engine
+    checkouts: list[object] = []
+    sa.event.listen(engine.pool, "checkout", lambda *args: checkouts.append(args))
+    for _ in range(2):
+        assert client.get("/portal/", environ_overrides={"wsgi.multithread": True}).status_code == 200
+    assert len(checkouts) == 2  # one per request: the person read on a pooled connection
+    assert engine.pool.checkedout() == 0
+
+
+def test_a_connection_from_before_a_fork_is_never_used(app, make_user, monkeypatch):
+    make_user("rosa@example.com")
+    client = app.test_client()
+    sign_in(client, "rosa@example.com")
+    client.get("/portal/")
+    parent = _own_connection(app)
+    assert parent is not None
+    monkeypatch.setattr(hot_reads.os, "getpid", lambda: -1)  # now a child process
+    assert client.get("/portal/").status_code == 200
+    child = _own_connection(app)
+    assert child is not None and child is not parent
+    assert parent in hot_reads._inherited and parent.dbapi_connection is not None  # not closed
+
+
+def test_a_dropped_own_connection_is_replaced_and_the_read_retried(app, make_user):
+    """What the pool's pre-ping did: a connection the database dropped (a restart, an idle
+    timeout) costs the reader nothing."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL only (TEST_DATABASE_URL)")
+    make_user("rosa@example.com", name="Rosa")
+    client = app.test_client()
+    sign_in(client, "rosa@example.com")
+    client.get("/portal/")
+    first = _own_connection(app)
+    pid = first.dbapi_connection.info.backend_pid
+    with app.app_context():
+        db.session.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        db.session.commit()
+    page = client.get("/portal/")
+    assert page.status_code == 200 and "Rosa" in page.get_data(as_text=True)
+    second = _own_connection(app)
+    assert second is not first and second.dbapi_connection.info.backend_pid != pid
