@@ -23,7 +23,9 @@ def create_app(config: Config | str | Mapping[str, Any] | None = None) -> Flask:
         config = load_config(config)
     config.validate()
 
-    app = Flask(
+    from portal.application import PortalFlask
+
+    app = PortalFlask(
         __name__,
         instance_path=str(INSTANCE_DIR),
         template_folder=str(BASE_DIR / "templates"),

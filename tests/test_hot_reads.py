@@ -127,7 +127,8 @@ def test_one_request_at_a_time_keeps_one_connection_out_of_the_pool(app, make_us
     client.get("/portal/")  # rendered and cached: the ORM session checks out, once
     checkouts.clear()
     for _ in range(3):
-        assert client.get("/portal/", environ_overrides={"wsgi.multithread": False}).status_code == 200
+        page = client.get("/portal/", environ_overrides={"wsgi.multithread": False})
+        assert page.status_code == 200
     assert checkouts == []  # the person was read three times, on the own connection
     own = _own_connection(app)
     assert own is not None and own.dbapi_connection is not None
@@ -148,7 +149,8 @@ def test_threaded_servers_take_a_pooled_connection_per_request(app, make_user):
     checkouts: list[object] = []
     sa.event.listen(engine.pool, "checkout", lambda *args: checkouts.append(args))
     for _ in range(2):
-        assert client.get("/portal/", environ_overrides={"wsgi.multithread": True}).status_code == 200
+        page = client.get("/portal/", environ_overrides={"wsgi.multithread": True})
+        assert page.status_code == 200
     assert len(checkouts) == 2  # one per request: the person read on a pooled connection
     assert engine.pool.checkedout() == 0
 

@@ -3,10 +3,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 
+import flask_wtf.csrf
 import pytest
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from wtforms import ValidationError
 
 from portal import signed_cookies
 from portal.signed_cookies import MemoizedSessionInterface
@@ -81,3 +86,47 @@ def test_a_reused_csrf_token_is_accepted_and_another_sessions_is_not(app, make_u
     form = {"email": "rosa@example.com", "password": "wrong password, surely"}
     assert other.post("/login", data={**form, "csrf_token": first}).status_code == 400
     assert browser.post("/login", data={**form, "csrf_token": first}).status_code != 400
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"csrf_token": hashlib.sha256(b"a").hexdigest()[:40]},  # a new reader's session
+        {"_user_id": "7", "_fresh": True, "notes": "stretch " * 60},  # long: compressed
+        hashlib.sha256(b"b").hexdigest()[:40],  # a CSRF secret
+    ],
+)
+def test_quick_tokens_are_the_tokens_itsdangerous_makes(app, payload, monkeypatch):
+    """Same bytes as Flask's own session serializer and Flask-WTF's, at the same second;
+    and itsdangerous reads them back."""
+    monkeypatch.setattr(signed_cookies.time, "time", lambda: 1_790_000_000.5)
+    monkeypatch.setattr("itsdangerous.timed.time.time", lambda: 1_790_000_000.5)
+    session_serializer = SecureCookieSessionInterface().get_signing_serializer(app)
+    quick_session = app.session_interface.get_signing_serializer(app)
+    csrf_serializer = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token")
+    quick_csrf = signed_cookies.QuickTimedSerializer(app.secret_key, salt="wtf-csrf-token")
+    for plain, quick in ((session_serializer, quick_session), (csrf_serializer, quick_csrf)):
+        assert isinstance(quick, signed_cookies.QuickTimedSerializer)
+        token = quick.dumps(payload)
+        assert token == plain.dumps(payload)
+        assert plain.loads(token) == payload
+        other_key = URLSafeTimedSerializer("another key", salt=plain.salt)
+        with pytest.raises(BadSignature):
+            other_key.loads(token)
+
+
+def test_the_quick_csrf_token_is_flask_wtfs_token(app):
+    with app.test_request_context("/"):
+        token = signed_cookies.generate_csrf()
+        assert flask_wtf.csrf.generate_csrf() == token  # the request's one token
+        flask_wtf.csrf.validate_csrf(token)  # raises if Flask-WTF refused it
+        assert signed_cookies.generate_csrf() == token
+    with app.test_request_context("/"), pytest.raises(ValidationError):
+        flask_wtf.csrf.validate_csrf(token)  # another session: its own secret
+
+
+def test_a_short_payload_that_would_compress_is_still_read_back(app):
+    quick = app.session_interface.get_signing_serializer(app)
+    token = quick.dumps({"note": "a" * 80})  # short: left uncompressed, still valid
+    plain = SecureCookieSessionInterface().get_signing_serializer(app)
+    assert not token.startswith(".") and plain.loads(token) == {"note": "a" * 80}

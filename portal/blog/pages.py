@@ -13,6 +13,7 @@ A request reads the article's head row (id, version, visibility) first. Then:
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,7 +22,6 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import abort, current_app, render_template, request, session
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 from jinja2 import TemplateNotFound
 from markupsafe import Markup, escape
@@ -37,6 +37,7 @@ from portal.hot_reads import HotRead
 from portal.models import Comment, CommentStatus, Post, PostStatus
 from portal.models.types import utcnow
 from portal.pagination import MAX_ID, id_arg
+from portal.signed_cookies import generate_csrf
 
 # Markers in cached pages for what differs per request. NUL can be in no stored text (forms
 # refuse it, imports strip it, Markdown replaces it), so no comment can forge a marker.
@@ -67,7 +68,15 @@ def _timestamp_signer() -> TimestampSigner:
 
 
 def form_started_token() -> str:
-    return _timestamp_signer().sign(b"comment-form").decode()
+    """The signed time the form was served. It only says which second that was, so one
+    token serves every request of that second (the same bytes signing would give)."""
+    signer = _timestamp_signer()
+    second = int(time.time())
+    made = current_app.extensions.get("blog.form_started")
+    if made is None or made[0] != second or made[1] is not signer:
+        made = (second, signer, signer.sign(b"comment-form").decode())
+        current_app.extensions["blog.form_started"] = made
+    return made[2]
 
 
 class TooQuick(ValueError):
