@@ -152,7 +152,7 @@ def _execute(
             for listener in engine.dispatch.before_cursor_execute:
                 listener(None, cursor, sql, parameters, None, False)
         cursor.execute(sql, parameters)
-        return [cursor.fetchone()] if one else cursor.fetchall()
+        return [cursor.fetchone()] if one else list(cursor.fetchall())
     except dialect.loaded_dbapi.Error as error:
         dropped = dialect.is_disconnect(error, connection.dbapi_connection, cursor)
         if cursor is not None:

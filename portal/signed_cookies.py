@@ -110,7 +110,7 @@ class MemoizedSessionInterface(SecureCookieSessionInterface):
         Flask builds its own (the fallback keys first, the current key last)."""
         fallbacks = tuple(app.config.get("SECRET_KEY_FALLBACKS") or ())
         keys = (*fallbacks, app.secret_key)
-        found = self._serializers.get(keys, False)
+        found: Any = self._serializers.get(keys, False)
         if found is False:
             found = self._serializers[keys] = (
                 QuickTimedSerializer(
@@ -165,7 +165,7 @@ def generate_csrf() -> str:
             _csrf_serializers.keep(secret, serializer)
         token = serializer.dumps(session[FIELD])
         setattr(g, FIELD, token)
-    return token  # type: ignore[no-any-return]
+    return token
 
 
 _csrf_serializers = _Bounded(16)

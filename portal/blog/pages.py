@@ -130,14 +130,13 @@ def article_head(slug: str) -> sa.Row:
     articles, unknown slugs)."""
     if len(slug) > SLUG_MAX:
         abort(404)
-    head = _HEAD.first(slug=slug)  # outside the ORM session: no BEGIN and ROLLBACK
-    _check_public(head)
-    return head
+    return _public(_HEAD.first(slug=slug))  # outside the ORM session: no BEGIN, ROLLBACK
 
 
-def _check_public(head: sa.Row | None) -> None:
+def _public(head: sa.Row | None) -> sa.Row:
     if head is None or head.status not in _PUBLIC_STATUSES or head.publish_at > utcnow():
         abort(404)
+    return head
 
 
 def load_article(post_id: int) -> Post:
@@ -205,8 +204,7 @@ def head_and_editable_ids(slug: str) -> tuple[sa.Row, list[int]]:
     rows = _HEAD_AND_EDITABLE.all(
         slug=slug, author_id=current_user.id, since=utcnow() - EDIT_WINDOW
     )
-    head = rows[0] if rows else None
-    _check_public(head)
+    head = _public(rows[0] if rows else None)
     return head, [row.editable_id for row in rows if row.editable_id is not None]
 
 
@@ -279,6 +277,7 @@ def article_page(
     slug: str, form: CommentForm | None = None, status: int = 200
 ) -> tuple[str | bytes, int]:
     anonymous = not signed_in()
+    editable_ids: list[int]
     if anonymous:
         head, editable_ids = article_head(slug), []
     else:
