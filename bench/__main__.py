@@ -128,11 +128,12 @@ def page_rows(
         row.met[label] = None
         for page, result in results:
             ratio = result.requests_per_second / hello.requests_per_second
-            row = found.setdefault(
-                page.name, Row(f"{page.name} (to hello)", {}, f"≥ {page.goal:.2f}×", {})
-            )
+            goal = "(reference)" if page.goal is None else f"≥ {page.goal:.2f}×"
+            row = found.setdefault(page.name, Row(f"{page.name} (to hello)", {}, goal, {}))
             row.values[label] = f"{ratio:.2f}×, {_latency(result)}"
-            row.met[label] = ratio >= page.goal and result.errors == 0
+            row.met[label] = (
+                None if page.goal is None else ratio >= page.goal and result.errors == 0
+            )
     return list(found.values())
 
 
