@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import pytest
 from flask import Flask
@@ -189,6 +189,11 @@ def test_every_get_route_survives_oversize_ids_and_absurd_parameters(app, visito
             for name, converter in rule._converters.items():  # noqa: SLF001
                 if isinstance(converter, IntegerConverter):
                     addresses += [_fill(rule, {**values, name: big}) for big in BIG_IDS]
+                else:  # a slug, tag or token with a NUL or a line break in it
+                    addresses += [
+                        _fill(rule, {**values, name: quote(bad, safe="")})
+                        for bad in BAD_TEXT.values()
+                    ]
             base = _fill(rule, values)
             names = set(GENERIC_PARAMETERS) | visitor.seen.links.get(rule.endpoint, set())
             names |= {
@@ -339,10 +344,17 @@ def test_every_post_route_survives_bad_text_without_its_form(app, visitors):
         for rule in rules(app, "POST"):
             if rule.endpoint in posted_to:
                 continue
-            address = _fill(rule, _values_for(app, rule, visitor.seen))
-            for bad in BAD_TEXT.values():
-                data = MultiDict([(name, bad) for name in sorted(names)])
-                outcome = _send(visitor.client, "POST", address, data)
-                if isinstance(outcome, str):
-                    problems.append(f"{visitor.role} POST {address}: {outcome}")
+            values = _values_for(app, rule, visitor.seen)
+            addresses = [_fill(rule, values)] + [
+                _fill(rule, {**values, name: quote(bad, safe="")})
+                for name, converter in rule._converters.items()  # noqa: SLF001
+                if not isinstance(converter, IntegerConverter)
+                for bad in BAD_TEXT.values()
+            ]
+            for address in addresses:
+                for bad in BAD_TEXT.values():
+                    data = MultiDict([(name, bad) for name in sorted(names)])
+                    outcome = _send(visitor.client, "POST", address, data)
+                    if isinstance(outcome, str):
+                        problems.append(f"{visitor.role} POST {address}: {outcome}")
     assert not problems, "\n".join(problems)
