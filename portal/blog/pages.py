@@ -157,24 +157,8 @@ _EDITABLE_BY_AUTHOR = (
     ),
     _comments.c.created_at > sa.bindparam("since", type_=_comments.c.created_at.type),
 )
-_EDITABLE = HotRead(
-    sa.select(_comments.c.id).where(
-        _comments.c.post_id == sa.bindparam("post_id"), *_EDITABLE_BY_AUTHOR
-    )
-)
-
-
-def editable_comment_ids(post_id: int) -> list[int]:
-    """The signed-in member's comments on this article they may still edit (a ``HotRead``:
-    it runs on every signed-in article request)."""
-    if not current_user.is_authenticated:
-        return []
-    params = {"post_id": post_id, "author_id": current_user.id, "since": utcnow() - EDIT_WINDOW}
-    return [row.id for row in _EDITABLE.all(**params)]
-
-
-# A signed-in reader's two reads in one statement (one round trip, not two): the head row
-# once per comment of theirs still editable, or once with no comment.
+# A signed-in reader's head row and their comments still editable, in one statement (one
+# round trip, not two): the head row once per such comment, or once with no comment.
 _HEAD_AND_EDITABLE = HotRead(
     sa.select(
         _posts.c.id,
@@ -198,7 +182,8 @@ _HEAD_AND_EDITABLE = HotRead(
 
 
 def head_and_editable_ids(slug: str) -> tuple[sa.Row, list[int]]:
-    """``article_head`` and ``editable_comment_ids`` for a signed-in reader, in one read."""
+    """``article_head`` for a signed-in reader, with the ids of their comments on the
+    article they may still edit (a ``HotRead``: it runs on every signed-in article request)."""
     if len(slug) > SLUG_MAX:
         abort(404)
     rows = _HEAD_AND_EDITABLE.all(
