@@ -37,10 +37,10 @@ from werkzeug.routing import IntegerConverter, Rule
 from wtforms import PasswordField, StringField, TextAreaField
 from wtforms.fields.core import UnboundField
 
-from portal import forms as site_forms
 from portal.demo import DEMO_LOGINS, seed_all
 from portal.extensions import db
 from portal.models import BouncedAddress, Role, User
+from portal.web import forms as site_forms
 from tests.conftest import PASSWORD, sign_in
 from tests.crawl import Crawl, FormField, HtmlForm, crawl, endpoint_of
 from tests.fixtures.mail import deliver, queue

@@ -7,8 +7,9 @@ from flask import g
 from flask.blueprints import BlueprintSetupState
 
 from portal.blog import bp, posts
+from portal.core import article_lookup
 from portal.models import Post
-from portal.urls import external_url
+from portal.web.urls import external_url
 
 bp.add_app_template_global(external_url, "external_url")
 
@@ -20,8 +21,7 @@ def latest_articles(limit: int = 3) -> list[Post]:
 
 @bp.record_once
 def _offer_titles(state: BlueprintSetupState) -> None:
-    # ``portal.clients.links`` asks this before linking a recommended article.
-    state.app.extensions["public_article_title"] = article_title
+    article_lookup.provide(state.app, article_title)
 
 
 @bp.app_template_global("article_title")

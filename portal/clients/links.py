@@ -11,6 +11,7 @@ from urllib.parse import quote, urlsplit
 from flask import current_app, request
 from werkzeug.exceptions import HTTPException
 
+from portal.core.article_lookup import public_article_title
 from portal.models import Recommendation
 
 ALLOWED_SCHEMES = ("http", "https")
@@ -32,8 +33,8 @@ def is_web_url(value: str) -> bool:
 def article_url(slug: str) -> str | None:
     """The blog article's URL, if the blog exists and serves ``/blog/<slug>``.
 
-    DESIGN.md fixes articles at ``/blog/<slug>``; matching that path against the URL map
-    avoids guessing the name of the blog's view.
+    Articles live at ``/blog/<slug>`` (a public URL that old links rely on); matching that
+    path against the URL map avoids naming the blog's view.
     """
     if "blog" not in current_app.blueprints:
         return None
@@ -45,8 +46,7 @@ def article_url(slug: str) -> str | None:
     if not endpoint.startswith("blog."):
         return None
     # The blog says whether the article is public now (no link to a draft or a typo).
-    title_of = current_app.extensions.get("public_article_title")
-    if title_of is not None and title_of(slug) is None:
+    if public_article_title(slug) is None:
         return None
     return request.script_root + path
 

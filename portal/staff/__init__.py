@@ -4,10 +4,18 @@ Each area of the back office is its own module of routes on this one blueprint.
 """
 
 from flask import Blueprint
+from flask.blueprints import BlueprintSetupState
 
 from portal.auth.permissions import staff_required
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+@bp.record_once
+def register_navigation(state: BlueprintSetupState) -> None:
+    from portal.staff.navigation import init_app
+
+    init_app(state.app)
 
 
 @bp.before_request

@@ -8,12 +8,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, request, url_for
+from flask.sansio.app import App
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.local import LocalProxy
 
-from portal import practice
-from portal.auth.permissions import is_admin_only
+from portal.core import practice
 from portal.extensions import db
 
 # (endpoint, label, who sees it). Entries whose blueprint is not registered yet are
@@ -26,42 +26,6 @@ NAVIGATION: list[tuple[str, str, str]] = [
     ("auth.account", "Account", "signed_in"),
     ("auth.login", "Sign in", "anonymous"),
     ("auth.register", "Register", "anonymous"),
-]
-
-
-# The back office's sections, shown on its front page when their views exist, to the
-# audience that may open them (``staff`` or ``admin``, as in ``NAVIGATION``).
-STAFF_SECTIONS: list[tuple[str, str, str, str]] = [
-    (
-        "staff.clients",
-        "Clients",
-        "Find a client, record a session, write recommendations.",
-        "staff",
-    ),
-    ("staff.posts", "Blog", "Write, schedule and publish articles.", "staff"),
-    ("staff.comments", "Comments", "Moderate the comment queue.", "staff"),
-    ("staff.campaigns", "Newsletter", "Compose, preview and send campaigns.", "staff"),
-    (
-        "staff.tip_sequences",
-        "Training tips",
-        "The tips sent before and after each runner's race.",
-        "staff",
-    ),
-    ("staff.mail_log", "Mail log", "What the outbox sent, and what failed.", "staff"),
-    (
-        "staff.mailbox",
-        "Development mailbox",
-        "Messages caught when no SMTP server is set.",
-        "admin",
-    ),
-    ("staff.audit_log", "Audit log", "Who viewed or changed which client's records.", "staff"),
-    ("staff.accounts", "Staff accounts", "Invite and manage therapists and admins.", "admin"),
-    (
-        "staff.practice_settings",
-        "Practice settings",
-        "Name, address, phone, opening hours, how to book, sender address.",
-        "admin",
-    ),
 ]
 
 
@@ -79,10 +43,34 @@ def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.context_processor(practice_context)
     app.jinja_env.globals["nav_items"] = nav_items
-    app.jinja_env.globals["staff_sections"] = staff_sections
-    app.jinja_env.globals["staff_navigation"] = staff_navigation
     app.jinja_env.filters["duration_words"] = duration_words
     app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.globals["slot"] = slot
+
+
+# Places in one feature's pages where another feature may add a part, by name. The page
+# writes ``{% for part in slot("account") %}{% include part %}{% endfor %}``; a feature adds
+# its template with ``fill_slot`` when its blueprint is registered. The page never names
+# the other feature, and an app without that feature simply shows nothing there.
+SLOTS = {
+    "account": "the account page, after the signed-in devices",
+    "client_dashboard": "the client dashboard, at its end",
+    "subscribe_box": "the home page and every article, after the content",
+}
+
+
+def fill_slot(app: App, name: str, template: str) -> None:
+    if name not in SLOTS:
+        raise ValueError(f"no slot {name!r}: the slots are {sorted(SLOTS)}")
+    parts: dict[str, list[str]] = app.extensions.setdefault("template_slots", {})
+    if template not in parts.setdefault(name, []):
+        parts[name].append(template)
+
+
+def slot(name: str) -> list[str]:
+    """The templates features added to the slot ``name``, in the order they were added."""
+    parts: dict[str, list[str]] = current_app.extensions.get("template_slots", {})
+    return parts.get(name, [])
 
 
 def practice_context() -> dict[str, Any]:
@@ -110,7 +98,7 @@ def _practice_details() -> practice.PracticeDetails:
 _PRACTICE: LocalProxy[practice.PracticeDetails] = LocalProxy(_practice_details)
 
 
-def _audiences() -> frozenset[str]:
+def visitor_audiences() -> frozenset[str]:
     """Who this visitor is, for the navigation: the audiences of ``NAVIGATION`` they are in
     (``current_user`` resolved once, not per entry)."""
     user = current_user._get_current_object()  # noqa: SLF001 (Flask-Login's documented way)
@@ -124,14 +112,10 @@ def _audiences() -> frozenset[str]:
     )
 
 
-def _visible(audience: str) -> bool:
-    return audience in _audiences()
-
-
 def nav_items() -> list[NavItem]:
     """The main navigation for this visitor and page: built once per process for each
     audience, page and script root (the URLs of views without arguments do not change)."""
-    audiences = _audiences()
+    audiences = visitor_audiences()
     endpoint = request.endpoint if request else None
     blueprint = request.blueprint if request else None
     key = (audiences, endpoint, blueprint, request.script_root if request else "")
@@ -181,29 +165,3 @@ def local_datetime(value: datetime | None) -> str:
         return ""
     local = value.astimezone(ZoneInfo(current_app.config["PRACTICE_TIMEZONE"]))
     return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M}"
-
-
-def staff_sections() -> list[tuple[str, str, str]]:
-    """(endpoint, label, description) of the sections this person may open.
-
-    A section is left out when its audience is ``admin`` or its view is guarded by
-    ``admin_required`` and the person is not an admin.
-    """
-    views = current_app.view_functions
-    return [
-        (endpoint, label, description)
-        for endpoint, label, description, audience in STAFF_SECTIONS
-        if endpoint in views
-        and _visible(audience)
-        and (current_user.is_admin or not is_admin_only(views[endpoint]))
-    ]
-
-
-def staff_navigation() -> list[NavItem]:
-    """The back office's front page and its sections; a section is current on its sub-pages."""
-    items = [NavItem("Overview", url_for("staff.index"), request.endpoint == "staff.index")]
-    for endpoint, label, _description in staff_sections():
-        url = url_for(endpoint)
-        active = request.path == url or request.path.startswith(url.rstrip("/") + "/")
-        items.append(NavItem(label=label, url=url, active=active))
-    return items
