@@ -1,4 +1,4 @@
-"""Demo accounts: two runners, a therapist and an admin (the logins DESIGN.md promises), and a
+"""Demo accounts: two runners, a therapist and an admin (the logins the README promises), and a
 reader who registered (a member: comments and the newsletter, no client portal)."""
 
 from __future__ import annotations
