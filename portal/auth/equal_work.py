@@ -3,8 +3,8 @@
 Forms that must not reveal whether an address has an account (register, reset password, and
 the newsletter's subscribe form) already answer with the same page either way. The work behind
 the page must be the same too: when one path hashes a password and inserts three rows and the
-other only reads one, the response time gives the answer away (register once took 3 ms for a
-known address and 29 ms for an unknown one).
+other only reads one, the response time gives the answer away (a password hash alone takes
+longer than the whole of the other path).
 
 The pattern: each path does its own work for real, and *rehearses* the work of the other
 path, that is, runs the same code (the same hash, the same inserts and updates on the same

@@ -21,7 +21,7 @@ def is_web_url(value: str) -> bool:
     """True for an absolute http(s) URL with a host: no ``javascript:``, no relative paths.
 
     White space and control characters anywhere refuse it: ``urlsplit`` silently drops tab,
-    CR and LF (as browsers do), so ``https://x/a\r\nb`` used to pass and then broke the
+    CR and LF (as browsers do), so ``https://x/a\r\nb`` would pass and then break the
     calendar feed, whose URI values may not hold a line break.
     """
     if not value or any(char.isspace() or not char.isprintable() for char in value):

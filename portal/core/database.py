@@ -72,10 +72,9 @@ def sqlite_writer_turn(conn: Connection) -> Iterator[None]:
     """Wait for a turn to write a SQLite file, on a lock the kernel hands over at once.
 
     SQLite lets one connection write at a time; the others, in ``busy_timeout``, sleep 1, 2,
-    5, 10 … ms before trying again, although a sent-mark holds the lock for about 30 µs.
-    With three sending processes committing per message, one commit in eight slept that
-    way (measured with three sending processes and smtp-sink: 0.4 ms of waiting per
-    message on average). Processes that take turns on an ``flock`` first are woken as soon as
+    5, 10 … ms before trying again, although a sent-mark holds the lock for a few tens of
+    microseconds, so with several sending processes many commits sleep far longer than the
+    write they wait for. Processes that take turns on an ``flock`` first are woken as soon as
     the previous one is done. SQLite's own locking is unchanged; writers that do not take
     turns (the web app) still wait in ``busy_timeout``. A no-op on other databases.
 

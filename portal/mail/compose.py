@@ -1,17 +1,15 @@
 """Turning a rendered message into the bytes an SMTP server receives.
 
 Why not ``flask_mail.Message`` or ``email.message.EmailMessage``: both build the message
-through the ``email`` package's generator, which costs 1.3 ms for a 4 KB two-part message on
-this machine, more than the SMTP exchange itself. This module writes the same structure
-directly (about 0.08 ms): RFC 5322 headers, then ``multipart/alternative`` with a text and an
-HTML part in quoted-printable UTF-8. ``binascii`` does the encoding; the ``email`` package
-still encodes every header that carries user text. Tests parse the result with the standard
-library's strict parser.
+through the ``email`` package's generator, which costs more than the SMTP exchange itself.
+This module writes the same structure directly, an order of magnitude faster: RFC 5322
+headers, then ``multipart/alternative`` with a text and an HTML part in quoted-printable
+UTF-8. ``binascii`` does the encoding; the ``email`` package still encodes every header that
+carries user text. Tests parse the result with the standard library's strict parser.
 
 Header injection: every header value goes through ``header_text`` first, which turns CR, LF
 and every other control or line-separator character into a space. A name or subject cannot
-start a new header line, whatever it contains.
-"""
+start a new header line, whatever it contains."""
 
 from __future__ import annotations
 

@@ -72,8 +72,8 @@ class SharedPacer(Pacer):
     worker host takes its slots from one schedule in Redis.
 
     Without Redis each ``flask worker`` paces itself (``Pacer``), and several worker hosts
-    would each send at the full rate. One Redis round trip per message (about 0.1 ms on a
-    local network) is the price, paid only when a rate is set.
+    would each send at the full rate. One Redis round trip per message is the price, paid
+    only when a rate is set.
     """
 
     def __init__(

@@ -1,8 +1,8 @@
 """Numbers read from the query string: page numbers and ids, always within bounds.
 
-Why bounds: ``?page=99999999999999999999`` once reached SQLite as an offset too large for a
-64-bit integer (``OverflowError``) and PostgreSQL as an integer out of range; both were
-500s. Every paginated list goes through ``paginate``, every id filter through ``id_arg``.
+Why bounds: ``?page=99999999999999999999`` would reach SQLite as an offset too large for a
+64-bit integer (``OverflowError``) and PostgreSQL as an integer out of range, both 500s. Every
+paginated list goes through ``paginate``, every id filter through ``id_arg``.
 """
 
 from __future__ import annotations
