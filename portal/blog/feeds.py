@@ -1,7 +1,7 @@
 """The Atom feed (RFC 4287) and the sitemap, with absolute URLs from ``PORTAL_BASE_URL``.
 
 Built with ElementTree, which escapes every value: a title with ``<`` or ``&`` cannot break
-the XML. Entry content is the article's sanitized HTML, as ``type="html"`` (escaped text).
+the XML; ``portal.xml_output`` removes the characters XML forbids. Entry content is the article's sanitized HTML, as ``type="html"`` (escaped text).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from portal.models import Post, Tag
 from portal.models.blog import post_tags, public_posts_filter
 from portal.models.types import utcnow
 from portal.urls import external_url
+from portal.xml_output import to_bytes
 
 ATOM = "http://www.w3.org/2005/Atom"
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -75,7 +76,7 @@ def atom_feed() -> bytes:
             _text(entry, "summary", post.summary)
         content = _text(entry, "content", post.body_html)
         content.set("type", "html")
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    return to_bytes(feed)
 
 
 def _text(parent: ET.Element, name: str, text: str) -> ET.Element:
@@ -116,4 +117,4 @@ def sitemap() -> bytes:
     )
     for slug in tag_slugs:
         add(external_url("blog.tag", tag=slug))
-    return ET.tostring(urlset, encoding="utf-8", xml_declaration=True)
+    return to_bytes(urlset)
