@@ -1,7 +1,8 @@
 """The Atom feed (RFC 4287) and the sitemap, with absolute URLs from ``PORTAL_BASE_URL``.
 
 Built with ElementTree, which escapes every value: a title with ``<`` or ``&`` cannot break
-the XML; ``portal.xml_output`` removes the characters XML forbids. Entry content is the article's sanitized HTML, as ``type="html"`` (escaped text).
+the XML; ``portal.xml_output`` removes the characters XML forbids. Entry content is the
+article's sanitized HTML, as ``type="html"`` (escaped text).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from xml.etree import ElementTree as ET  # noqa: S405 (writing XML, never parsin
 import sqlalchemy as sa
 from flask import current_app
 
+from portal import practice
 from portal.blog import posts
 from portal.extensions import db
 from portal.models import Post, Tag
@@ -45,7 +47,8 @@ def atom_feed() -> bytes:
     ET.register_namespace("", ATOM)
     entries = list(db.session.scalars(posts.public_posts().limit(FEED_ENTRIES)).unique())
     feed = ET.Element(f"{{{ATOM}}}feed")
-    _text(feed, "title", f"{current_app.config['PRACTICE_NAME']}: articles")
+    practice_name = practice.current().name
+    _text(feed, "title", f"{practice_name}: articles")
     _text(feed, "subtitle", "Sports massage, training and recovery for runners")
     _text(feed, "id", external_url("blog.index"))
     updated = max((_entry_updated(p) for p in entries), default=utcnow())
@@ -55,7 +58,7 @@ def atom_feed() -> bytes:
         feed, f"{{{ATOM}}}link", rel="alternate", type="text/html", href=external_url("blog.index")
     )
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
-    _text(author, "name", current_app.config["PRACTICE_NAME"])
+    _text(author, "name", practice_name)
     for post in entries:
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
         _text(entry, "title", post.title)
@@ -68,7 +71,7 @@ def atom_feed() -> bytes:
         _text(
             entry_author,
             "name",
-            post.author.name if post.author else current_app.config["PRACTICE_NAME"],
+            post.author.name if post.author else practice_name,
         )
         for tag in post.tags:
             ET.SubElement(entry, f"{{{ATOM}}}category", term=tag.slug, label=tag.name)
