@@ -14,13 +14,13 @@ from xml.etree import ElementTree as ET  # noqa: S405 (writing XML, never parsin
 import sqlalchemy as sa
 from flask import current_app
 
-from portal import practice
 from portal.blog import posts
+from portal.core import practice
 from portal.extensions import db
 from portal.models import Post, Tag
 from portal.models.blog import post_tags, public_posts_filter
 from portal.models.types import utcnow
-from portal.urls import external_url
+from portal.web.urls import external_url
 from portal.xml_output import to_bytes
 
 ATOM = "http://www.w3.org/2005/Atom"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from portal import practice
+from portal.core import practice
 from portal.mail.compose import Sender
 
 

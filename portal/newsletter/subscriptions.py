@@ -19,9 +19,11 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from portal import practice
-from portal.clock import local_today
-from portal.database import rowcount
+from portal.core import practice
+from portal.core.clock import local_today
+from portal.core.database import rowcount
+from portal.core.render_cache import bump_selected
+from portal.core.text import normalise_email
 from portal.extensions import db
 from portal.models import (
     Consent,
@@ -37,8 +39,6 @@ from portal.models import (
 from portal.models.types import utcnow
 from portal.newsletter import emails
 from portal.newsletter.render_scopes import newsletter_scope_of_subscriber
-from portal.render_cache import bump_selected
-from portal.text import normalise_email
 
 # The words beside every subscribe button, stored with each consent exactly as shown. The
 # page around the box names the practice; the box itself is kept per process and read from
@@ -57,7 +57,7 @@ UNSUBSCRIBE_WORDING = "Unsubscribe: we stop sending you newsletter email at once
 
 
 def wording(template: str) -> str:
-    """The words as shown now: with the practice's saved name (``portal.practice``), read
+    """The words as shown now: with the practice's saved name (``portal.core.practice``), read
     only for words that name it."""
     if "{practice}" not in template:
         return template
