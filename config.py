@@ -225,7 +225,14 @@ class Config:
         self.SESSION_COOKIE_NAME = "session"
         self.REMEMBER_COOKIE_NAME = "remember_token"
         self.DEVICE_COOKIE_NAME = "device"
-        self.MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+        # What a request may send (portal/web/form_limits.py): a body of at most 128 KiB (a
+        # comment of 5,000 characters is at most 60 KiB encoded), the back office's forms up
+        # to 2 MiB (an article of 100,000 characters), at most 200 fields or parts per form
+        # and 500 kB per multipart text part. The image upload has its own limit.
+        self.MAX_CONTENT_LENGTH = 128 * 1024
+        self.STAFF_MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+        self.MAX_FORM_PARTS = 200
+        self.MAX_FORM_MEMORY_SIZE = 500_000
         # Compress responses in the app (gzip/brotli) when no proxy in front does it.
         self.COMPRESS_RESPONSES = _env_bool("COMPRESS_RESPONSES")
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session

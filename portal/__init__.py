@@ -31,6 +31,9 @@ def create_app(config: Config | str | Mapping[str, Any] | None = None) -> Flask:
         template_folder=str(BASE_DIR / "templates"),
         static_folder=str(BASE_DIR / "static"),
     )
+    from portal.web.form_limits import LimitedRequest
+
+    app.request_class = LimitedRequest
     app.config.from_object(config)
     app.config.update(overrides)
     if hops := app.config.get("PROXY_FIX_HOPS"):

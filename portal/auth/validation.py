@@ -52,7 +52,10 @@ def _letters(text: str) -> str:
 def context_words() -> frozenset[str]:
     words = set(CONTEXT_WORDS)
     if has_app_context():
+        from portal.core import practice  # the practice's models import this module
+
         words.add(_letters(str(current_app.config.get("PRACTICE_NAME") or "")))
+        words.add(_letters(practice.current().name))
     words.discard("")
     return frozenset(words)
 

@@ -2,7 +2,8 @@
 version.
 
 Why this is exact across processes: every write that changes what an article page shows
-bumps ``posts.version`` in the same transaction (``portal.blog.posts.bump_version``), and
+bumps ``posts.version`` in the same transaction (``portal.blog.posts.bump_version``; for
+people and the practice's details, the flush hook below), and
 every request reads the version from the database before it looks in the cache. A process
 that cached version 7 simply never finds version 8 and renders afresh; no message between
 processes is needed, and nothing is served after the change is committed.
@@ -22,7 +23,7 @@ from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 from portal.core.render_cache import GLOBAL, VersionedCache, track
-from portal.models import Comment, Post, User
+from portal.models import Comment, Post, PracticeSettings, User
 
 
 def page_cache() -> VersionedCache | None:
@@ -34,21 +35,45 @@ def page_cache() -> VersionedCache | None:
 
 def init_app(app: Flask) -> None:
     app.extensions["blog_cache"] = VersionedCache()
-    if not sa.event.contains(Session, "before_flush", _renames_change_pages):
-        sa.event.listen(Session, "before_flush", _renames_change_pages)
+    if not sa.event.contains(Session, "before_flush", _people_and_practice_change_pages):
+        sa.event.listen(Session, "before_flush", _people_and_practice_change_pages)
 
 
-def _renames_change_pages(session: Session, flush_context: object, instances: object) -> None:
-    """A commenter's name is on every page they commented on: renaming them (or deleting
-    the account, which renames it "Deleted user") makes those pages stale."""
+def _people_and_practice_change_pages(
+    session: Session, flush_context: object, instances: object
+) -> None:
+    """Changes outside an article that its page shows, each bumping the versions of the
+    pages that show it, in the same flush:
+
+    - a person's name is on every page they wrote or commented on, and their role decides
+      the staff badge beside their comments: renaming them (or deleting the account, which
+      renames it "Deleted user") or changing their role makes those pages stale;
+    - the practice's details (name in the title, the badge and ``og:site_name``; address,
+      phone and hours in the footer) are on every page.
+    """
+    for obj in [*session.new, *session.dirty]:
+        if isinstance(obj, PracticeSettings) and session.is_modified(obj):
+            session.execute(_bump(sa.true()))
+            return
     for obj in list(session.dirty):
-        if isinstance(obj, User) and sa.inspect(obj).attrs.name.history.has_changes():
-            session.execute(
-                sa.update(Post)
-                .where(Post.id.in_(sa.select(Comment.post_id).where(Comment.author_id == obj.id)))
-                .values(version=Post.version + 1)
-                .execution_options(synchronize_session=False)
-            )
+        if isinstance(obj, User) and _shown_on_pages_changed(obj):
+            written = Post.author_id == obj.id
+            commented = Post.id.in_(sa.select(Comment.post_id).where(Comment.author_id == obj.id))
+            session.execute(_bump(sa.or_(written, commented)))
+
+
+def _shown_on_pages_changed(user: User) -> bool:
+    state: sa.orm.InstanceState[User] = sa.inspect(user)
+    return state.attrs.name.history.has_changes() or state.attrs.role.history.has_changes()
+
+
+def _bump(which: sa.ColumnElement[bool]) -> sa.Update:
+    return (
+        sa.update(Post)
+        .where(which)
+        .values(version=Post.version + 1)
+        .execution_options(synchronize_session=False)
+    )
 
 
 # Recommendations on clients' pages show the titles of the articles they link.

@@ -1,7 +1,8 @@
 """The Atom feed (RFC 4287) and the sitemap, with absolute URLs from ``PORTAL_BASE_URL``.
 
 Built with ElementTree, which escapes every value: a title with ``<`` or ``&`` cannot break
-the XML. Entry content is the article's sanitized HTML, as ``type="html"`` (escaped text).
+the XML; ``portal.web.xml_output`` removes the characters XML forbids. Entry content is the
+article's sanitized HTML, as ``type="html"`` (escaped text).
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ import sqlalchemy as sa
 from flask import current_app
 
 from portal.blog import posts
+from portal.core import practice
 from portal.extensions import db
 from portal.models import Post, Tag
 from portal.models.blog import post_tags, public_posts_filter
 from portal.models.types import utcnow
 from portal.web.urls import external_url
+from portal.web.xml_output import to_bytes
 
 ATOM = "http://www.w3.org/2005/Atom"
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -44,7 +47,8 @@ def atom_feed() -> bytes:
     ET.register_namespace("", ATOM)
     entries = list(db.session.scalars(posts.public_posts().limit(FEED_ENTRIES)).unique())
     feed = ET.Element(f"{{{ATOM}}}feed")
-    _text(feed, "title", f"{current_app.config['PRACTICE_NAME']}: articles")
+    practice_name = practice.current().name
+    _text(feed, "title", f"{practice_name}: articles")
     _text(feed, "subtitle", "Sports massage, training and recovery for runners")
     _text(feed, "id", external_url("blog.index"))
     updated = max((_entry_updated(p) for p in entries), default=utcnow())
@@ -54,7 +58,7 @@ def atom_feed() -> bytes:
         feed, f"{{{ATOM}}}link", rel="alternate", type="text/html", href=external_url("blog.index")
     )
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
-    _text(author, "name", current_app.config["PRACTICE_NAME"])
+    _text(author, "name", practice_name)
     for post in entries:
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
         _text(entry, "title", post.title)
@@ -67,7 +71,7 @@ def atom_feed() -> bytes:
         _text(
             entry_author,
             "name",
-            post.author.name if post.author else current_app.config["PRACTICE_NAME"],
+            post.author.name if post.author else practice_name,
         )
         for tag in post.tags:
             ET.SubElement(entry, f"{{{ATOM}}}category", term=tag.slug, label=tag.name)
@@ -75,7 +79,7 @@ def atom_feed() -> bytes:
             _text(entry, "summary", post.summary)
         content = _text(entry, "content", post.body_html)
         content.set("type", "html")
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    return to_bytes(feed)
 
 
 def _text(parent: ET.Element, name: str, text: str) -> ET.Element:
@@ -116,4 +120,4 @@ def sitemap() -> bytes:
     )
     for slug in tag_slugs:
         add(external_url("blog.tag", tag=slug))
-    return ET.tostring(urlset, encoding="utf-8", xml_declaration=True)
+    return to_bytes(urlset)

@@ -29,7 +29,13 @@ from portal.models import BlogImage, User
 
 FILENAME = re.compile(r"^[0-9a-f]{32}\.(?:jpg|png|webp)$")
 CACHE_SECONDS = 365 * 24 * 3600
-MAX_PIXELS = 50_000_000  # decoding more would take too much memory for a blog picture
+# What decoding and scaling may take from a web process, and about how many bytes each
+# pixel takes meanwhile, for the costliest kind of each format: the picture (four bytes a
+# pixel), the decoder's buffers, the copy that scaling a transparent picture makes and, for
+# WebP, libwebp's two frame buffers and Pillow's copy of them. A JPEG counts at the scale
+# ``draft`` decodes it at.
+MAX_DECODE_BYTES = 150 * 1024 * 1024
+DECODE_BYTES_PER_PIXEL = {"JPEG": 8, "PNG": 10, "WEBP": 16}
 FORMATS = {
     "JPEG": ("jpg", "image/jpeg"),
     "PNG": ("png", "image/png"),
@@ -50,8 +56,20 @@ def _megabytes(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
+def max_pixels(image_format: str) -> int:
+    """The most pixels an image of ``image_format`` may decode to."""
+    return MAX_DECODE_BYTES // DECODE_BYTES_PER_PIXEL[image_format]
+
+
 def reencode(data: bytes) -> tuple[bytes, str, int, int]:
-    """Pixels only, upright and capped in size: ``(bytes, format, width, height)``."""
+    """Pixels only, upright and capped in size: ``(bytes, format, width, height)``.
+
+    The memory an image takes is set by its pixels, not its file: an 88 KB WebP can hold
+    50 million of them. Opening reads the header alone, so the size is checked before any
+    pixel is decoded: a JPEG is decoded at a reduced scale where it is larger than needed
+    (``draft``), and what would still take more than ``MAX_DECODE_BYTES`` is refused. The
+    full-size picture is then only ever held once: scaled down first, turned upright after.
+    """
     limit = current_app.config["BLOG_IMAGE_MAX_BYTES"]
     if len(data) > limit:
         raise ImageRefused(
@@ -62,30 +80,40 @@ def reencode(data: bytes) -> tuple[bytes, str, int, int]:
         "This file is not a JPEG, PNG or WebP image we can read. Save it in one of those "
         "formats and upload it again."
     )
+    side = current_app.config["BLOG_IMAGE_MAX_DIMENSION"]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image: Image.Image = Image.open(BytesIO(data))
             if image.format not in FORMATS:
                 raise unreadable
-            if image.width * image.height > MAX_PIXELS:
-                raise ImageRefused("This image has too many pixels; export it smaller.")
+            width, height = image.size
+            if image.format == "JPEG":
+                image.draft("RGB", (side, side))  # decode at 1/2, 1/4 or 1/8 scale if enough
+            if image.width * image.height > max_pixels(image.format):
+                raise ImageRefused(
+                    f"This image is {width} × {height} pixels, more than a blog "
+                    f"picture needs; export it at most {side} pixels wide and upload it again."
+                )
             image.load()
     except ImageRefused:
         raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):  # Pillow's bounds,
+        # far above ours, checked when the file is opened
+        raise ImageRefused(
+            f"This image has far more pixels than a blog picture needs; export it at most "
+            f"{side} pixels wide and upload it again."
+        ) from None
     except (
         UnidentifiedImageError,
         OSError,
         SyntaxError,
         ValueError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
     ):
         raise unreadable from None
     source_format = image.format
-    image = ImageOps.exif_transpose(image)
-    side = current_app.config["BLOG_IMAGE_MAX_DIMENSION"]
-    image.thumbnail((side, side))
+    image.thumbnail((side, side))  # in place; a square bound, so turning it later fits too
+    ImageOps.exif_transpose(image, in_place=True)
     image.info = {}  # nothing of the original file's metadata goes through
     out = BytesIO()
     if source_format == "JPEG":

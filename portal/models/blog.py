@@ -4,7 +4,8 @@ Rendered HTML is stored beside each source (Markdown, or HTML for articles impor
 WordPress), sanitized once when saved, so reading a page never runs the Markdown renderer.
 
 ``Post.version`` is bumped by every change that alters what the article page shows (an
-edit, a comment approved, edited, deleted or moderated, a commenter renamed). Rendered pages
+edit, a comment approved, edited, deleted or moderated, its author or a commenter renamed,
+a commenter's role changed, the practice's details saved: ``portal.blog.cache``). Rendered pages
 and comment threads are cached under ``(post id, version)``: any web process that reads the
 row sees the new version and renders afresh, so the cache needs no cross-process messages.
 

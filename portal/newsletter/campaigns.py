@@ -35,7 +35,7 @@ from portal.models import (
 )
 from portal.models.types import utcnow
 from portal.newsletter import audience, content
-from portal.newsletter.headers import list_headers
+from portal.newsletter.headers import list_headers, list_id
 from portal.newsletter.personalise import NAME, preview_values
 from portal.web.urls import external_url
 
@@ -84,7 +84,8 @@ def preview(campaign: Campaign) -> Preview:
         context=context,
         practice=practice.current(),
     )
-    headers = {name: value.format_map(context) for name, value in list_headers().items()}
+    each_own = {"unsubscribe_url": "each subscriber's own unsubscribe link"}
+    headers = {name: value.format_map(each_own) for name, value in list_headers().items()}
     return Preview(subject=campaign.subject, text=text, html=html, headers=headers)
 
 
@@ -92,7 +93,6 @@ def _test_context(campaign: Campaign, *, name: str | None) -> dict[str, Any]:
     return {
         "name": name,
         **preview_values(
-            current_app,
             body_html=content.email_html(campaign.body_markdown),
             body_text=content.plain_text(campaign.body_markdown),
             browser_url=external_url("newsletter.archive"),
@@ -101,9 +101,11 @@ def _test_context(campaign: Campaign, *, name: str | None) -> dict[str, Any]:
 
 
 def send_test(campaign: Campaign, to: User) -> None:
-    """One copy to ``to`` (the staff member), with the headers and footer of the real thing."""
+    """One copy to ``to`` (the staff member), as the real thing but for the subscriber's
+    own links: no ``List-Unsubscribe`` headers (they would point at no subscription) and a
+    footer that says where each subscriber's links go."""
     context = _test_context(campaign, name=to.name)
-    headers = {name: value.format_map(context) for name, value in list_headers().items()}
+    headers = {"List-Id": list_id()}
     enqueue_email(
         to=to.email,
         to_name=to.name,

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from flask import current_app
 
+from portal.core import practice
 from portal.mail import enqueue_email
 from portal.models import MailCategory, Subscriber
 from portal.newsletter.headers import list_headers
@@ -20,7 +21,7 @@ from portal.web.urls import external_url
 
 
 def _practice() -> str:
-    return current_app.config["PRACTICE_NAME"]
+    return practice.current().name
 
 
 WITHHELD = "not sent: another email went to this address less than an hour before"

@@ -11,15 +11,18 @@ from __future__ import annotations
 
 from flask import current_app
 
+from portal.core import practice
 from portal.mail.compose import Sender
 
 
 def list_id() -> str:
+    """``NEWSLETTER_LIST_ID``, else made of the practice's saved name and sender domain."""
     configured = current_app.config.get("NEWSLETTER_LIST_ID")
     if configured:
         return configured
-    domain = Sender.parse(current_app.config["MAIL_DEFAULT_SENDER"]).domain
-    return f"{current_app.config['PRACTICE_NAME']} newsletter <newsletter.{domain}>"
+    details = practice.current()
+    domain = Sender.parse(details.sender_email).domain
+    return f"{details.name} newsletter <newsletter.{domain}>"
 
 
 def list_headers() -> dict[str, str]:

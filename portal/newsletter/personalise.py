@@ -147,12 +147,12 @@ def newsletter_values(app: Flask, context: Mapping[str, Any]) -> dict[str, str]:
     return values
 
 
-def preview_values(app: Flask, **parts: str) -> dict[str, str]:
-    """Links for a test send or a preview: they look real and lead to a "not found" page."""
-    prefixes = _link_prefixes(app)
-    values = {name: prefix + "preview" for name, prefix in prefixes.items()}
-    values.update(parts)
-    return values
+def preview_values(**parts: str) -> dict[str, str | None]:
+    """Values for a preview or a test copy: no subscriber links. A staff member's test copy
+    belongs to no subscription, and a made-up link would answer "not found" (to the one-click
+    POST of a mail provider's "unsubscribe" button too): the footer says where each
+    subscriber's own links go instead."""
+    return {"unsubscribe_url": None, "preferences_url": None, **parts}
 
 
 def install() -> None:

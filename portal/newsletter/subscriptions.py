@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from portal.core import practice
 from portal.core.clock import local_today
 from portal.core.database import rowcount
 from portal.core.render_cache import bump_selected
@@ -39,20 +40,28 @@ from portal.models.types import utcnow
 from portal.newsletter import emails
 from portal.newsletter.render_scopes import newsletter_scope_of_subscriber
 
-# The words beside every subscribe button, stored with each consent exactly as shown.
+# The words beside every subscribe button, stored with each consent exactly as shown. The
+# page around the box names the practice; the box itself is kept per process and read from
+# no table (``portal.newsletter.templating``), so its words name none: a saved new name could
+# not reach a kept box, and the record must hold what the reader saw.
 SUBSCRIBE_WORDING = (
-    "By subscribing you agree that {practice} emails you about the topics you ticked: "
+    "By subscribing you agree that we email you about the topics you ticked: "
     "training-season tips, practice news or new articles. We send a link to confirm first. "
     "Every email has a link to change your choices or to unsubscribe at once, and we never "
     "share your address."
 )
+# Shown on pages rendered for each request: with the practice's saved name.
 CONFIRM_WORDING = "Press the button to confirm your subscription to {practice}'s newsletter."
 PREFERENCES_WORDING = "Save to receive the topics ticked above (untick all, or unsubscribe)."
 UNSUBSCRIBE_WORDING = "Unsubscribe: we stop sending you newsletter email at once."
 
 
 def wording(template: str) -> str:
-    return template.format(practice=current_app.config["PRACTICE_NAME"])
+    """The words as shown now: with the practice's saved name (``portal.core.practice``), read
+    only for words that name it."""
+    if "{practice}" not in template:
+        return template
+    return template.format(practice=practice.current().name)
 
 
 def find_by_email(email: str) -> Subscriber | None:

@@ -38,7 +38,8 @@ def newsletter_box() -> Markup:
     cached article page around it, so each process keeps it per key: what the box shows
     besides the token is the page's address (the form's ``source``), the signed-in
     person's email (filled in), and the configuration. Nothing in it is read from the
-    database, so no version is needed: a changed email is a different key.
+    database (its consent words name no practice), so no version is needed: a changed email
+    is a different key.
     """
     email = current_user.email if current_user.is_authenticated else None
     path = request.path[:200]

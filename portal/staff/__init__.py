@@ -3,7 +3,9 @@
 Each area of the back office is its own module of routes on this one blueprint.
 """
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, current_app, request
 from flask.blueprints import BlueprintSetupState
 
 from portal.auth.permissions import staff_required
@@ -16,6 +18,14 @@ def register_navigation(state: BlueprintSetupState) -> None:
     from portal.staff.navigation import init_app
 
     init_app(state.app)
+
+
+@bp.url_value_preprocessor
+def allow_larger_forms(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """Articles and campaigns are longer than anything the public sends: the back office's
+    bodies may be up to ``STAFF_MAX_CONTENT_LENGTH`` (the field limits still apply). This
+    runs before the CSRF check reads the body."""
+    request.max_content_length = current_app.config["STAFF_MAX_CONTENT_LENGTH"]
 
 
 @bp.before_request

@@ -410,3 +410,52 @@ def test_a_cached_article_runs_one_statement_and_no_orm_session(
         assert app.test_client().get("/blog/calves").status_code == 200
     assert log.count == 1 and "FROM posts" in log.statements[0]
     assert created == []
+
+
+FORBIDDEN_IN_XML = "\x01\x0b\ufffe\uffff"
+
+
+def test_the_feed_and_sitemap_stay_xml_when_an_article_holds_characters_xml_forbids(
+    client, app, blog
+):
+    """One U+FFFE or U+FFFF in one article made the feed unreadable for every reader."""
+    from defusedxml import ElementTree as SafeET
+
+    from portal.blog.posts import tags_for
+
+    post_id = blog.post(
+        f"Hills{FORBIDDEN_IN_XML} and calves",
+        slug="hills",
+        body=f"Walk the steep bits.{FORBIDDEN_IN_XML}",
+        summary=f"Uphill{FORBIDDEN_IN_XML} advice",
+    )
+    with app.app_context():
+        post = db.session.get(Post, post_id, options=[sa.orm.selectinload(Post.tags)])
+        post.tags = tags_for([f"Hill{FORBIDDEN_IN_XML}s"])
+        db.session.commit()
+    feed = SafeET.fromstring(client.get("/blog/feed.xml").data)
+    (entry,) = feed.findall(f"{ATOM}entry")
+    assert entry.find(f"{ATOM}title").text == "Hills and calves"
+    assert entry.find(f"{ATOM}summary").text == "Uphill advice"
+    assert "Walk the steep bits." in entry.find(f"{ATOM}content").text
+    assert entry.find(f"{ATOM}category").get("label") == "Hills"
+    sitemap = SafeET.fromstring(client.get("/sitemap.xml").data)
+    assert len(list(sitemap)) == 4  # home, blog, the article, its tag
+
+
+def test_xml_output_removes_every_character_xml_forbids(app):
+    from xml.etree import ElementTree as StdET
+
+    from defusedxml import ElementTree as SafeET
+
+    from portal.web.xml_output import to_bytes
+
+    forbidden = [chr(c) for c in (*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20))]
+    forbidden += ["\ud800", "\udfff", "\ufffe", "\uffff"]
+    root = StdET.Element("doc", note="".join(forbidden) + "kept")
+    root.text = "a" + "".join(forbidden) + "b\tc\n"
+    child = StdET.SubElement(root, "child")
+    child.tail = "".join(forbidden) + "tail"
+    parsed = SafeET.fromstring(to_bytes(root))
+    assert parsed.text == "ab\tc\n" and parsed.get("note") == "kept"
+    assert parsed.find("child").tail == "tail"

@@ -51,7 +51,7 @@ def test_compose_preview_test_send_and_watch(app, client, auth, newsletter):
     client.post(f"/staff/newsletter/{campaign_id}/test")
     (test,) = rows(app)
     assert test.to_address == "theo@example.com" and test.subject.startswith("[Test] ")
-    assert test.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "List-Unsubscribe" not in test.headers  # it belongs to no subscription
 
     response = client.post(f"/staff/newsletter/{campaign_id}/send")
     assert response.status_code == 302
@@ -254,3 +254,33 @@ def test_the_campaign_page_costs_the_same_for_few_and_many_subscribers(
     client.post(f"/staff/newsletter/{campaign_id}/send")
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 203
+
+
+def test_a_test_copy_received_over_smtp_has_no_dead_link(smtp_app, smtp_server, make_user):
+    """Its ``List-Unsubscribe`` pointed at ``/newsletter/unsubscribe/preview``: a 404 to the
+    one-click POST. Every link the received copy has must answer."""
+    import re
+    from urllib.parse import urlsplit
+
+    from tests.conftest import sign_in
+
+    make_user("theo@example.com", role="staff")
+    client = smtp_app.test_client()
+    assert sign_in(client, "theo@example.com").status_code == 302
+    campaign_id = create(client)
+    assert client.post(f"/staff/newsletter/{campaign_id}/test").status_code == 302
+    deliver(smtp_app)
+    (received,) = smtp_server.messages
+    message = received.message
+    assert message["Subject"].startswith("[Test] ") and message["List-Id"]
+    assert message["List-Unsubscribe"] is None and message["List-Unsubscribe-Post"] is None
+    html = message.get_body(("html",)).get_content()
+    text = message.get_body(("plain",)).get_content()
+    links = set(re.findall(r'href="([^"]+)"', html)) | set(re.findall(r"https?://\S+", text))
+    base = smtp_app.config["PORTAL_BASE_URL"]
+    own = {link for link in links if link.startswith(base)}
+    assert base + "/newsletter/archive/" in own, links
+    visitor = smtp_app.test_client()
+    for link in own:
+        assert visitor.get(urlsplit(link).path).status_code == 200, link
+    assert "own links here" in html and "own links here" in text

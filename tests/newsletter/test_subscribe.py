@@ -59,7 +59,7 @@ def test_subscribing_records_consent_and_sends_a_confirmation_link_that_needs_a_
         assert consent.action == "requested"
         assert consent.source == "/blog/easy-runs"
         assert consent.ip_address == "127.0.0.1"
-        assert consent.wording.startswith("By subscribing you agree that Massage Works")
+        assert consent.wording.startswith("By subscribing you agree that we email you")
         assert consent.topics == "tips,news"
 
     (confirmation,) = messages(app)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -12,6 +13,7 @@ from PIL import Image
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import stream_encode_multipart
 
+from portal.blog import images
 from portal.blog.posts import announce_due_articles
 from portal.core.signals import article_published
 from portal.extensions import db
@@ -313,6 +315,45 @@ def test_photos_larger_than_other_forms_bodies_are_accepted(app, staff, image_di
     photo = _noise_png(1200)  # about 4 MB, twice what other forms accept
     assert len(photo) > app.config["MAX_CONTENT_LENGTH"]
     assert _upload(staff, photo, "phone.png").status_code == 302
+
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.mark.parametrize("name", ["16383x3000.webp", "7000x7000.png"])
+def test_a_small_file_of_too_many_pixels_is_refused_before_it_is_decoded(
+    app, staff, image_dir, name
+):
+    """Tiny files (2 KB, 14 KB) of about 49 million pixels: decoding the WebP took a web
+    process from 187 to 933 MB. The size is read from the header and refused first."""
+    data = (DATA / name).read_bytes()
+    width, height = name.split(".")[0].split("x")
+    response = _upload(staff, data, name)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert f"This image is {width} × {height} pixels" in page
+    assert "export it at most 2000 pixels wide" in page
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(BlogImage)) == 0
+    assert not image_dir.exists() or not any(image_dir.iterdir())
+
+
+def test_a_large_camera_jpeg_is_decoded_at_a_reduced_scale_and_accepted(app, staff, image_dir):
+    """9000 × 6000 is more than a WebP or PNG may decode to; a JPEG decodes at half scale."""
+    out = BytesIO()
+    Image.new("L", (9000, 6000), 120).save(out, "JPEG", quality=50)
+    assert images.max_pixels("PNG") < 9000 * 6000
+    assert _upload(staff, out.getvalue(), "camera.jpg").status_code == 302
+    with app.app_context():
+        image = db.session.scalar(sa.select(BlogImage))
+    assert (image.width, image.height) == (2000, 1333)
+
+
+def test_pillows_own_pixel_bound_gives_the_same_clear_message(app):
+    header = BytesIO()
+    Image.new("1", (12000, 12000)).save(header, "PNG")
+    with app.app_context(), pytest.raises(images.ImageRefused, match="far more pixels"):
+        images.reencode(header.getvalue())
 
 
 def test_alt_text_is_required(app, staff, image_dir):

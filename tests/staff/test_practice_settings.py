@@ -11,8 +11,15 @@ from portal.core import practice
 from portal.extensions import db
 from portal.models import AuditEntry, PracticeSettings, Role, User
 from portal.models.types import utcnow
+from tests.blog.conftest import Blog
 from tests.conftest import PASSWORD, sign_in
 from tests.fixtures.mail import deliver, queue
+
+
+@pytest.fixture
+def blog(app):
+    return Blog(app)
+
 
 NEW = {
     "name": "Tempo Sports Massage",
@@ -190,3 +197,96 @@ def test_bad_input_is_explained_and_nothing_is_saved(app, client, auth, field, v
     assert 'value="3 Mill Yard, Upper Riverside, RS2 9QT"' in page or field == "address"
     with app.app_context():
         assert db.session.get(PracticeSettings, 1) is None
+
+
+def _head_title(page: str) -> str:
+    return page[page.index("<title>") + 7 : page.index("</title>")]
+
+
+def test_saved_settings_reach_cached_article_pages_and_the_feed_at_once(
+    app, client, auth, blog, make_user
+):
+    """Article pages were cached under the article's version alone: after a save they kept
+    the old title, footer, ``og:site_name`` and staff badge until the article changed."""
+    theo = make_user("theo@example.com", role="staff", name="Theo Therapist")
+    post_id = blog.post("Easy runs", slug="easy-runs", author_id=theo)
+    blog.comment(post_id, "Try ten minutes slower.", author_id=theo)
+    reader = app.test_client()
+    member = app.test_client()
+    make_user("mia@example.com", role="member", name="Mia Member")
+    assert sign_in(member, "mia@example.com").status_code == 302
+    old = app.config["PRACTICE_NAME"]
+    for browser in (reader, member, reader, member):  # rendered, then from the cache
+        page = browser.get("/blog/easy-runs").get_data(as_text=True)
+        assert _head_title(page).endswith(f"· {old}")
+        assert f'<span class="badge">{old}</span>' in page
+
+    auth.login_admin()
+    assert _save(client).status_code == 302
+
+    for browser in (reader, member):
+        page = browser.get("/blog/easy-runs").get_data(as_text=True)
+        assert _head_title(page) == "Easy runs · Tempo Sports Massage"
+        assert '<meta property="og:site_name" content="Tempo Sports Massage">' in page
+        assert '<span class="badge">Tempo Sports Massage</span>' in page
+        assert "3 Mill Yard, Upper Riverside" in page  # the footer
+        assert old not in page
+    feed = reader.get("/blog/feed.xml").get_data(as_text=True)
+    assert "<title>Tempo Sports Massage: articles</title>" in feed and old not in feed
+
+
+def test_an_authors_new_name_and_a_commenters_new_role_reach_the_cached_pages(app, blog, make_user):
+    theo = make_user("theo@example.com", role="staff", name="Theo Therapist")
+    mia = make_user("mia@example.com", role="member", name="Mia Member")
+    post_id = blog.post("Easy runs", slug="easy-runs", author_id=theo)
+    blog.comment(post_id, "Thanks!", author_id=mia)
+    reader = app.test_client()
+    for _ in range(2):
+        page = reader.get("/blog/easy-runs").get_data(as_text=True)
+    assert "by Theo Therapist" in page and 'class="badge"' not in page
+
+    author = app.test_client()
+    assert sign_in(author, "theo@example.com").status_code == 302
+    assert author.post("/account/name", data={"name-name": "Theo Hartley"}).status_code == 302
+    page = reader.get("/blog/easy-runs").get_data(as_text=True)
+    assert "by Theo Hartley" in page and "Theo Therapist" not in page
+
+    with app.app_context():  # Mia joins the practice's staff
+        db.session.get(User, mia).role = Role.STAFF.value
+        db.session.commit()
+    page = reader.get("/blog/easy-runs").get_data(as_text=True)
+    assert f'<span class="badge">{app.config["PRACTICE_NAME"]}</span>' in page
+
+
+def test_newsletter_emails_and_consent_use_the_saved_name(app, client, auth, newsletter):
+    """The consent wording, the subjects and ``List-Id`` used ``PRACTICE_NAME``."""
+    from portal.models import Consent, OutboxMessage
+    from portal.newsletter.tokens import Purpose
+
+    auth.login_admin()
+    assert _save(client).status_code == 302
+    auth.logout()
+    response = client.post(
+        "/newsletter/subscribe",
+        data={"email": "new@example.com", "topics": ["tips", "news"], "source": "/"},
+    )
+    assert response.status_code == 200
+    with app.app_context():
+        confirm = db.session.scalars(sa.select(OutboxMessage)).one()
+    assert confirm.subject == "Confirm your subscription to Tempo Sports Massage's newsletter"
+    token = newsletter.token(newsletter.by_email("new@example.com").id, Purpose.CONFIRM)
+    page = client.get(f"/newsletter/confirm/{token}").get_data(as_text=True)
+    assert "Tempo Sports Massage's newsletter" in page
+    assert client.post(f"/newsletter/confirm/{token}").status_code == 302
+    with app.app_context():
+        consents = db.session.scalars(sa.select(Consent).order_by(Consent.id)).all()
+        welcome = db.session.scalar(
+            sa.select(OutboxMessage).where(OutboxMessage.template == "newsletter_welcome")
+        )
+    assert consents[-1].wording == (
+        "Press the button to confirm your subscription to Tempo Sports Massage's newsletter."
+    )
+    assert app.config["PRACTICE_NAME"] not in " ".join(c.wording for c in consents)
+    assert welcome.subject == "Welcome to Tempo Sports Massage's newsletter"
+    list_id = "Tempo Sports Massage newsletter <newsletter.tempo.example>"
+    assert welcome.headers["List-Id"] == list_id
