@@ -23,8 +23,7 @@ def _path(url: str) -> str:
 
 
 def test_a_guest_confirms_before_any_reply_email(app, blog, post_id, outbox):
-    blog.comment(post_id, email="gina@example.com")  # Gina is trusted
-    gina = app.test_client()
+    gina = blog.returning_guest(post_id)  # Gina's browser wrote an approved comment
     gina.post("/blog/calves/comments", data=guest(app, "Tell me about replies", notify="y"))
     gina_comment = blog.comments(post_id)[-1].id
     (confirm,) = outbox.messages("comment_notify_confirm")
@@ -51,13 +50,13 @@ def test_a_guest_confirms_before_any_reply_email(app, blog, post_id, outbox):
     assert outbox.messages("comment_reply") == []  # a GET (a link scanner) changes nothing
     assert app.test_client().post(link).status_code == 200
 
-    app.test_client().post(
+    gina.post(
         "/blog/calves/comments",
         data=guest(app, "A later reply", email="gina@example.com", parent_id=str(gina_comment)),
     )  # Gina replying to herself: no email
+    assert blog.comments(post_id)[-1].status == "approved"
     assert outbox.messages("comment_reply") == []
-    blog.comment(post_id, "trusted Ray", email="ray@example.com")
-    app.test_client().post(
+    blog.returning_guest(post_id, email="ray@example.com").post(
         "/blog/calves/comments",
         data=guest(
             app,
@@ -89,14 +88,11 @@ def test_a_reply_to_someone_else_in_the_thread_does_not_notify(
 
         moderate([mine], "approve")
         db.session.commit()
-    app.test_client().post(
-        "/blog/calves/comments", data=guest(app, "To the other", parent_id=str(other))
-    )
-    app.test_client().post(
-        "/blog/calves/comments", data=guest(app, "To the top", parent_id=str(top))
-    )
+    gina = blog.trust(app.test_client(), top)
+    gina.post("/blog/calves/comments", data=guest(app, "To the other", parent_id=str(other)))
+    gina.post("/blog/calves/comments", data=guest(app, "To the top", parent_id=str(top)))
     assert outbox.messages("comment_reply") == []
-    app.test_client().post("/blog/calves/comments", data=guest(app, "To Mia", parent_id=str(mine)))
+    gina.post("/blog/calves/comments", data=guest(app, "To Mia", parent_id=str(mine)))
     assert [m["to"] for m in outbox.messages("comment_reply")] == ["mia@example.com"]
 
 
@@ -117,8 +113,7 @@ def test_the_stop_link_is_one_click_with_rfc_8058_headers(smtp_app, smtp_server,
         mine.status = "approved"
         db.session.commit()
         mine_id = mine.id
-    blog.comment(post_id, "trusted")
-    app.test_client().post(
+    blog.returning_guest(post_id).post(
         "/blog/other/comments", data=guest(app, "A reply", parent_id=str(mine_id))
     )
     deliver(app)
