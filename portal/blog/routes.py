@@ -216,15 +216,16 @@ def confirm_notifications(token: str) -> str | BaseResponse | tuple[str, int]:
         return render_template(
             "blog/notice.html",
             title="Reply notifications are on",
-            text="We will email you when someone replies to your comment. Every email has a "
-            "link to stop them.",
+            text="We will email you when someone replies to a comment for which you asked. "
+            "Every email has a link to stop them.",
         )
     return render_template(
         "blog/button_page.html",
         form=form,
-        title="Email me replies to my comment",
+        title="Email me replies to my comments",
         text=f"Press the button to receive an email at {subscription.email} when someone "
-        "replies to your comment (only to yours, not the whole conversation).",
+        "replies to a comment of yours for which you asked (only to yours, not the whole "
+        "conversation). You confirm this address once.",
         button="Yes, email me replies",
     )
 

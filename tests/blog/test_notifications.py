@@ -3,9 +3,11 @@ the staff digest of held comments."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import pytest
+import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import Role
@@ -174,3 +176,67 @@ def test_staff_get_one_digest_per_batch_of_held_comments(app, blog, post_id, out
     digests = outbox.messages("comments_held")
     assert sorted(m["to"] for m in digests) == ["ada@example.com", "theo@example.com"]
     assert digests[0]["context"]["count"] == 3
+
+
+@pytest.mark.config(COMMENT_FLOOD_SECONDS=0)
+def test_an_address_confirms_reply_notifications_once_not_once_per_comment(
+    app, blog, post_id, outbox
+):
+    gina = app.test_client()
+    for n in range(3):
+        gina.post("/blog/calves/comments", data=guest(app, f"Comment {n}", notify="y"))
+    (confirm,) = outbox.messages("comment_notify_confirm")  # one pending confirmation
+    assert app.test_client().post(_path(confirm["context"]["link"])).status_code == 200
+    with app.app_context():
+        from portal.models import CommentSubscription
+
+        subscriptions = db.session.scalars(sa.select(CommentSubscription)).all()
+        assert len(subscriptions) == 3 and all(s.confirmed_at for s in subscriptions)
+    # Once confirmed, later requests from the address need no new confirmation.
+    gina.post("/blog/calves/comments", data=guest(app, "Comment 3", notify="y"))
+    assert len(outbox.messages("comment_notify_confirm")) == 1
+    with app.app_context():
+        last = db.session.scalars(
+            sa.select(CommentSubscription).order_by(CommentSubscription.id.desc())
+        ).first()
+        assert last.is_active
+
+
+@pytest.mark.config(COMMENT_FLOOD_SECONDS=0)
+def test_the_answer_is_the_same_whether_or_not_the_address_confirmed_before(
+    app, blog, post_id, outbox
+):
+    app.test_client().post("/blog/calves/comments", data=guest(app, "First", notify="y"))
+    (confirm,) = outbox.messages("comment_notify_confirm")
+    app.test_client().post(_path(confirm["context"]["link"]))
+
+    def flashed(email: str) -> str:
+        client = app.test_client()
+        response = client.post(
+            "/blog/calves/comments", data=guest(app, "Again", email=email, notify="y")
+        )
+        page = client.get(response.location).get_data(as_text=True)
+        return re.search(r'<p class="flash [^"]*">(.*?)</p>', page, re.S).group(1)
+
+    assert flashed("gina@example.com") == flashed("nora@example.com")
+
+
+def test_the_confirmation_email_carries_no_text_the_requester_chose(smtp_app, smtp_server):
+    from tests.blog.conftest import Blog
+
+    app = smtp_app
+    Blog(app).post(slug="calves")
+    bait = "Your bank: verify at evil.example"
+    app.test_client().post(
+        "/blog/calves/comments",
+        data=guest(app, "Hi", name=bait, email="vera@example.com", notify="y"),
+    )
+    deliver(app)
+    (received,) = smtp_server.wait_for(1)
+    message = received.message
+    text = str(message) + "".join(
+        part.get_payload(decode=True).decode() for part in message.walk() if not part.is_multipart()
+    )
+    assert "Hello," in text
+    assert "evil.example" not in text and "Your bank" not in text
+    assert received.message["To"] == "vera@example.com"
