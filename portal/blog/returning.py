@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 
 from portal.extensions import db
 from portal.models import Comment, CommentStatus
+from portal.pagination import MAX_ID
 
 COOKIE = "commenter"
 MAX_KEPT = 20
@@ -37,7 +38,8 @@ def written_here() -> list[int]:
         value = _serializer().loads(raw)
     except BadSignature:
         return []
-    ids = [item for item in value if isinstance(item, int)] if isinstance(value, list) else []
+    items = value if isinstance(value, list) else []
+    ids = [item for item in items if type(item) is int and 0 < item <= MAX_ID]
     return ids[-MAX_KEPT:]
 
 

@@ -97,6 +97,11 @@ def test_a_forged_or_someone_elses_cookie_trusts_nobody(app, client, blog, post_
     blog.trust(client, held)
     client.post("/blog/calves/comments", data=guest(app, "Not yet."))
     assert blog.comments(post_id)[-1].status == CommentStatus.PENDING
+    # Ids no comment can have are ignored, never sent to the database (no 500).
+    blog.trust(client, 2**40, -1, True, "1", [gina], gina)
+    response = client.post("/blog/calves/comments", data=guest(app, "Odd cookie."))
+    assert response.status_code == 302
+    assert blog.comments(post_id)[-1].status == CommentStatus.APPROVED
 
 
 def test_a_guest_using_a_members_address_is_not_trusted(app, client, blog, post_id, make_user):
