@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 
 from portal.extensions import db
 from portal.models import Comment, CommentStatus
-from portal.pagination import MAX_ID
+from portal.web.pagination import MAX_ID
 
 COOKIE = "commenter"
 MAX_KEPT = 20

@@ -40,7 +40,7 @@ from portal.blog.forms import (
 )
 from portal.extensions import csrf, db, limiter
 from portal.models import Comment, CommentStatus, Post
-from portal.token_links import register_token_route
+from portal.web.token_links import register_token_route
 
 # Said to every guest who asks for reply notifications, whatever the address's history.
 NOTIFY_NOTE = (

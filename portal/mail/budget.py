@@ -24,11 +24,11 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
-from portal.database import is_sqlite
+from portal.core.database import is_sqlite
+from portal.core.text import normalise_email
 from portal.extensions import db
 from portal.models.mail_budget import MailBudget
 from portal.models.types import table_of, utcnow
-from portal.text import normalise_email
 
 BUDGET_SPENT = (
     "not sent: the daily budget of emails that visitors may cause to this address is spent"
