@@ -136,6 +136,9 @@ class Config:
         self.MAIL_RETRY_BASE_SECONDS = float(env.get("MAIL_RETRY_BASE_SECONDS") or 60)
         self.MAIL_RETRY_MAX_SECONDS = float(env.get("MAIL_RETRY_MAX_SECONDS") or 6 * 3600)
         self.MAIL_SUPPRESS_AFTER_HARD_FAILURES = _env_int("MAIL_SUPPRESS_AFTER_HARD_FAILURES", 2)
+        # Emails that requests from anybody (subscribe, register, reset, a guest's comment, a
+        # sign-in lockout) may cause to one address per UTC day, all kinds together.
+        self.MAIL_ANONYMOUS_PER_ADDRESS_PER_DAY = _env_int("MAIL_ANONYMOUS_PER_ADDRESS_PER_DAY", 3)
         # Retention: finished rows lose their context (names, one-time links) after these
         # many days; caught development-mailbox messages are deleted.
         self.MAIL_SCRUB_TRANSACTIONAL_AFTER_DAYS = _env_int(

@@ -20,8 +20,17 @@ def _token_key(token: str) -> str:
 
 
 def _send(
-    *, to: str, name: str | None, subject: str, template: str, key: str, **context: object
+    *,
+    to: str,
+    name: str | None,
+    subject: str,
+    template: str,
+    key: str,
+    anonymous: bool = False,
+    **context: object,
 ) -> None:
+    """``anonymous``: anybody can cause this email by typing the address (register, reset,
+    failed sign-ins), so it spends from the address's daily budget (``portal.mail.budget``)."""
     # The greeting is one line, whatever an older version let into the name.
     name = single_line(name) if name else name
     enqueue_email(
@@ -32,6 +41,7 @@ def _send(
         context={"name": name, **context},
         idempotency_key=key,
         category=MailCategory.TRANSACTIONAL,
+        anonymous=anonymous,
     )
 
 
@@ -40,12 +50,14 @@ def practice_name() -> str:
 
 
 def send_confirmation(user: User, token: str) -> None:
+    """No name: whoever registers chooses it, and the address may be someone else's."""
     _send(
         to=user.email,
-        name=user.name,
+        name=None,
         subject=f"Confirm your {practice_name()} account",
         template="confirm_email",
         key=f"confirm:{user.id}:{_token_key(token)}",
+        anonymous=True,
         link=external_url("auth.confirm_email", token=token),
     )
 
@@ -58,6 +70,7 @@ def send_already_registered(user: User) -> None:
         subject=f"You already have a {practice_name()} account",
         template="already_registered",
         key=f"already-registered:{user.id}:{utcnow():%Y-%m-%d}",
+        anonymous=True,
         login_link=external_url("auth.login"),
         reset_link=external_url("auth.reset_request"),
     )
@@ -94,6 +107,7 @@ def send_password_reset(user: User, token: str) -> None:
         subject=f"Reset your {practice_name()} password",
         template="reset_password",
         key=f"reset:{user.id}:{_token_key(token)}",
+        anonymous=True,
         link=external_url("auth.reset_password", token=token),
     )
 
@@ -155,6 +169,7 @@ def send_login_lockout(
         subject=f"Sign-ins to your {practice_name()} account were paused",
         template="login_locked",
         key=f"login-lockout:{user.id}:{window_started:%Y%m%dT%H%M%S}",
+        anonymous=True,
         failures=failures,
         duration=duration_words(window_seconds),
         login_link=external_url("auth.login"),

@@ -2,14 +2,15 @@
 
 The rules, in one place:
 
-- A comment is held for moderation when its author has no approved comment yet (members
-  by account, guests by email address among guest comments), when it has more than
-  ``COMMENT_MAX_LINKS`` links, or when it contains a word of the staff's list. Staff
+- A comment is held for moderation when its author is not known to have an approved
+  comment (members by account; guests only by the browser that wrote an approved comment
+  with the same address, see ``portal.blog.returning``), when its rendered HTML has more
+  than ``COMMENT_MAX_LINKS`` links, or when it contains a word of the staff's list. Staff
   comments are never held.
 - Flood control: one comment per ``COMMENT_FLOOD_SECONDS`` per IP address and per email
   address, counted in the database so every web process agrees.
 - Members may edit or delete their own comment for ``EDIT_WINDOW`` after posting. An edit
-  goes through the link and word rules again.
+  goes through the same rules as a new comment: one that breaks a rule is held again.
 
 Every change that alters what the article page shows bumps the article's version (see
 ``portal.models.blog``), so cached pages are never stale.
@@ -25,7 +26,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from portal.blog import notifications
+from portal.blog import notifications, returning
 from portal.blog.posts import bump_version
 from portal.blog.rendering import count_links, render_comment_markdown
 from portal.extensions import db
@@ -52,6 +53,8 @@ class NewComment:
     ip_address: str | None
     guest_name: str | None = None
     guest_email: str | None = None
+    # Guest comments this browser wrote (``portal.blog.returning``): how a guest is known.
+    written_here: tuple[int, ...] = ()
 
 
 def blocked_words() -> list[str]:
@@ -66,20 +69,43 @@ def contains_blocked_word(text: str, words: Iterable[str]) -> bool:
     return False
 
 
-def has_approved_comment(*, author: User | None, email: str | None) -> bool:
-    query = sa.select(Comment.id).where(Comment.status == CommentStatus.APPROVED.value)
+def member_has_approved_comment(author: User) -> bool:
+    found = db.session.scalar(
+        sa.select(Comment.id)
+        .where(Comment.status == CommentStatus.APPROVED.value, Comment.author_id == author.id)
+        .limit(1)
+    )
+    return found is not None
+
+
+def is_known_author(author: User | None, email: str | None, written_here: Iterable[int]) -> bool:
+    """A member by account; a guest only through the browser that wrote an approved comment
+    with this address. What a guest types (name, address) is no proof: both may be known to
+    anyone, and the answer must not tell whether an address has commented before."""
     if author is not None:
-        query = query.where(Comment.author_id == author.id)
-    else:
-        # A guest is known by the address alone, and only among guest comments: typing a
-        # member's address does not borrow the member's standing.
-        query = query.where(Comment.author_id.is_(None), Comment.email == email)
-    return db.session.scalar(query.limit(1)) is not None
+        return member_has_approved_comment(author)
+    return returning.is_returning_guest(email, list(written_here))
 
 
-def content_needs_review(body: str) -> bool:
-    too_many_links = count_links(body) > current_app.config["COMMENT_MAX_LINKS"]
+def content_needs_review(body: str, body_html: str) -> bool:
+    """Links are counted in the rendered HTML, so every spelling that became a link counts."""
+    too_many_links = count_links(body_html) > current_app.config["COMMENT_MAX_LINKS"]
     return too_many_links or contains_blocked_word(body, blocked_words())
+
+
+def needs_moderation(
+    author: User | None,
+    body: str,
+    body_html: str,
+    *,
+    email: str | None,
+    written_here: Iterable[int] = (),
+) -> bool:
+    """The rules of a new comment, and of an edit: staff never; otherwise the content rules,
+    then whether the author is known."""
+    if author is not None and author.is_staff:
+        return False
+    return content_needs_review(body, body_html) or not is_known_author(author, email, written_here)
 
 
 def check_flood(*, ip_address: str | None, email: str | None, now: datetime) -> None:
@@ -124,9 +150,8 @@ def post_comment(post: Post, new: NewComment, *, author: User | None) -> Comment
     email = author.email if author is not None else new.guest_email
     check_flood(ip_address=new.ip_address, email=email, now=now)
     parent = find_parent(post, new.parent_id)
-    held = not (author is not None and author.is_staff) and (
-        content_needs_review(new.body) or not has_approved_comment(author=author, email=email)
-    )
+    body_html = render_comment_markdown(new.body)
+    held = needs_moderation(author, new.body, body_html, email=email, written_here=new.written_here)
     comment = Comment(
         post_id=post.id,
         parent_id=parent.id if parent else None,
@@ -134,7 +159,7 @@ def post_comment(post: Post, new: NewComment, *, author: User | None) -> Comment
         guest_name=None if author is not None else new.guest_name,
         email=email,
         body_source=new.body,
-        body_html=render_comment_markdown(new.body),
+        body_html=body_html,
         status=(CommentStatus.PENDING if held else CommentStatus.APPROVED).value,
         ip_address=new.ip_address,
         created_at=now,
@@ -171,14 +196,18 @@ def can_still_change(comment: Comment, now: datetime | None = None) -> bool:
     return (now or utcnow()) - comment.created_at <= EDIT_WINDOW
 
 
-def edit_comment(comment: Comment, body: str) -> None:
-    """Replace the text (within the window; the caller checks). Links and words are checked
-    again: an edit cannot slip past what would have held the comment."""
+def edit_comment(comment: Comment, body: str, *, author: User) -> None:
+    """Replace the text (within the window; the caller checks) and check it as a new comment
+    by ``author``: an edit that breaks a rule is held again, whether or not the comment was
+    approved, so an edit cannot slip past what would have held the comment."""
     comment.body_source = body
     comment.body_html = render_comment_markdown(body)
     comment.edited_at = utcnow()
-    if comment.status == CommentStatus.APPROVED and content_needs_review(body):
+    if comment.status == CommentStatus.APPROVED and needs_moderation(
+        author, body, comment.body_html, email=comment.email
+    ):
         comment.status = CommentStatus.PENDING.value
+        comment.staff_notified_at = None  # the next digest tells staff about it again
     bump_version(comment.post_id)
 
 

@@ -1,8 +1,12 @@
 """Emails about comments: reply notifications (opt-in, per comment) and the staff digest.
 
 - A commenter may ask to hear about replies to *their* comment, never the whole thread.
-  A guest's address is confirmed first: the email's link opens a page whose button (POST)
-  confirms, so nobody can sign another person up and link scanners confirm nothing.
+  A guest's address is confirmed first, once: the email's link opens a page whose button
+  (POST) confirms the address for all its subscriptions, so nobody can sign another person
+  up and link scanners confirm nothing. An address gets at most one confirmation email
+  while its link lives (``CONFIRM_MAX_AGE``), and none once confirmed; the email names
+  nobody (a guest's name is whatever the requester typed) and spends from the address's
+  daily budget of emails that anybody can cause (``portal.mail.budget``).
 - Every notification carries a stop link for that comment, with RFC 8058 headers: mail
   providers may POST ``List-Unsubscribe=One-Click`` to it; a person opening it gets a page
   with a button.
@@ -18,12 +22,13 @@ Their paths are listed in ``portal.web.log_redaction`` so they never reach acces
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
+from portal.auth.equal_work import rehearsal
 from portal.core.text import single_line
 from portal.extensions import db
 from portal.mail import enqueue_email
@@ -104,35 +109,79 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def _address_state(email: str, now: datetime) -> tuple[bool, bool]:
+    """Whether ``email`` confirmed reply notifications, and whether a confirmation email
+    went to it within the life of its link (one query)."""
+    confirmed_at, sent_at = db.session.execute(
+        sa.select(
+            sa.func.max(CommentSubscription.confirmed_at),
+            sa.func.max(CommentSubscription.confirm_sent_at),
+        ).where(CommentSubscription.email == email)
+    ).one()
+    recently_asked = sent_at is not None and sent_at > now - timedelta(seconds=CONFIRM_MAX_AGE)
+    return confirmed_at is not None, recently_asked
+
+
 def subscribe(comment: Comment, *, email: str, confirmed: bool) -> CommentSubscription:
-    """Ask for replies to ``comment`` at ``email``; a guest gets a confirmation email."""
+    """Ask for replies to ``comment`` at ``email`` (``confirmed``: a member's account address).
+
+    A guest's address that confirmed before is on at once; one that has not gets a
+    confirmation email, unless one went to it within ``CONFIRM_MAX_AGE`` (that email's link
+    confirms this subscription too). Whichever applies, the same work is done: the email a
+    path does not send is rehearsed (``portal.auth.equal_work``), so neither the answer nor
+    its timing tells whether the address has commented before.
+    """
+    now = utcnow()
+    if confirmed:
+        already_confirmed, recently_asked = True, False
+    else:
+        already_confirmed, recently_asked = _address_state(email, now)
+    send = not already_confirmed and not recently_asked
     subscription = CommentSubscription(
-        comment_id=comment.id, email=email, confirmed_at=utcnow() if confirmed else None
+        comment_id=comment.id,
+        email=email,
+        confirmed_at=now if already_confirmed else None,
+        confirm_sent_at=now if send else None,
     )
     db.session.add(subscription)
     db.session.flush()
-    if not confirmed:
-        post = db.session.get(Post, comment.post_id)
-        enqueue_email(
-            to=email,
-            to_name=comment.guest_name,
-            subject="Confirm: email me replies to my comment",
-            template="comment_notify_confirm",
-            idempotency_key=f"comment-notify-confirm:{subscription.id}",
-            context={
-                "name": comment.guest_name,
-                "article_title": post.title if post else "",
-                "link": external_url(
-                    "blog.confirm_notifications", token=confirm_token(subscription)
-                ),
-            },
-        )
+    if confirmed:
+        return subscription
+    if send:
+        _send_confirmation(subscription, comment)
+    else:
+        with rehearsal():
+            _send_confirmation(subscription, comment)
     return subscription
 
 
+def _send_confirmation(subscription: CommentSubscription, comment: Comment) -> None:
+    # No name: a guest's name is whatever the requester typed, and the address may be
+    # someone else's. The article's title is the practice's own words.
+    post = db.session.get(Post, comment.post_id)
+    enqueue_email(
+        to=subscription.email,
+        subject="Confirm: email me replies to my comments",
+        template="comment_notify_confirm",
+        idempotency_key=f"comment-notify-confirm:{subscription.id}",
+        context={
+            "article_title": post.title if post else "",
+            "link": external_url("blog.confirm_notifications", token=confirm_token(subscription)),
+        },
+        anonymous=True,
+    )
+
+
 def confirm(subscription: CommentSubscription) -> None:
-    if subscription.confirmed_at is None:
-        subscription.confirmed_at = utcnow()
+    """Confirm the address: every subscription of it waiting for confirmation is on."""
+    db.session.execute(
+        sa.update(CommentSubscription)
+        .where(
+            CommentSubscription.email == subscription.email,
+            CommentSubscription.confirmed_at.is_(None),
+        )
+        .values(confirmed_at=utcnow())
+    )
 
 
 def stop(subscription: CommentSubscription) -> None:

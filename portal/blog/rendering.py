@@ -19,6 +19,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from urllib.parse import unquote
 
 import nh3
@@ -103,8 +104,7 @@ _COMMENT_MARKDOWN = MarkdownIt("commonmark", {"html": False}).disable(
     ["image", "heading", "lheading", "hr"]
 )
 
-# Links in a comment's source, for the "more than two links" moderation rule: anything a
-# reader could follow, written as a URL or as a Markdown link.
+# An address written as plain text: not clickable here, but a reader copies it all the same.
 _LINKISH = re.compile(r"(?i)\b(?:https?://|www\.)")
 
 
@@ -131,8 +131,40 @@ def render_article(source: str, body_format: str) -> str:
     return render_article_markdown(source)
 
 
-def count_links(source: str) -> int:
-    return len(_LINKISH.findall(source))
+class _LinkCounter(HTMLParser):
+    """Every ``<a href>`` the cleaner kept, and every address written as plain text outside
+    one: what a reader of the page can follow or copy."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links = 0
+        self._open_anchors = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self._open_anchors += 1
+            if any(name == "href" for name, _ in attrs):
+                self.links += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._open_anchors:
+            self._open_anchors -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._open_anchors:
+            self.links += len(_LINKISH.findall(data))
+
+
+def count_links(safe_html: str) -> int:
+    """Links in rendered, sanitized HTML, for the "more than two links" moderation rule.
+
+    Counted in the output, not the source: however a link was written (``//host``,
+    ``https:host``, a reference, ``mailto:``, an autolink), it counts if it reached the page.
+    """
+    counter = _LinkCounter()
+    counter.feed(safe_html)
+    counter.close()
+    return counter.links
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,18 @@ from flask import (
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
-from portal.blog import bp, comments, feeds, held, images, notifications, pages, posts, search
+from portal.blog import (
+    bp,
+    comments,
+    feeds,
+    held,
+    images,
+    notifications,
+    pages,
+    posts,
+    returning,
+    search,
+)
 from portal.blog.forms import (
     ButtonForm,
     CommentForm,
@@ -30,6 +41,11 @@ from portal.blog.forms import (
 from portal.extensions import csrf, db, limiter
 from portal.models import Comment, CommentStatus, Post
 from portal.web.token_links import register_token_route
+
+# Said to every guest who asks for reply notifications, whatever the address's history.
+NOTIFY_NOTE = (
+    " If this address has not confirmed reply notifications yet, an email asks it to confirm."
+)
 
 
 def _comment_limit() -> str:
@@ -87,6 +103,7 @@ def add_comment(slug: str) -> BaseResponse | tuple[str | bytes, int]:
         ip_address=request.remote_addr,
         guest_name=getattr(form, "name", None) and form.name.data,
         guest_email=getattr(form, "email", None) and form.email.data,
+        written_here=tuple(returning.written_here()) if not current_user.is_authenticated else (),
     )
     author = current_user if current_user.is_authenticated else None
     try:
@@ -97,14 +114,20 @@ def add_comment(slug: str) -> BaseResponse | tuple[str | bytes, int]:
         return pages.article_page(slug, form=form, status=422)
     db.session.commit()
     target = url_for(".article", slug=slug, _anchor=f"comment-{comment.id}")
+    # The same words whether or not the address asked before: nothing here tells a guest
+    # what the site knows about an address.
+    notify_note = NOTIFY_NOTE if new.notify and author is None else ""
     if comment.status == CommentStatus.PENDING:
-        message = "Thank you. Your comment is awaiting moderation: it appears once approved."
-        if new.notify and author is None:
-            message += " Check your email to confirm reply notifications."
-        flash(message, "info")
-        return held.remember_held(redirect(target), post.id, comment.id)
-    flash("Your comment is published.", "success")
-    return redirect(target)
+        flash(
+            "Thank you. Your comment is awaiting moderation: it appears once approved."
+            + notify_note,
+            "info",
+        )
+        response = held.remember_held(redirect(target), post.id, comment.id)
+    else:
+        flash("Your comment is published." + notify_note, "success")
+        response = redirect(target)
+    return returning.remember_comment(response, comment.id) if author is None else response
 
 
 def _own_comment(comment_id: int) -> Comment:
@@ -136,7 +159,7 @@ def edit_comment(comment_id: int) -> str | BaseResponse | tuple[str, int]:
         return _too_late(comment)
     form = EditCommentForm(data={"body": comment.body_source})
     if form.validate_on_submit():
-        comments.edit_comment(comment, form.body.data)
+        comments.edit_comment(comment, form.body.data, author=current_user)
         db.session.commit()
         if comment.status == CommentStatus.PENDING:
             flash("Your comment is saved and awaiting moderation.", "info")
@@ -193,15 +216,16 @@ def confirm_notifications(token: str) -> str | BaseResponse | tuple[str, int]:
         return render_template(
             "blog/notice.html",
             title="Reply notifications are on",
-            text="We will email you when someone replies to your comment. Every email has a "
-            "link to stop them.",
+            text="We will email you when someone replies to a comment for which you asked. "
+            "Every email has a link to stop them.",
         )
     return render_template(
         "blog/button_page.html",
         form=form,
-        title="Email me replies to my comment",
+        title="Email me replies to my comments",
         text=f"Press the button to receive an email at {subscription.email} when someone "
-        "replies to your comment (only to yours, not the whole conversation).",
+        "replies to a comment of yours for which you asked (only to yours, not the whole "
+        "conversation). You confirm this address once.",
         button="Yes, email me replies",
     )
 

@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
+from portal.mail import budget
 from portal.mail.compose import (
     Sender,
     check_address,
@@ -36,6 +37,7 @@ def enqueue_email(
     headers: Mapping[str, str] | None = None,
     mailing: str | None = None,
     withhold: str | None = None,
+    anonymous: bool = False,
 ) -> OutboxMessage:
     """Add a message to the outbox in the caller's transaction (the caller commits).
 
@@ -45,8 +47,11 @@ def enqueue_email(
     the group it belongs to (``campaign:12``), for counting and holding. ``withhold`` records
     a message that was decided against (it is written ``suppressed`` with that reason and
     never sent): a feature that must do the same work whether or not it sends, so that
-    timing reveals nothing, writes its row either way. If a row with
-    ``idempotency_key`` already exists, that row is returned and nothing new will be sent.
+    timing reveals nothing, writes its row either way. ``anonymous`` marks an email that a
+    request from anybody caused (a subscription, a reset, a guest's comment…): it spends
+    from the address's daily budget (``portal.mail.budget``) and, once that is spent, is
+    withheld. If a row with ``idempotency_key`` already exists, that row is returned and
+    nothing new will be sent.
 
     Raises ``ValueError`` for an address that is not one plain mailbox, a header the
     pipeline owns, or a template that does not exist. After the commit, a worker is asked
@@ -75,6 +80,8 @@ def enqueue_email(
         request_id=current_request_id(),
         mailing=mailing,
     )
+    if anonymous and withhold is None and not budget.spend(message.to_address):
+        withhold = budget.BUDGET_SPENT
     if withhold is not None:
         message.status = OutboxStatus.SUPPRESSED.value
         message.last_error = withhold[:500]

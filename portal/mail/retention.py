@@ -5,7 +5,8 @@ idempotency key for good: the key is what stops a second send of the same messag
 log is what staff read. Its context — names, and for account mail one-time links — is only
 needed to render the message, so it is erased after a retention period (a day for
 transactional mail, whose links are expired or spent by then; a month for newsletters).
-Development-mailbox messages are deleted after ``MAILBOX_KEEP_DAYS``.
+Development-mailbox messages are deleted after ``MAILBOX_KEEP_DAYS``. The daily email budgets
+of past days (``portal.mail.budget``) count nothing any more and are deleted.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.engine import Connection
 
+from portal.models.mail_budget import MailBudget
 from portal.models.mailbox import MailboxMessage
 from portal.models.outbox import MailCategory, OutboxMessage, OutboxStatus
 from portal.models.types import table_of
@@ -28,6 +30,7 @@ FINISHED = (OutboxStatus.SENT.value, OutboxStatus.FAILED.value, OutboxStatus.SUP
 class RetentionReport:
     scrubbed: int
     mailbox_deleted: int
+    budgets_deleted: int
 
 
 def apply_retention(app: Flask, conn: Connection, *, now: datetime) -> RetentionReport:
@@ -56,5 +59,9 @@ def apply_retention(app: Flask, conn: Connection, *, now: datetime) -> Retention
             mailbox.c.created_at < now - timedelta(days=app.config["MAILBOX_KEEP_DAYS"])
         )
     ).rowcount
+    budgets = table_of(MailBudget)
+    budgets_deleted = conn.execute(sa.delete(budgets).where(budgets.c.day < now.date())).rowcount
     conn.commit()
-    return RetentionReport(scrubbed=scrubbed, mailbox_deleted=deleted)
+    return RetentionReport(
+        scrubbed=scrubbed, mailbox_deleted=deleted, budgets_deleted=budgets_deleted
+    )

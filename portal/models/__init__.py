@@ -14,6 +14,7 @@ from portal.models.blog import (
     Tag,
 )
 from portal.models.guidance import Audience, BookingRule, RuleKind
+from portal.models.mail_budget import MailBudget
 from portal.models.mailbox import MailboxMessage
 from portal.models.newsletter import (
     ArticleMailing,
@@ -51,6 +52,7 @@ __all__ = [
     "CommentStatus",
     "CommentSubscription",
     "LegacyRedirect",
+    "MailBudget",
     "Post",
     "PostStatus",
     "Tag",

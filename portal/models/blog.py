@@ -190,8 +190,10 @@ class Comment(Model):
 class CommentSubscription(Model):
     """Someone asked to hear about replies to one comment (theirs), by email.
 
-    A guest's address is confirmed first (``confirmed_at``); a member's account address is.
-    ``stopped_at`` is set by the one-click stop link of any notification.
+    A guest's address is confirmed once (``confirmed_at``), for all its subscriptions; a
+    member's account address is confirmed already. ``confirm_sent_at`` marks the one
+    subscription whose request queued a confirmation email. ``stopped_at`` is set by the
+    one-click stop link of any notification.
     """
 
     __tablename__ = "comment_subscriptions"
@@ -200,9 +202,10 @@ class CommentSubscription(Model):
     comment_id: so.Mapped[int] = so.mapped_column(
         sa.ForeignKey("comments.id", ondelete="CASCADE"), unique=True
     )
-    email: so.Mapped[str] = so.mapped_column(sa.String(254))
+    email: so.Mapped[str] = so.mapped_column(sa.String(254), index=True)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     confirmed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    confirm_sent_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     stopped_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
 
     comment: so.Mapped[Comment] = so.relationship(lazy="raise_on_sql")

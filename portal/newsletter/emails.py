@@ -32,7 +32,10 @@ def send_confirmation_or_reminder(subscriber: Subscriber, now: datetime, *, send
 
     ``send=False`` (an email went to the address within the hour) still writes the row, as
     ``suppressed`` with the reason: the same statements run whether or not anything is sent,
-    so timing reveals nothing, and the mail log shows why no email came.
+    so timing reveals nothing, and the mail log shows why no email came. Anybody can ask,
+    so both spend from the address's daily budget (``portal.mail.budget``). The
+    confirmation greets nobody by name: the name on a pending request is whatever the asker
+    typed; the reminder's is the one its owner confirmed.
     """
     key_stamp = f"{now:%Y%m%dT%H%M%S%f}"
     withhold = None if send else WITHHELD
@@ -51,15 +54,14 @@ def send_confirmation_or_reminder(subscriber: Subscriber, now: datetime, *, send
             idempotency_key=f"newsletter-notify:{subscriber.id}:{key_stamp}",
             category=MailCategory.TRANSACTIONAL,
             withhold=withhold,
+            anonymous=True,
         )
         return
     enqueue_email(
         to=subscriber.email,
-        to_name=subscriber.name,
         subject=f"Confirm your subscription to {_practice()}'s newsletter",
         template="newsletter_confirm",
         context={
-            "name": subscriber.name,
             "link": external_url(
                 "newsletter.confirm", token=token_for(subscriber, Purpose.CONFIRM)
             ),
@@ -68,6 +70,7 @@ def send_confirmation_or_reminder(subscriber: Subscriber, now: datetime, *, send
         idempotency_key=f"newsletter-notify:{subscriber.id}:{key_stamp}",
         category=MailCategory.TRANSACTIONAL,
         withhold=withhold,
+        anonymous=True,
     )
 
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
-from portal.models import User
+from portal.models import OutboxMessage, User
 from tests.conftest import PASSWORD, sign_in
 
 GOOD = {
@@ -158,3 +158,15 @@ def test_password_is_hashed_with_argon2id_at_asvs_parameters(app, make_user, get
     stored = get_user("hash@example.com").password_hash
     assert stored.startswith("$argon2id$")
     assert "m=19456,t=2,p=1" in stored
+
+
+def test_the_confirmation_greets_nobody_by_the_name_the_registrant_typed(client, outbox):
+    bait = "Your bank: verify at evil.example"
+    client.post("/register", data={**GOOD, "name": bait})
+    (message,) = outbox.messages("confirm_email")
+    assert bait not in str(message)
+    with client.application.app_context():
+        row = db.session.scalar(
+            sa.select(OutboxMessage).where(OutboxMessage.template == "confirm_email")
+        )
+        assert row.to_name is None

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from flask.testing import FlaskClient
 
 from portal.blog.rendering import render_article_markdown, render_comment_markdown
 from portal.extensions import db
@@ -96,6 +97,19 @@ class Blog:
                 db.session.flush()
                 ids.append(comment.id)
             db.session.commit()
+
+    def trust(self, client: FlaskClient, *comment_ids: object) -> FlaskClient:
+        """Give ``client`` the returning-commenter cookie of the browser that wrote guest
+        comments ``comment_ids``: once one is approved, the browser is trusted."""
+        from itsdangerous import URLSafeSerializer
+
+        signer = URLSafeSerializer(self.app.config["SECRET_KEY"], salt="blog.returning-commenter")
+        client.set_cookie("commenter", signer.dumps(list(comment_ids)), path="/blog/")
+        return client
+
+    def returning_guest(self, post_id: int, email: str = "gina@example.com") -> FlaskClient:
+        """A browser that wrote an approved guest comment as ``email``."""
+        return self.trust(self.app.test_client(), self.comment(post_id, "Earlier", email=email))
 
     def get_comment(self, comment_id: int) -> Comment:
         with self.app.app_context():

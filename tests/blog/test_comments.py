@@ -8,7 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import BlockedWord, CommentStatus, PostStatus, Role
+from portal.models import BlockedWord, Comment, CommentStatus, PostStatus, Role
+from portal.models.types import utcnow
 from tests.blog.conftest import guest, member, started
 from tests.conftest import csrf_token, sign_in
 
@@ -31,11 +32,76 @@ def test_a_first_guest_comment_is_held_and_only_its_author_sees_it(app, client, 
     assert "awaiting moderation" not in stranger
 
 
-def test_an_approved_guest_is_trusted_by_email_next_time(app, client, blog, post_id):
-    blog.comment(post_id, email="gina@example.com")
-    client.post("/blog/calves/comments", data=guest(app, "Second thoughts."))
+def _approve(app, comment_id):
+    with app.app_context():
+        from portal.blog.comments import moderate
+
+        moderate([comment_id], "approve")
+        db.session.commit()
+
+
+def _answer(client, response):
+    """What the guest is told: the status, and the flashed message on the page it leads to."""
+    page = client.get(response.location).get_data(as_text=True)
+    return response.status_code, re.findall(r'<p class="flash ([^"]*)">(.*?)</p>', page, re.S)
+
+
+def test_the_browser_that_wrote_an_approved_comment_is_trusted_next_time(
+    app, client, blog, post_id
+):
+    client.post("/blog/calves/comments", data=guest(app, "First thoughts."))
+    (first,) = blog.comments(post_id)
+    assert first.status == CommentStatus.PENDING
+    _approve(app, first.id)
+    client.post("/blog/calves/comments", data=guest(app, "Second thoughts.", name="Gina G."))
     assert blog.comments(post_id)[-1].status == CommentStatus.APPROVED
     assert "Second thoughts." in app.test_client().get("/blog/calves").get_data(as_text=True)
+    # The same browser with another address is someone new.
+    client.post("/blog/calves/comments", data=guest(app, "Other me.", email="g2@example.com"))
+    assert blog.comments(post_id)[-1].status == CommentStatus.PENDING
+
+
+@pytest.mark.parametrize("email", ["gina@example.com", "GINA@Example.COM"])
+def test_typing_an_approved_guests_name_and_email_skips_nothing_and_tells_nothing(
+    app, blog, post_id, email
+):
+    """Knowing an approved guest's address and name is not enough: held, with the very
+    answer an address that never commented gets."""
+    blog.comment(post_id, "Gina's approved comment", name="Gina Guest", email="gina@example.com")
+    impostor = app.test_client()
+    sent = impostor.post(
+        "/blog/calves/comments", data=guest(app, "Pretending.", name="Gina Guest", email=email)
+    )
+    assert blog.comments(post_id)[-1].status == CommentStatus.PENDING
+    stranger = app.test_client()
+    fresh = stranger.post(
+        "/blog/calves/comments",
+        data=guest(app, "Truly new.", name="Nora New", email="nora@example.com"),
+    )
+    assert blog.comments(post_id)[-1].status == CommentStatus.PENDING
+    assert _answer(impostor, sent) == _answer(stranger, fresh)
+
+    def cookie_names(response):
+        return sorted(h.split("=", 1)[0] for h in response.headers.getlist("Set-Cookie"))
+
+    assert cookie_names(sent) == cookie_names(fresh)
+
+
+def test_a_forged_or_someone_elses_cookie_trusts_nobody(app, client, blog, post_id):
+    gina = blog.comment(post_id, "Gina's approved comment", email="gina@example.com")
+    client.set_cookie("commenter", "[" + str(gina) + "]", path="/blog/")  # unsigned
+    client.post("/blog/calves/comments", data=guest(app, "Forged."))
+    assert blog.comments(post_id)[-1].status == CommentStatus.PENDING
+    # A cookie naming only held comments trusts nobody yet.
+    held = blog.comment(post_id, "Held", email="gina@example.com", status=CommentStatus.PENDING)
+    blog.trust(client, held)
+    client.post("/blog/calves/comments", data=guest(app, "Not yet."))
+    assert blog.comments(post_id)[-1].status == CommentStatus.PENDING
+    # Ids no comment can have are ignored, never sent to the database (no 500).
+    blog.trust(client, 2**40, -1, True, "1", [gina], gina)
+    response = client.post("/blog/calves/comments", data=guest(app, "Odd cookie."))
+    assert response.status_code == 302
+    assert blog.comments(post_id)[-1].status == CommentStatus.APPROVED
 
 
 def test_a_guest_using_a_members_address_is_not_trusted(app, client, blog, post_id, make_user):
@@ -64,16 +130,25 @@ def test_members_comment_as_themselves_and_are_trusted_once_approved(
     assert "Mia Member" in page and "mia@example.com" not in page
 
 
+LINKS_WRITTEN_EVERY_WAY = [
+    "[a](//a.example) [b](//b.example) [c](//c.example)",
+    "[a](https:a.example) [b](https:b.example) [c](http:c.example)",
+    "[a][1] [b][2] [c][3]\n\n[1]: http://a.example\n[2]: http://b.example\n[3]: //c.example",
+    "[a](mailto:a@a.example) <b@b.example> [c](mailto:c@c.example)",
+]
+
+
 @pytest.mark.parametrize(
     "body",
     [
         "See https://a.example, https://b.example and https://c.example",
         "[one](https://a.example) [two](https://b.example) www.c.example",
         "Great prices at the CASINO tonight",
+        *LINKS_WRITTEN_EVERY_WAY,
     ],
 )
-def test_links_and_listed_words_hold_even_a_trusted_author(app, client, blog, post_id, body):
-    blog.comment(post_id)
+def test_links_and_listed_words_hold_even_a_trusted_author(app, blog, post_id, body):
+    client = blog.returning_guest(post_id)
     with app.app_context():
         db.session.add(BlockedWord(word="casino"))
         db.session.commit()
@@ -81,8 +156,8 @@ def test_links_and_listed_words_hold_even_a_trusted_author(app, client, blog, po
     assert blog.comments(post_id)[-1].status == CommentStatus.PENDING
 
 
-def test_two_links_and_words_inside_other_words_pass(app, client, blog, post_id):
-    blog.comment(post_id)
+def test_two_links_and_words_inside_other_words_pass(app, blog, post_id):
+    client = blog.returning_guest(post_id)
     with app.app_context():
         db.session.add(BlockedWord(word="casino"))
         db.session.commit()
@@ -234,14 +309,52 @@ def test_another_persons_comment_is_a_404(app, auth, blog, post_id, make_user):
     assert blog.get_comment(theirs).body_source == "Mine"
 
 
-def test_an_edit_that_adds_links_goes_back_to_moderation(app, auth, blog, post_id, make_user):
+@pytest.mark.parametrize(
+    "spammy", ["https://a.example https://b.example https://c.example", *LINKS_WRITTEN_EVERY_WAY]
+)
+def test_an_edit_that_adds_links_goes_back_to_moderation(
+    app, auth, blog, post_id, make_user, spammy
+):
     user_id = make_user("mia@example.com", role=Role.MEMBER)
     cid = blog.comment(post_id, "Clean", author_id=user_id, minutes_ago=1)
     auth.login("mia@example.com")
-    spammy = "https://a.example https://b.example https://c.example"
-    auth.client.post(f"/blog/comments/{cid}/edit", data={"body": spammy})
+    response = auth.client.post(f"/blog/comments/{cid}/edit", data={"body": spammy})
+    assert response.status_code == 302
     assert blog.get_comment(cid).status == CommentStatus.PENDING
-    assert "a.example" not in app.test_client().get("/blog/calves").get_data(as_text=True)
+    page = app.test_client().get("/blog/calves").get_data(as_text=True)
+    assert "a.example" not in page and "Clean" not in page
+
+
+def test_an_edit_with_a_listed_word_goes_back_to_moderation_and_to_the_staff_digest(
+    app, auth, blog, post_id, make_user, outbox
+):
+    user_id = make_user("mia@example.com", role=Role.MEMBER)
+    make_user("therapist@example.com", role=Role.STAFF)
+    cid = blog.comment(post_id, "Clean", author_id=user_id, minutes_ago=1)
+    with app.app_context():
+        db.session.add(BlockedWord(word="casino"))
+        db.session.execute(
+            sa.update(Comment).where(Comment.id == cid).values(staff_notified_at=utcnow())
+        )
+        db.session.commit()
+    auth.login("mia@example.com")
+    auth.client.post(f"/blog/comments/{cid}/edit", data={"body": "Now with a casino"})
+    assert blog.get_comment(cid).status == CommentStatus.PENDING
+    with app.app_context():
+        from portal.blog.notifications import send_held_digest
+
+        assert send_held_digest() == 1
+        db.session.commit()
+    assert len(outbox.messages("comments_held")) == 1
+
+
+def test_a_staff_edit_is_never_held_like_a_staff_comment(app, auth, blog, post_id, make_user):
+    staff_id = make_user("therapist@example.com", role=Role.STAFF)
+    cid = blog.comment(post_id, "Clean", author_id=staff_id, minutes_ago=1)
+    auth.login("therapist@example.com")
+    body = "https://a.example https://b.example https://c.example"
+    auth.client.post(f"/blog/comments/{cid}/edit", data={"body": body})
+    assert blog.get_comment(cid).status == CommentStatus.APPROVED
 
 
 def test_a_deleted_account_leaves_its_comments_as_deleted_user(app, auth, blog, post_id, make_user):

@@ -3,9 +3,11 @@ the staff digest of held comments."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import pytest
+import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import Role
@@ -23,8 +25,7 @@ def _path(url: str) -> str:
 
 
 def test_a_guest_confirms_before_any_reply_email(app, blog, post_id, outbox):
-    blog.comment(post_id, email="gina@example.com")  # Gina is trusted
-    gina = app.test_client()
+    gina = blog.returning_guest(post_id)  # Gina's browser wrote an approved comment
     gina.post("/blog/calves/comments", data=guest(app, "Tell me about replies", notify="y"))
     gina_comment = blog.comments(post_id)[-1].id
     (confirm,) = outbox.messages("comment_notify_confirm")
@@ -51,13 +52,13 @@ def test_a_guest_confirms_before_any_reply_email(app, blog, post_id, outbox):
     assert outbox.messages("comment_reply") == []  # a GET (a link scanner) changes nothing
     assert app.test_client().post(link).status_code == 200
 
-    app.test_client().post(
+    gina.post(
         "/blog/calves/comments",
         data=guest(app, "A later reply", email="gina@example.com", parent_id=str(gina_comment)),
     )  # Gina replying to herself: no email
+    assert blog.comments(post_id)[-1].status == "approved"
     assert outbox.messages("comment_reply") == []
-    blog.comment(post_id, "trusted Ray", email="ray@example.com")
-    app.test_client().post(
+    blog.returning_guest(post_id, email="ray@example.com").post(
         "/blog/calves/comments",
         data=guest(
             app,
@@ -89,14 +90,11 @@ def test_a_reply_to_someone_else_in_the_thread_does_not_notify(
 
         moderate([mine], "approve")
         db.session.commit()
-    app.test_client().post(
-        "/blog/calves/comments", data=guest(app, "To the other", parent_id=str(other))
-    )
-    app.test_client().post(
-        "/blog/calves/comments", data=guest(app, "To the top", parent_id=str(top))
-    )
+    gina = blog.trust(app.test_client(), top)
+    gina.post("/blog/calves/comments", data=guest(app, "To the other", parent_id=str(other)))
+    gina.post("/blog/calves/comments", data=guest(app, "To the top", parent_id=str(top)))
     assert outbox.messages("comment_reply") == []
-    app.test_client().post("/blog/calves/comments", data=guest(app, "To Mia", parent_id=str(mine)))
+    gina.post("/blog/calves/comments", data=guest(app, "To Mia", parent_id=str(mine)))
     assert [m["to"] for m in outbox.messages("comment_reply")] == ["mia@example.com"]
 
 
@@ -117,8 +115,7 @@ def test_the_stop_link_is_one_click_with_rfc_8058_headers(smtp_app, smtp_server,
         mine.status = "approved"
         db.session.commit()
         mine_id = mine.id
-    blog.comment(post_id, "trusted")
-    app.test_client().post(
+    blog.returning_guest(post_id).post(
         "/blog/other/comments", data=guest(app, "A reply", parent_id=str(mine_id))
     )
     deliver(app)
@@ -179,3 +176,67 @@ def test_staff_get_one_digest_per_batch_of_held_comments(app, blog, post_id, out
     digests = outbox.messages("comments_held")
     assert sorted(m["to"] for m in digests) == ["ada@example.com", "theo@example.com"]
     assert digests[0]["context"]["count"] == 3
+
+
+@pytest.mark.config(COMMENT_FLOOD_SECONDS=0)
+def test_an_address_confirms_reply_notifications_once_not_once_per_comment(
+    app, blog, post_id, outbox
+):
+    gina = app.test_client()
+    for n in range(3):
+        gina.post("/blog/calves/comments", data=guest(app, f"Comment {n}", notify="y"))
+    (confirm,) = outbox.messages("comment_notify_confirm")  # one pending confirmation
+    assert app.test_client().post(_path(confirm["context"]["link"])).status_code == 200
+    with app.app_context():
+        from portal.models import CommentSubscription
+
+        subscriptions = db.session.scalars(sa.select(CommentSubscription)).all()
+        assert len(subscriptions) == 3 and all(s.confirmed_at for s in subscriptions)
+    # Once confirmed, later requests from the address need no new confirmation.
+    gina.post("/blog/calves/comments", data=guest(app, "Comment 3", notify="y"))
+    assert len(outbox.messages("comment_notify_confirm")) == 1
+    with app.app_context():
+        last = db.session.scalars(
+            sa.select(CommentSubscription).order_by(CommentSubscription.id.desc())
+        ).first()
+        assert last.is_active
+
+
+@pytest.mark.config(COMMENT_FLOOD_SECONDS=0)
+def test_the_answer_is_the_same_whether_or_not_the_address_confirmed_before(
+    app, blog, post_id, outbox
+):
+    app.test_client().post("/blog/calves/comments", data=guest(app, "First", notify="y"))
+    (confirm,) = outbox.messages("comment_notify_confirm")
+    app.test_client().post(_path(confirm["context"]["link"]))
+
+    def flashed(email: str) -> str:
+        client = app.test_client()
+        response = client.post(
+            "/blog/calves/comments", data=guest(app, "Again", email=email, notify="y")
+        )
+        page = client.get(response.location).get_data(as_text=True)
+        return re.search(r'<p class="flash [^"]*">(.*?)</p>', page, re.S).group(1)
+
+    assert flashed("gina@example.com") == flashed("nora@example.com")
+
+
+def test_the_confirmation_email_carries_no_text_the_requester_chose(smtp_app, smtp_server):
+    from tests.blog.conftest import Blog
+
+    app = smtp_app
+    Blog(app).post(slug="calves")
+    bait = "Your bank: verify at evil.example"
+    app.test_client().post(
+        "/blog/calves/comments",
+        data=guest(app, "Hi", name=bait, email="vera@example.com", notify="y"),
+    )
+    deliver(app)
+    (received,) = smtp_server.wait_for(1)
+    message = received.message
+    text = str(message) + "".join(
+        part.get_payload(decode=True).decode() for part in message.walk() if not part.is_multipart()
+    )
+    assert "Hello," in text
+    assert "evil.example" not in text and "Your bank" not in text
+    assert received.message["To"] == "vera@example.com"

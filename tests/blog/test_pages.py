@@ -176,7 +176,7 @@ def test_every_change_shows_on_the_next_request_despite_the_cache(app, auth, blo
     # this proves the cache is really in use, and the checks below test its invalidation.
     assert "First approved" not in reader.get("/blog/calves").get_data(as_text=True)
 
-    poster = app.test_client()
+    poster = blog.trust(app.test_client(), trusted)
     poster.post("/blog/calves/comments", data=guest(app, "A new approved comment"))
     page = reader.get("/blog/calves").get_data(as_text=True)
     assert "A new approved comment" in page and "First approved" in page

@@ -350,3 +350,10 @@ def test_the_box_is_kept_per_page_and_reader_and_carries_each_visitors_own_token
         assert 'value="mia.new@example.com"' in changed and "mia@example.com" not in changed
         assert renders == ["/", "/blog/calves", "/", "/"]
         assert "mia" not in box(first.get("/").get_data(as_text=True))
+
+
+def test_the_confirmation_greets_nobody_by_the_name_the_requester_typed(app, client):
+    bait = "Your bank: verify at evil.example"
+    post(client, email="vera@example.com", name=bait)
+    (message,) = messages(app, "newsletter_confirm")
+    assert message.to_name is None and bait not in str(message.context)
