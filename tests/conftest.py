@@ -35,7 +35,7 @@ pytest_plugins = [
     "tests.fixtures.accounts",
     "tests.fixtures.newsletter",
     "tests.fixtures.arrival",
-    "tests.fixtures.dovecot",
+    "tests.fixtures.mailservers",
 ]
 
 # The suite runs on the practice's clock: the app's "today" is the date in PRACTICE_TIMEZONE
