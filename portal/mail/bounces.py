@@ -86,7 +86,7 @@ def _feedback_fields(message: Message) -> Message | None:
     """The ``message/feedback-report`` block of an ARF report, as headers, else None."""
     if message.get_content_type() != "multipart/report":
         return None
-    if message.get_param("report-type", "").lower() != "feedback-report":
+    if str(message.get_param("report-type", "")).lower() != "feedback-report":
         return None
     for part in message.walk():
         if part.get_content_type() != "message/feedback-report":
@@ -144,15 +144,18 @@ def _raise_to_suppressed(address: str, *, threshold: int, detail: str, now: date
 
 
 def _soft_bounces(address: str, since: datetime) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(BounceReport)
-        .where(
-            BounceReport.address == address,
-            BounceReport.kind == BounceKind.SOFT.value,
-            BounceReport.received_at >= since,
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(BounceReport)
+            .where(
+                BounceReport.address == address,
+                BounceReport.kind == BounceKind.SOFT.value,
+                BounceReport.received_at >= since,
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 def _unsubscribe_everywhere(address: str) -> None:
@@ -163,7 +166,9 @@ def _unsubscribe_everywhere(address: str) -> None:
         unsubscribe(subscriber, source="complaint (feedback report)", ip=None)
 
 
-def apply_report(app: Flask, report: Report, *, digest: str, now: datetime | None = None) -> Outcome:
+def apply_report(
+    app: Flask, report: Report, *, digest: str, now: datetime | None = None
+) -> Outcome:
     """Record ``report`` and act on it, in one transaction (committed here)."""
     from portal.newsletter.subscriptions import withhold_queued_mail
 

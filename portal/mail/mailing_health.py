@@ -77,7 +77,7 @@ def mailing_health(mailings: Iterable[str]) -> dict[str, MailingHealth]:
         .group_by(OutboxMessage.mailing, OutboxMessage.status)
     )
     for mailing, status, count in outcomes:
-        counts[mailing][status] = count
+        counts[str(mailing)][status] = count
     reported = db.session.execute(
         sa.select(
             BounceReport.mailing,
@@ -88,7 +88,7 @@ def mailing_health(mailings: Iterable[str]) -> dict[str, MailingHealth]:
         .group_by(BounceReport.mailing, BounceReport.kind)
     )
     for mailing, kind, count in reported:
-        counts[mailing][kind] = count
+        counts[str(mailing)][kind] = count
     return {
         mailing: MailingHealth(
             sent=found.get(OutboxStatus.SENT.value, 0),

@@ -101,7 +101,9 @@ def check_configuration(app: Flask) -> None:
     path = app.config.get("DKIM_PRIVATE_KEY_FILE")
     selector = app.config.get("DKIM_SELECTOR")
     if bool(path) != bool(selector):
-        raise ConfigurationError("refusing to start: set both DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE")
+        raise ConfigurationError(
+            "refusing to start: set both DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE"
+        )
     if path:
         try:
             load_private_key(path)

@@ -24,7 +24,9 @@ from collections.abc import Iterable
 from flask import Flask
 
 _MAC_LENGTH = 16
-_VERP = re.compile(r"(?P<local>[^\s<>@+]+)\+(?P<row>\d{1,18})\.(?P<mac>[0-9a-f]{16})@(?P<domain>[A-Za-z0-9.-]+)")
+_VERP = re.compile(
+    r"(?P<local>[^\s<>@+]+)\+(?P<row>\d{1,18})\.(?P<mac>[0-9a-f]{16})@(?P<domain>[A-Za-z0-9.-]+)"
+)
 
 
 def _mac(secret: str, outbox_id: int) -> str:

@@ -126,12 +126,15 @@ def test_a_hard_bounce_and_a_complaint_suppress_and_the_complainer_leaves_every_
 ):
     newsletter = Newsletter(bounce_app)
     newsletter.subscriber("complainer0@example.com", topics=("tips", "news", "articles"))
-    gone, complainer, fine = sent_newsletter(
-        bounce_app, "gone", "complainer", "fine"
-    )
+    gone, complainer, fine = sent_newsletter(bounce_app, "gone", "complainer", "fine")
     # A campaign row still queued for the complainer is withheld at once.
-    queue(bounce_app, 1, prefix="complainer", category=MailCategory.NEWSLETTER,
-          idempotency_key="campaign:9:complainer")
+    queue(
+        bounce_app,
+        1,
+        prefix="complainer",
+        category=MailCategory.NEWSLETTER,
+        idempotency_key="campaign:9:complainer",
+    )
     append(
         bounce_app,
         sample("postfix-dsn-hard.eml", bounce_app, gone),
@@ -176,9 +179,9 @@ def test_soft_bounces_suppress_at_the_threshold(bounce_app):
         append(bounce_app, sample("postfix-dsn-delayed.eml", bounce_app, row, salt=str(number)))
         with bounce_app.app_context():
             process_bounce_mailbox(bounce_app)
-        expected = 0 if number + 1 < limit else bounce_app.config[
-            "MAIL_SUPPRESS_AFTER_HARD_FAILURES"
-        ]
+        expected = (
+            0 if number + 1 < limit else bounce_app.config["MAIL_SUPPRESS_AFTER_HARD_FAILURES"]
+        )
         assert suppression(bounce_app, "full0@example.com") == expected
     assert [kind for kind, _, _ in reports(bounce_app)] == ["soft"] * limit
 
@@ -235,11 +238,16 @@ def test_a_bounce_written_by_postfix_for_the_pipelines_message_suppresses_its_ad
             outcome = process_bounce_mailbox(app)
         assert dict(outcome.outcomes) == {"recorded": 1}
         assert reports(app) == [("hard", "gone0@example.com", gone)]
-        assert suppression(app, "gone0@example.com") >= app.config[
-            "MAIL_SUPPRESS_AFTER_HARD_FAILURES"
-        ]
+        assert (
+            suppression(app, "gone0@example.com") >= app.config["MAIL_SUPPRESS_AFTER_HARD_FAILURES"]
+        )
         # The next campaign skips the address without offering it to the relay.
-        queue(app, 1, prefix="gone", category=MailCategory.NEWSLETTER,
-              idempotency_key="campaign:2:gone")
+        queue(
+            app,
+            1,
+            prefix="gone",
+            category=MailCategory.NEWSLETTER,
+            idempotency_key="campaign:2:gone",
+        )
         deliver(app)
         assert rows(app)[-1].status == OutboxStatus.SUPPRESSED

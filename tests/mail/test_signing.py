@@ -53,8 +53,14 @@ def test_a_newsletter_message_is_signed_over_its_one_click_headers(
     signature.verify(dnsfunc=dns_for(dkim_key_file))
     signed = {name.lower() for name, _ in signature.signed_headers}
     assert {
-        b"from", b"to", b"subject", b"date", b"message-id",
-        b"list-id", b"list-unsubscribe", b"list-unsubscribe-post",
+        b"from",
+        b"to",
+        b"subject",
+        b"date",
+        b"message-id",
+        b"list-id",
+        b"list-unsubscribe",
+        b"list-unsubscribe-post",
     } <= signed
     tags = dict(
         part.strip().split("=", 1) for part in received.message["DKIM-Signature"].split(";")
@@ -65,8 +71,10 @@ def test_a_newsletter_message_is_signed_over_its_one_click_headers(
 @pytest.mark.parametrize(
     "changed",
     [
-        (b"List-Unsubscribe: <https://massageworks.example/newsletter/u/abc>",
-         b"List-Unsubscribe: <https://evil.example/u>"),
+        (
+            b"List-Unsubscribe: <https://massageworks.example/newsletter/u/abc>",
+            b"List-Unsubscribe: <https://evil.example/u>",
+        ),
         (b"Hello A Runner,", b"Hello B Runner,"),
         (b"Subject: Your Massage Works", b"Subject: Your Massage Wonks"),
     ],
@@ -144,9 +152,8 @@ def test_without_settings_mail_is_neither_signed_nor_verped(smtp_app, smtp_serve
     ],
 )
 def test_a_half_configured_or_unreadable_key_refuses_to_start(database_url, settings):
-    with pytest.raises(SystemExit, match="refusing to start"):
-        with built_app(database_url, **settings):
-            pass
+    with pytest.raises(SystemExit, match="refusing to start"), built_app(database_url, **settings):
+        pass
 
 
 def test_mail_dns_prints_spf_dkim_and_dmarc(database_url, dkim_key_file):
