@@ -99,6 +99,17 @@ def _feedback_fields(message: Message) -> Message | None:
     return None
 
 
+def _diagnosis(message: Message) -> str:
+    """The reporting server's words: the DSN's Status and Diagnostic-Code, else the subject."""
+    for part in message.walk():
+        if part.get_content_type() != "message/delivery-status":
+            continue
+        for block in part.get_payload():
+            if isinstance(block, Message) and (block.get("Status") or block.get("Diagnostic-Code")):
+                return f"{block.get('Status', '')} {block.get('Diagnostic-Code', '')}".strip()
+    return str(message.get("Subject", ""))
+
+
 def _verp_texts(message: Message) -> Iterator[str]:
     for name in _ADDRESS_HEADERS:
         yield from (str(value) for value in message.get_all(name, []))
@@ -118,7 +129,7 @@ def read_report(message: Message, verp: Verp) -> Report | None:
             return None
         kind = BounceKind.HARD if permanent else BounceKind.SOFT
         failed = sorted(address.decode("utf-8", "replace") for address in permanent or temporary)
-        detail = f"{kind} bounce for {', '.join(failed)}: {message.get('Subject', '')}"
+        detail = f"{kind} bounce for {', '.join(failed)}: {_diagnosis(message)}"
     return Report(kind=kind, outbox_id=verp.outbox_id(_verp_texts(message)), detail=detail)
 
 

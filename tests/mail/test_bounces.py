@@ -238,6 +238,9 @@ def test_a_bounce_written_by_postfix_for_the_pipelines_message_suppresses_its_ad
             outcome = process_bounce_mailbox(app)
         assert dict(outcome.outcomes) == {"recorded": 1}
         assert reports(app) == [("hard", "gone0@example.com", gone)]
+        with app.app_context():  # the staff's bounce list shows the remote server's words
+            error = db.session.get(BouncedAddress, "gone0@example.com").last_error
+        assert error.startswith("hard bounce for gone0@example.com: 5.1.1 smtp; 550 5.1.1")
         assert (
             suppression(app, "gone0@example.com") >= app.config["MAIL_SUPPRESS_AFTER_HARD_FAILURES"]
         )
