@@ -8,6 +8,10 @@ by a lookup function instead of DNS.
 from __future__ import annotations
 
 import base64
+import os
+import shutil
+import subprocess
+from pathlib import Path
 
 import dkim
 import pytest
@@ -16,7 +20,13 @@ from cryptography.hazmat.primitives import serialization
 from portal.mail.verp import Verp
 from portal.models import MailCategory
 from tests.conftest import built_app
-from tests.fixtures.arrival import BOUNCE_ADDRESS, DOMAIN, SELECTOR, arrival_settings
+from tests.fixtures.arrival import (
+    BOUNCE_ADDRESS,
+    DOMAIN,
+    SELECTOR,
+    TxtServer,
+    arrival_settings,
+)
 from tests.fixtures.mail import deliver, queue, rows
 
 ONE_CLICK = {
@@ -171,3 +181,38 @@ def test_mail_dns_prints_spf_dkim_and_dmarc(database_url, dkim_key_file):
         f'_dmarc.{DOMAIN}. 3600 IN TXT "v=DMARC1; p=quarantine; adkim=r; aspf=r; '
         f'rua=mailto:postmaster@{DOMAIN}"'
     )
+
+
+@pytest.mark.parametrize("tamper", [False, True])
+def test_perls_mail_dkim_verifies_the_signature_through_dns(
+    signing_app, smtp_server, dkim_key_file, tamper
+):
+    """A second verifier in another language (Mail::DKIM), finding the key by a DNS query."""
+    if (
+        not shutil.which("perl")
+        or subprocess.run(
+            ["perl", "-MMail::DKIM::Verifier", "-e", "1"], capture_output=True
+        ).returncode
+    ):
+        if os.environ.get("PORTAL_REQUIRE_MAILSERVERS") == "1":
+            pytest.fail("Mail::DKIM is not installed (apt-get install libmail-dkim-perl)")
+        pytest.skip("Mail::DKIM is not installed (apt-get install libmail-dkim-perl)")
+    queue(signing_app, 1, category=MailCategory.NEWSLETTER, headers=ONE_CLICK)
+    deliver(signing_app)
+    raw = smtp_server.messages[0].raw
+    if tamper:
+        raw = raw.replace(b"newsletter/u/abc", b"newsletter/u/abd")
+    name = f"{SELECTOR}._domainkey.{DOMAIN}"
+    record = dns_for(dkim_key_file)(f"{name}.".encode())
+    with TxtServer({name: record}) as server:
+        result = subprocess.run(
+            ["perl", str(Path(__file__).with_name("verify_dkim.pl")), str(server.port)],
+            input=raw,
+            capture_output=True,
+            timeout=30,
+        )
+    output = result.stdout.decode()
+    if tamper:
+        assert output.startswith("fail") and result.returncode == 1, output
+    else:
+        assert output.startswith("pass") and result.returncode == 0, output + result.stderr.decode()
