@@ -71,11 +71,16 @@ def process_bounce_mailbox(app: Flask) -> MailboxReport:
         for message in box.fetch("ALL", mark_seen=False, bulk=50):
             if len(done) >= ROUND_LIMIT:
                 break
-            found = read_report(message.obj, verp)
+            try:
+                found = read_report(message.obj, verp)
+                digest = digest_of(message.obj.as_bytes())
+            except Exception:  # a malformed message must not stop the reports behind it
+                log.exception("bounce mailbox: cannot read message %s; left alone", message.uid)
+                found = None
             if found is None:
                 report.outcomes[Outcome.NOT_A_BOUNCE] += 1
                 continue
-            outcome = apply_report(app, found, digest=digest_of(message.obj.as_bytes()))
+            outcome = apply_report(app, found, digest=digest)
             report.outcomes[outcome] += 1
             if message.uid:
                 done.append(message.uid)

@@ -23,6 +23,9 @@ from collections.abc import Iterable
 
 from flask import Flask
 
+from config import ConfigurationError
+from portal.mail.compose import check_address
+
 _MAC_LENGTH = 16
 _VERP = re.compile(
     r"(?P<local>[^\s<>@+]+)\+(?P<row>\d{1,18})\.(?P<mac>[0-9a-f]{16})@(?P<domain>[A-Za-z0-9.-]+)"
@@ -62,3 +65,20 @@ class Verp:
                 if hmac.compare_digest(found["mac"], _mac(self.secret, outbox_id)):
                     return outbox_id
         return None
+
+
+def check_configuration(app: Flask) -> None:
+    """Refuse to start with a bounce address that cannot carry plus addresses."""
+    address = app.config.get("MAIL_BOUNCE_ADDRESS")
+    if not address:
+        return
+    try:
+        check_address(address)
+    except ValueError:
+        raise ConfigurationError(
+            f"refusing to start: MAIL_BOUNCE_ADDRESS {address!r} is not a plain address"
+        ) from None
+    if "+" in address:
+        raise ConfigurationError(
+            "refusing to start: MAIL_BOUNCE_ADDRESS must not contain '+' (it adds its own)"
+        )

@@ -159,9 +159,12 @@ def test_without_settings_mail_is_neither_signed_nor_verped(smtp_app, smtp_serve
     [
         {"DKIM_SELECTOR": SELECTOR},
         {"DKIM_SELECTOR": SELECTOR, "DKIM_PRIVATE_KEY_FILE": "/nonexistent/dkim.pem"},
+        {"MAIL_BOUNCE_ADDRESS": "bounces"},
+        {"MAIL_BOUNCE_ADDRESS": "bounces+x@massageworks.example"},
+        {"MAIL_BOUNCE_ADDRESS": "bounces@massageworks.example\r\nBcc: x@y.example"},
     ],
 )
-def test_a_half_configured_or_unreadable_key_refuses_to_start(database_url, settings):
+def test_a_half_configured_key_or_a_bad_bounce_address_refuses_to_start(database_url, settings):
     with pytest.raises(SystemExit, match="refusing to start"), built_app(database_url, **settings):
         pass
 
