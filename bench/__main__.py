@@ -54,6 +54,7 @@ from bench.measure import (
     measure_pipeline,
     measure_smtp_source,
     measure_smtplib,
+    measure_smtplib_signing,
     realistic_messages,
     signing_environment,
     smtp_sink,
@@ -74,6 +75,7 @@ class MailResult:
     source: float
     pipeline: PipelineResult
     signed: float  # emails/s of the pipeline with DKIM signatures and VERP senders
+    bare_signed: float  # the bare loop signing each message
     big_rows: int
     big: PipelineResult
 
@@ -162,6 +164,7 @@ def mail_run(label: str, base: str | None) -> MailResult:
     source: list[float] = []
     small: list[PipelineResult] = []
     signed: list[float] = []
+    bare_signed: list[float] = []
     try:
         with smtp_sink(SINK) as port:
             print(f"bench: composing {count:,} messages …", file=sys.stderr)
@@ -178,6 +181,8 @@ def mail_run(label: str, base: str | None) -> MailResult:
                 folder = workdir / f"signed-{number}"
                 folder.mkdir()
                 settings = signing_environment(folder)
+                key_file = settings["DKIM_PRIVATE_KEY_FILE"]
+                bare_signed.append(measure_smtplib_signing(messages, port, key_file))
                 with scratch_database(base, folder) as url:
                     run = measure_pipeline(count, port, folder / "run", url, settings)
                     signed.append(run.rate)
@@ -199,6 +204,7 @@ def mail_run(label: str, base: str | None) -> MailResult:
         median(source),
         middle,
         median(signed),
+        median(bare_signed),
         big_rows,
         big,
     )
@@ -218,9 +224,11 @@ def mail_table(result: MailResult) -> str:
             f"| smtp-source, 4 sessions | {source:,.0f} | {source / bare:.2f}× | |",
             f"| pipeline ({small.describe}) | {small.rate:,.0f} | {small.rate / bare:.2f}× bare, "
             f"{small.rate / source:.2f}× smtp-source | ≥ 1.00× bare, ≥ 0.25× smtp-source |",
+            f"| bare smtplib loop, DKIM-signing each message | {result.bare_signed:,.0f} | "
+            f"{result.bare_signed / bare:.2f}× | |",
             f"| pipeline, DKIM-signed, VERP senders | {result.signed:,.0f} | "
-            f"{result.signed / bare:.2f}× bare, {result.signed / source:.2f}× smtp-source, "
-            f"{result.signed / small.rate:.2f}× unsigned | |",
+            f"{result.signed / result.bare_signed:.2f}× signing bare loop, "
+            f"{result.signed / bare:.2f}× bare, {result.signed / small.rate:.2f}× unsigned | |",
             f"| pipeline, {result.big_rows:,} rows | {big.rate:,.0f} | | |",
             "",
             f"| worker memory | {result.rows:,} rows | {result.big_rows:,} rows | growth | goal |",
@@ -236,7 +244,7 @@ def mail_table(result: MailResult) -> str:
 def mail_rows(results: list[MailResult]) -> list[Row]:
     bare = Row("mail pipeline (to bare smtplib loop)", {}, "≥ 1.00×", {})
     source = Row("mail pipeline (to smtp-source, 4 sessions)", {}, "≥ 0.25×", {})
-    signed = Row("mail pipeline, DKIM + VERP (to bare smtplib loop)", {}, "", {})
+    signed = Row("mail pipeline, DKIM + VERP (to the bare loop signing too)", {}, "", {})
     memory = Row("worker peak RSS, 10k → 100k rows", {}, "< 150 MB, ≤ 1.2×", {})
     for result in results:
         label, rate = result.database, result.pipeline.rate
@@ -245,7 +253,7 @@ def mail_rows(results: list[MailResult]) -> list[Row]:
         source.values[label] = f"{rate / result.source:.2f}× ({result.source:,.0f}/s)"
         source.met[label] = rate / result.source >= 0.25
         signed.values[label] = (
-            f"{result.signed / result.bare:.2f}× ({result.signed:,.0f}/s, "
+            f"{result.signed / result.bare_signed:.2f}× ({result.signed:,.0f}/s; "
             f"{result.signed / rate:.2f}× unsigned)"
         )
         signed.met[label] = None
