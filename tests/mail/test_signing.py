@@ -17,6 +17,7 @@ import dkim
 import pytest
 from cryptography.hazmat.primitives import serialization
 
+from portal.mail.signing import DkimKey, load_private_key, sign
 from portal.mail.verp import Verp
 from portal.models import MailCategory
 from tests.conftest import built_app
@@ -219,3 +220,26 @@ def test_perls_mail_dkim_verifies_the_signature_through_dns(
         assert output.startswith("fail") and result.returncode == 1, output
     else:
         assert output.startswith("pass") and result.returncode == 0, output + result.stderr.decode()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"\r\n",
+        b"Easy  runs,\t\tthen strides. \r\n\r\n\r\n",
+        b"Foam roller\r\n \t \r\n",
+        b"  indented\r\n\tand tabbed\t\r\n",
+        b"no final line break",
+    ],
+)
+def test_bodies_of_every_shape_verify(dkim_key_file, body):
+    """Relaxed body canonicalisation on whitespace the composer rarely writes."""
+    key = DkimKey(SELECTOR, DOMAIN, load_private_key(str(dkim_key_file)))
+    raw = (
+        b"From: Massage Works <hello@massageworks.example>\r\nTo: runner@example.com\r\n"
+        b"Subject:  Taper \t week \r\nDate: Mon, 07 Dec 2026 09:00:00 +0000\r\n"
+        b"Message-ID: <shape@massageworks.example>\r\n\r\n" + body
+    )
+    assert dkim.verify(sign(raw, key), dnsfunc=dns_for(dkim_key_file))
+    assert not dkim.verify(sign(raw, key) + b"tampered\r\n", dnsfunc=dns_for(dkim_key_file))
