@@ -9,6 +9,7 @@ from __future__ import annotations
 import email
 import re
 import time
+from datetime import datetime
 from pathlib import Path
 
 import dkim
@@ -20,6 +21,7 @@ from imap_tools import MailBoxUnencrypted
 from portal.extensions import db
 from portal.mail.bounce_mailbox import process_bounce_mailbox
 from portal.mail.bounces import read_report
+from portal.mail.queue import mail_queue
 from portal.mail.verp import Verp
 from portal.models import (
     BouncedAddress,
@@ -254,3 +256,27 @@ def test_a_bounce_written_by_postfix_for_the_pipelines_message_suppresses_its_ad
         )
         deliver(app)
         assert rows(app)[-1].status == OutboxStatus.SUPPRESSED
+
+
+def test_the_worker_reads_the_mailbox_on_its_schedule(bounce_app):
+    """The periodic task ``flask worker`` runs every BOUNCE_IMAP_POLL_MINUTES (5)."""
+    (row,) = sent_newsletter(bounce_app, "gone")
+    append(bounce_app, sample("postfix-dsn-hard.eml", bounce_app, row))
+    huey = mail_queue(bounce_app).huey
+
+    def due(minute: int) -> list[str]:
+        return [task.name for task in huey.read_periodic(datetime(2026, 12, 7, 9, minute))]
+
+    assert "read_bounce_mailbox" in due(10) and "read_bounce_mailbox" not in due(11)
+    (task,) = [
+        task
+        for task in huey.read_periodic(datetime(2026, 12, 7, 9, 10))
+        if task.name == "read_bounce_mailbox"
+    ]
+    huey.execute(task)
+    assert reports(bounce_app) == [("hard", "gone0@example.com", row)]
+
+
+def test_without_a_mailbox_the_worker_has_no_bounce_task(app):
+    names = [t.name for t in mail_queue(app).huey.read_periodic(datetime(2026, 12, 7, 9, 10))]
+    assert "read_bounce_mailbox" not in names
