@@ -21,10 +21,10 @@ from flask import Flask
 from huey import Huey, crontab
 from imap_tools import BaseMailBox, ImapToolsError, MailBox, MailBoxUnencrypted
 
+from portal.core.tasks import feature_tasks
 from portal.extensions import db
 from portal.mail.bounces import Outcome, apply_report, digest_of, read_report
 from portal.mail.verp import Verp
-from portal.tasks import feature_tasks
 
 log = logging.getLogger(__name__)
 

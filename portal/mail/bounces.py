@@ -37,13 +37,13 @@ from flufl.bounce import all_failures
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from portal.database import is_sqlite
+from portal.core.database import is_sqlite
+from portal.core.text import normalise_email, single_line
 from portal.extensions import db
 from portal.mail.verp import Verp
 from portal.models.outbox import OutboxMessage
 from portal.models.suppression import BouncedAddress, BounceKind, BounceReport
 from portal.models.types import table_of, utcnow
-from portal.text import normalise_email, single_line
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from portal.extensions import db
-from portal.request_log import configure_logging
+from portal.web.request_log import configure_logging
 
 
 @click.command("worker")
@@ -106,9 +106,9 @@ def read_bounces() -> None:
 @with_appcontext
 def dns_records() -> None:
     """Print the SPF, DKIM and DMARC records to publish for the sending domain."""
+    from portal.core.practice import load
     from portal.mail.dns_records import records
     from portal.mail.queue import current_flask_app
-    from portal.practice import load
 
     app = current_flask_app()
     sender = load(db.session, app.config).sender_email
