@@ -139,6 +139,24 @@ class Config:
         # Emails that requests from anybody (subscribe, register, reset, a guest's comment, a
         # sign-in lockout) may cause to one address per UTC day, all kinds together.
         self.MAIL_ANONYMOUS_PER_ADDRESS_PER_DAY = _env_int("MAIL_ANONYMOUS_PER_ADDRESS_PER_DAY", 3)
+        # Mail that arrives (docs/mail.md "Signing and bounces"): a DKIM key, a signed
+        # envelope sender per message, and the mailbox where later bounces are read.
+        self.DKIM_SELECTOR = env.get("DKIM_SELECTOR") or None
+        self.DKIM_DOMAIN = env.get("DKIM_DOMAIN") or None  # default: the From domain
+        self.DKIM_PRIVATE_KEY_FILE = env.get("DKIM_PRIVATE_KEY_FILE") or None
+        self.MAIL_BOUNCE_ADDRESS = env.get("MAIL_BOUNCE_ADDRESS") or None
+        self.MAIL_SPF = env.get("MAIL_SPF") or "mx a"  # mechanisms of `mail dns`'s SPF record
+        self.MAIL_DMARC_REPORTS = env.get("MAIL_DMARC_REPORTS") or None  # rua= address
+        self.BOUNCE_IMAP_HOST = env.get("BOUNCE_IMAP_HOST") or None
+        self.BOUNCE_IMAP_PORT = _env_int("BOUNCE_IMAP_PORT", 993)
+        self.BOUNCE_IMAP_SSL = _env_bool("BOUNCE_IMAP_SSL", True)
+        self.BOUNCE_IMAP_USER = env.get("BOUNCE_IMAP_USER") or None
+        self.BOUNCE_IMAP_PASSWORD = env.get("BOUNCE_IMAP_PASSWORD") or None
+        self.BOUNCE_IMAP_FOLDER = env.get("BOUNCE_IMAP_FOLDER") or "INBOX"
+        self.BOUNCE_IMAP_PROCESSED_FOLDER = env.get("BOUNCE_IMAP_PROCESSED_FOLDER") or "Processed"
+        self.BOUNCE_IMAP_POLL_MINUTES = min(60, max(1, _env_int("BOUNCE_IMAP_POLL_MINUTES", 5)))
+        self.MAIL_SOFT_BOUNCE_LIMIT = max(1, _env_int("MAIL_SOFT_BOUNCE_LIMIT", 3))
+        self.MAIL_SOFT_BOUNCE_DAYS = max(1, _env_int("MAIL_SOFT_BOUNCE_DAYS", 30))
         # Retention: finished rows lose their context (names, one-time links) after these
         # many days; caught development-mailbox messages are deleted.
         self.MAIL_SCRUB_TRANSACTIONAL_AFTER_DAYS = _env_int(

@@ -12,7 +12,8 @@ interleaved rounds (medians reported: the machine is shared and noisy):
 3. the mail pipeline: 10,000 outbox rows (HTML + text, about 4 KB) committed → all marked
    sent by ``flask worker`` as shipped, into Postfix's ``smtp-sink``, against a bare smtplib
    loop over one connection and against ``smtp-source`` with 4 sessions (the ceiling of
-   this machine); the worker's peak memory with 10,000 and 100,000 rows.
+   this machine); the same pipeline signing every message with DKIM and giving it a VERP
+   envelope sender; the worker's peak memory with 10,000 and 100,000 rows.
 
 Each runs on SQLite, and on PostgreSQL too with ``BENCH_DATABASE_URL`` (each measurement in
 a schema of its own, dropped afterwards: ``bench/scratch.py``). The detailed tables come
@@ -53,7 +54,9 @@ from bench.measure import (
     measure_pipeline,
     measure_smtp_source,
     measure_smtplib,
+    measure_smtplib_signing,
     realistic_messages,
+    signing_environment,
     smtp_sink,
 )
 from bench.scratch import databases, scratch_database
@@ -71,6 +74,8 @@ class MailResult:
     bare: float  # emails/s
     source: float
     pipeline: PipelineResult
+    signed: float  # emails/s of the pipeline with DKIM signatures and VERP senders
+    bare_signed: float  # the bare loop signing each message
     big_rows: int
     big: PipelineResult
 
@@ -158,6 +163,8 @@ def mail_run(label: str, base: str | None) -> MailResult:
     bare: list[float] = []
     source: list[float] = []
     small: list[PipelineResult] = []
+    signed: list[float] = []
+    bare_signed: list[float] = []
     try:
         with smtp_sink(SINK) as port:
             print(f"bench: composing {count:,} messages …", file=sys.stderr)
@@ -171,6 +178,14 @@ def mail_run(label: str, base: str | None) -> MailResult:
                 folder.mkdir()
                 with scratch_database(base, folder) as url:
                     small.append(measure_pipeline(count, port, folder / "run", url))
+                folder = workdir / f"signed-{number}"
+                folder.mkdir()
+                settings = signing_environment(folder)
+                key_file = settings["DKIM_PRIVATE_KEY_FILE"]
+                bare_signed.append(measure_smtplib_signing(messages, port, key_file))
+                with scratch_database(base, folder) as url:
+                    run = measure_pipeline(count, port, folder / "run", url, settings)
+                    signed.append(run.rate)
             print(f"bench: mail on {label}, {big_rows:,} rows (memory) …", file=sys.stderr)
             folder = workdir / "big"
             folder.mkdir()
@@ -182,7 +197,16 @@ def mail_run(label: str, base: str | None) -> MailResult:
     middle.peak_rss_mb = max(result.peak_rss_mb for result in small)
     middle.peak_pss_mb = max(result.peak_pss_mb for result in small)
     return MailResult(
-        label, count, size / 1024, median(bare), median(source), middle, big_rows, big
+        label,
+        count,
+        size / 1024,
+        median(bare),
+        median(source),
+        middle,
+        median(signed),
+        median(bare_signed),
+        big_rows,
+        big,
     )
 
 
@@ -200,6 +224,11 @@ def mail_table(result: MailResult) -> str:
             f"| smtp-source, 4 sessions | {source:,.0f} | {source / bare:.2f}× | |",
             f"| pipeline ({small.describe}) | {small.rate:,.0f} | {small.rate / bare:.2f}× bare, "
             f"{small.rate / source:.2f}× smtp-source | ≥ 1.00× bare, ≥ 0.25× smtp-source |",
+            f"| bare smtplib loop, DKIM-signing each message | {result.bare_signed:,.0f} | "
+            f"{result.bare_signed / bare:.2f}× | |",
+            f"| pipeline, DKIM-signed, VERP senders | {result.signed:,.0f} | "
+            f"{result.signed / result.bare_signed:.2f}× signing bare loop, "
+            f"{result.signed / bare:.2f}× bare, {result.signed / small.rate:.2f}× unsigned | |",
             f"| pipeline, {result.big_rows:,} rows | {big.rate:,.0f} | | |",
             "",
             f"| worker memory | {result.rows:,} rows | {result.big_rows:,} rows | growth | goal |",
@@ -215,6 +244,7 @@ def mail_table(result: MailResult) -> str:
 def mail_rows(results: list[MailResult]) -> list[Row]:
     bare = Row("mail pipeline (to bare smtplib loop)", {}, "≥ 1.00×", {})
     source = Row("mail pipeline (to smtp-source, 4 sessions)", {}, "≥ 0.25×", {})
+    signed = Row("mail pipeline, DKIM + VERP (to the bare loop signing too)", {}, "", {})
     memory = Row("worker peak RSS, 10k → 100k rows", {}, "< 150 MB, ≤ 1.2×", {})
     for result in results:
         label, rate = result.database, result.pipeline.rate
@@ -222,10 +252,15 @@ def mail_rows(results: list[MailResult]) -> list[Row]:
         bare.met[label] = rate / result.bare >= 1.0
         source.values[label] = f"{rate / result.source:.2f}× ({result.source:,.0f}/s)"
         source.met[label] = rate / result.source >= 0.25
+        signed.values[label] = (
+            f"{result.signed / result.bare_signed:.2f}× ({result.signed:,.0f}/s; "
+            f"{result.signed / rate:.2f}× unsigned)"
+        )
+        signed.met[label] = None
         small, big = result.pipeline.peak_rss_mb, result.big.peak_rss_mb
         memory.values[label] = f"{small:.0f} → {big:.0f} MB"
         memory.met[label] = big < 150 and big / small <= 1.2
-    return [bare, source, memory]
+    return [bare, source, signed, memory]
 
 
 def summary(labels: list[str], rows: list[Row]) -> str:

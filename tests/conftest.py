@@ -34,6 +34,8 @@ pytest_plugins = [
     "tests.fixtures.records",
     "tests.fixtures.accounts",
     "tests.fixtures.newsletter",
+    "tests.fixtures.arrival",
+    "tests.fixtures.mailservers",
 ]
 
 # The suite runs on the practice's clock: the app's "today" is the date in PRACTICE_TIMEZONE

@@ -89,6 +89,39 @@ def deliver_now() -> None:
     )
 
 
+@mail_group.command("bounces")
+@with_appcontext
+def read_bounces() -> None:
+    """Read the bounce mailbox once (what the worker does every BOUNCE_IMAP_POLL_MINUTES)."""
+    from portal.mail.bounce_mailbox import is_configured, process_bounce_mailbox
+    from portal.mail.queue import current_flask_app
+
+    app = current_flask_app()
+    if not is_configured(app):
+        raise click.ClickException("set MAIL_BOUNCE_ADDRESS and BOUNCE_IMAP_HOST first")
+    click.echo(f"bounce mailbox: {process_bounce_mailbox(app)}")
+
+
+@mail_group.command("dns")
+@with_appcontext
+def dns_records() -> None:
+    """Print the SPF, DKIM and DMARC records to publish for the sending domain."""
+    from portal.core.practice import load
+    from portal.mail.dns_records import records
+    from portal.mail.queue import current_flask_app
+
+    app = current_flask_app()
+    sender = load(db.session, app.config).sender_email
+    for record in records(app, sender):
+        click.echo(f"; {record.purpose}")
+        click.echo(record.zone_line())
+    if not app.config.get("DKIM_SELECTOR"):
+        click.echo(
+            "; DKIM: not configured; create a key (openssl genrsa -out dkim.pem 2048), set "
+            "DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE, and run this again"
+        )
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(worker)
     app.cli.add_command(mail_group)

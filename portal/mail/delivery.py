@@ -32,6 +32,7 @@ from portal.mail.bookkeeping import (
 )
 from portal.mail.claim import ClaimedRow, claim_batch, new_lease_owner, release
 from portal.mail.compose import RenderedEmail, Sender, check_address, compose, header_text
+from portal.mail.outgoing import outgoing_envelope
 from portal.mail.pacing import Pacer
 from portal.mail.render import TemplateProblem, personalise, render_parts
 from portal.mail.suppression import failure_counts
@@ -287,8 +288,9 @@ def _prepare(
         except (TemplateProblem, ValueError) as problem:
             prepared[row.id] = DeliveryFailure(FailureKind.PERMANENT, str(problem))
         else:
-            sender = batch.sender.address
-            prepared[row.id] = Envelope(sender=sender, recipient=row.to_address, raw=raw)
+            prepared[row.id] = outgoing_envelope(
+                batch.app, outbox_id=row.id, sender=batch.sender, recipient=row.to_address, raw=raw
+            )
     return prepared[row.id]
 
 

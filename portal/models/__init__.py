@@ -34,7 +34,7 @@ from portal.models.practice import PracticeSettings
 from portal.models.recommendations import Recommendation
 from portal.models.render import RenderVersion
 from portal.models.sessions import MassageSession, SessionArea
-from portal.models.suppression import BouncedAddress
+from portal.models.suppression import BouncedAddress, BounceKind, BounceReport
 from portal.models.tokens import AccountToken, TokenPurpose
 from portal.models.training import CalendarFeed, DistanceUnit, TrainingProfile
 from portal.models.users import Role, User
@@ -59,6 +59,8 @@ __all__ = [
     "BodyArea",
     "BookingRule",
     "BouncedAddress",
+    "BounceKind",
+    "BounceReport",
     "CalendarFeed",
     "Campaign",
     "CampaignStatus",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -27,3 +28,38 @@ class BouncedAddress(Model):
 
     def __repr__(self) -> str:
         return f"<BouncedAddress {self.address} {self.hard_failures}>"
+
+
+class BounceKind(StrEnum):
+    HARD = "hard"  # a permanent failure reported later (DSN "failed", 5.x.x)
+    SOFT = "soft"  # a temporary one (DSN "delayed", 4.x.x); suppresses after a threshold
+    COMPLAINT = "complaint"  # a feedback report (ARF): the recipient marked the mail as spam
+
+
+class BounceReport(Model):
+    """One bounce or complaint read from the bounce mailbox, tied to the row it names.
+
+    ``mailing`` is copied from the outbox row (``campaign:12``) so a campaign's page counts
+    its bounces by index. ``digest`` (SHA-256 of the report's bytes) makes reading a report
+    twice, after a crash between the commit and the mailbox move, a no-op.
+    """
+
+    __tablename__ = "bounce_reports"
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('hard', 'soft', 'complaint')", name="kind_known"),
+        sa.Index("ix_bounce_reports_address_received", "address", "received_at"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    digest: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    outbox_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("outbox.id", ondelete="SET NULL")
+    )
+    mailing: so.Mapped[str | None] = so.mapped_column(sa.String(40), index=True)
+    address: so.Mapped[str] = so.mapped_column(sa.String(254))
+    kind: so.Mapped[str] = so.mapped_column(sa.String(10))
+    detail: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+    received_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<BounceReport {self.kind} {self.address}>"

@@ -21,6 +21,7 @@ from portal.core import audit
 from portal.core.audit import AuditAction, AuditTarget
 from portal.core.clock import practice_zone
 from portal.extensions import db
+from portal.mail.mailing_health import mailing_health
 from portal.models import Campaign, TipSequence, TipStep, User
 from portal.newsletter import campaigns
 from portal.staff import bp
@@ -50,7 +51,8 @@ def campaigns_list() -> str:
         sa.select(Campaign).order_by(Campaign.created_at.desc(), Campaign.id.desc()),
         per_page=PER_PAGE,
     )
-    return render_template("staff/newsletter/campaigns.html", page=page)
+    health = mailing_health(c.mailing for c in page.items if not c.is_editable)
+    return render_template("staff/newsletter/campaigns.html", page=page, health=health)
 
 
 @bp.route("/newsletter/new", methods=["GET", "POST"])
@@ -103,6 +105,7 @@ def _render_detail(
         preview=campaigns.preview(campaign),
         audience=campaigns.audience_size(campaign) if editable else campaign.recipients,
         progress=None if editable else campaigns.progress(campaign.mailing),
+        health=None if editable else mailing_health([campaign.mailing])[campaign.mailing],
         schedule_form=schedule_form or ScheduleForm(formdata=None),
         local_schedule=local_schedule,
     ), status
