@@ -4,6 +4,9 @@
 scheduled article's time comes) with ``article=`` an ``ArticleNotice``. The newsletter listens
 and emails the article to its "new articles" subscribers when ``notice.send_by_email`` is set.
 Receivers run inside the publishing transaction: whatever they queue commits with it.
+
+``complaint_received`` is sent by the mail pipeline (the bounce mailbox) for a recipient's
+complaint; the newsletter unsubscribes the address.
 """
 
 from __future__ import annotations
@@ -16,6 +19,11 @@ from blinker import Namespace
 _signals = Namespace()
 
 article_published = _signals.signal("article-published")
+
+# Sent by the mail pipeline when a recipient complains of a message (a feedback report,
+# RFC 5965), with ``address=`` the normalised address, inside the transaction that records
+# the complaint. The newsletter listens and takes the address off every topic at once.
+complaint_received = _signals.signal("complaint-received")
 
 
 @dataclass(frozen=True)

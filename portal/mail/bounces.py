@@ -38,8 +38,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from portal.core.database import is_sqlite
+from portal.core.signals import complaint_received
 from portal.core.text import normalise_email, single_line
 from portal.extensions import db
+from portal.mail.suppression import withhold_newsletter_mail
 from portal.mail.verp import Verp
 from portal.models.outbox import OutboxMessage
 from portal.models.suppression import BouncedAddress, BounceKind, BounceReport
@@ -169,20 +171,10 @@ def _soft_bounces(address: str, since: datetime) -> int:
     )
 
 
-def _unsubscribe_everywhere(address: str) -> None:
-    from portal.newsletter.subscriptions import find_by_email, unsubscribe
-
-    subscriber = find_by_email(address)
-    if subscriber is not None:
-        unsubscribe(subscriber, source="complaint (feedback report)", ip=None)
-
-
 def apply_report(
     app: Flask, report: Report, *, digest: str, now: datetime | None = None
 ) -> Outcome:
     """Record ``report`` and act on it, in one transaction (committed here)."""
-    from portal.newsletter.subscriptions import withhold_queued_mail
-
     now = now or utcnow()
     if db.session.scalar(sa.select(BounceReport.id).where(BounceReport.digest == digest)):
         return Outcome.DUPLICATE
@@ -211,9 +203,9 @@ def apply_report(
         suppress = _soft_bounces(address, since) >= app.config["MAIL_SOFT_BOUNCE_LIMIT"]
     if suppress:
         _raise_to_suppressed(address, threshold=threshold, detail=detail, now=now)
-        withhold_queued_mail(address, reason=f"suppressed: {report.kind} bounce report")
+        withhold_newsletter_mail(address, reason=f"suppressed: {report.kind} bounce report")
     if report.kind is BounceKind.COMPLAINT:
-        _unsubscribe_everywhere(address)
+        complaint_received.send(app, address=address)
     try:
         db.session.commit()
     except IntegrityError:  # the same report, recorded meanwhile by another reader

@@ -17,8 +17,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from portal.core.database import is_sqlite
+from portal.core.database import is_sqlite, rowcount
 from portal.core.text import normalise_email
+from portal.extensions import db
+from portal.models.outbox import MailCategory, OutboxMessage, OutboxStatus
 from portal.models.suppression import BouncedAddress
 from portal.models.types import table_of
 
@@ -65,3 +67,18 @@ def clear_failures(conn: Connection, address: str) -> None:
         .where(bounced.c.address == normalise_email(address))
         .values(hard_failures=0)
     )
+
+
+def withhold_newsletter_mail(address: str, *, reason: str) -> int:
+    """Newsletter rows to ``address`` not yet sent become ``suppressed`` (one indexed UPDATE)."""
+    result = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(
+            OutboxMessage.to_address == address,
+            OutboxMessage.category == MailCategory.NEWSLETTER.value,
+            OutboxMessage.status.in_([OutboxStatus.PENDING.value, OutboxStatus.HELD.value]),
+        )
+        .values(status=OutboxStatus.SUPPRESSED.value, last_error=reason)
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(result)

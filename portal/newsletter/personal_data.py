@@ -14,9 +14,10 @@ import sqlalchemy as sa
 from portal.auth.signals import account_deleted, personal_data
 from portal.core.render_cache import bump
 from portal.extensions import db
+from portal.mail.suppression import withhold_newsletter_mail
 from portal.models import Consent, Subscriber, User
 from portal.newsletter.render_scopes import newsletter_scope
-from portal.newsletter.subscriptions import find_by_email, withhold_queued_mail
+from portal.newsletter.subscriptions import find_by_email
 
 
 def _iso(value: Any) -> str | None:
@@ -61,7 +62,7 @@ def export_subscription(user: User) -> tuple[str, dict[str, Any]] | None:
 
 @account_deleted.connect
 def forget_subscription(user: User) -> None:
-    withhold_queued_mail(user.email, reason="account deleted")
+    withhold_newsletter_mail(user.email, reason="account deleted")
     bump(db.session, [newsletter_scope(user.email)])
     db.session.execute(
         sa.delete(Subscriber)

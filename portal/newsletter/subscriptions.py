@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -23,14 +24,13 @@ from portal.core import practice
 from portal.core.clock import local_today
 from portal.core.database import rowcount
 from portal.core.render_cache import bump_selected
+from portal.core.signals import complaint_received
 from portal.core.text import normalise_email
 from portal.extensions import db
+from portal.mail.suppression import withhold_newsletter_mail
 from portal.models import (
     Consent,
     ConsentAction,
-    MailCategory,
-    OutboxMessage,
-    OutboxStatus,
     Subscriber,
     SubscriberStatus,
     TipSequence,
@@ -221,23 +221,8 @@ def unsubscribe(subscriber: Subscriber, *, source: str, ip: str | None) -> bool:
         ip=ip,
         text=wording(UNSUBSCRIBE_WORDING),
     )
-    withhold_queued_mail(subscriber.email, reason="unsubscribed")
+    withhold_newsletter_mail(subscriber.email, reason="unsubscribed")
     return True
-
-
-def withhold_queued_mail(address: str, *, reason: str) -> int:
-    """Newsletter rows to ``address`` not yet sent become ``suppressed`` (one indexed UPDATE)."""
-    result = db.session.execute(
-        sa.update(OutboxMessage)
-        .where(
-            OutboxMessage.to_address == address,
-            OutboxMessage.category == MailCategory.NEWSLETTER.value,
-            OutboxMessage.status.in_([OutboxStatus.PENDING.value, OutboxStatus.HELD.value]),
-        )
-        .values(status=OutboxStatus.SUPPRESSED.value, last_error=reason)
-        .execution_options(synchronize_session=False)
-    )
-    return rowcount(result)
 
 
 def expire_pending(now: datetime | None = None) -> int:
@@ -262,3 +247,11 @@ def sequences() -> list[TipSequence]:
 
 def topic_choices() -> list[tuple[str, str]]:
     return [(topic.value, topic.label) for topic in Topic]
+
+
+@complaint_received.connect
+def _on_complaint(sender: Any, address: str, **extra: Any) -> None:
+    """A recipient complained of our mail: off every topic at once (docs/mail.md)."""
+    subscriber = find_by_email(address)
+    if subscriber is not None:
+        unsubscribe(subscriber, source="complaint (feedback report)", ip=None)
