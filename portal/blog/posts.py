@@ -46,6 +46,20 @@ def slugify(text: str, max_length: int = SLUG_MAX) -> str:
     return slug[:max_length].rstrip("-")
 
 
+def unicode_slug(text: str, max_length: int = SLUG_MAX) -> str:
+    """A slug that keeps non-Latin letters readable, as WordPress does: ``"跑步 训练"`` →
+    ``"跑步-训练"``; Latin accents are dropped (``"Café"`` → ``"cafe"``) and ASCII text gives
+    the same slug as ``slugify``."""
+    letters = []
+    for char in unicodedata.normalize("NFC", text.replace("'", "").replace("\u2019", "")):
+        plain = unicodedata.normalize("NFKD", char)
+        if plain[:1].isascii() and all(unicodedata.combining(c) for c in plain[1:]):
+            char = plain[:1].encode("ascii", "ignore").decode()
+        letters.append(char)
+    slug = re.sub(r"(?:[^\w]|_)+", "-", "".join(letters).lower()).strip("-")
+    return slug[:max_length].rstrip("-")
+
+
 def unique_slug(base: str, *, exclude_post_id: int | None = None) -> str:
     """``base``, or ``base-2``, ``base-3``… whichever no other article uses."""
     base = base or "article"
@@ -75,15 +89,18 @@ def parse_tags(text: str | None) -> list[str]:
     names: dict[str, str] = {}
     for part in (text or "").split(","):
         name = " ".join(part.split())[:60]
-        slug = slugify(name, TAG_SLUG_MAX)
+        slug = unicode_slug(name, TAG_SLUG_MAX)
         if slug and slug not in names:
             names[slug] = name
     return list(names.values())
 
 
 def tags_for(names: list[str]) -> list[Tag]:
-    """The tags named, created as needed (matched by slug, so "Race Week" = "race week")."""
-    wanted = {slugify(name, TAG_SLUG_MAX): name for name in names}
+    """The tags named, created as needed (matched by slug, so "Race Week" = "race week").
+
+    Slugs keep non-Latin letters: seven Chinese tags are seven tags, each with its page."""
+    wanted = {unicode_slug(name, TAG_SLUG_MAX): name for name in names}
+    wanted.pop("", None)
     if not wanted:
         return []
     existing = {
@@ -239,6 +256,7 @@ def posts_page(tag: Tag | None = None) -> Pagination:
 
 
 def get_tag_or_none(slug: str) -> Tag | None:
+    slug = unicodedata.normalize("NFC", slug).lower()
     if len(slug) > TAG_SLUG_MAX:
         return None
     return db.session.scalar(sa.select(Tag).where(Tag.slug == slug))

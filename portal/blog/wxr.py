@@ -1,37 +1,50 @@
-"""Importing a WordPress export (WXR, the XML file WordPress.com's "Export" gives).
+"""Importing a WordPress export (WXR, the XML file WordPress's "Export" gives).
 
-What comes in:
-- posts (``wp:post_type`` ``post``): published ones published at their original date, any
-  other status as a draft; title, slug, excerpt as summary; tags and categories as tags;
-  the author matched to a staff account by email, else the importing admin;
-- the post's HTML, through the same nh3 allowlist as everything else. WordPress keeps
-  paragraphs as blank lines, so they are wrapped in ``<p>`` first; a "Leave a Reply" block
-  (``#respond``, ``.comment-respond``, a comment form) pasted into a post is dropped whole,
-  and the allowlist would remove any form element anyway;
+What comes in, from any WXR dialect (see ``wxr_reader``):
+- posts (``wp:post_type`` ``post``): published ones published at their original date (GMT);
+  drafts, pending, scheduled, private and password-protected posts as drafts, never public
+  (``Post.source_visibility`` says which were private or password-protected); title
+  (decoded once), slug (non-Latin slugs kept readable), excerpt as summary; tags and
+  categories as tags; the author matched to a staff account by email, else the importing
+  admin;
+- the post's HTML as WordPress showed it (``wp_content``), then through the same nh3
+  allowlist as everything else. A "Leave a Reply" block (``#respond``, a comment form)
+  pasted into a post is dropped whole;
 - approved comments (not pingbacks, pending, spam or trash) with their threading, as guest
   comments under their authors' names;
-- old addresses: the post's permalink path and ``?p=ID`` redirect to the new article.
+- pictures (``wp_media``) from a copy of the uploads folder or their URLs;
+- old addresses: each item's own ``<link>`` (whatever the permalink structure),
+  ``/?p=ID`` and ``/?attachment_id=ID`` redirect to where the thing lives now.
 
-Running it twice changes nothing: posts and comments are matched by their WordPress ids.
-The XML is parsed with defusedxml, which refuses entity declarations (no billion laughs)
-and external entities (no XXE).
+Everything is scoped to the source site (the export's blog address): WordPress ids and old
+addresses are only unique within one site, so any number of sites import side by side.
+Running it twice changes nothing: posts and comments are matched by site and WordPress id.
+
+The import reads the file twice, as a stream: first the attachments and the pictures the
+posts use (so a gallery can list images that come later in the file), then the posts.
+Nothing is written until the whole file has been read without a problem; the caller
+commits, or rolls back for a dry run.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import IO
-from urllib.parse import urlsplit
-from xml.etree.ElementTree import Element  # noqa: S405 (type only; parsing is defusedxml)
+from urllib.parse import unquote
 
 import sqlalchemy as sa
-from defusedxml import ElementTree as SafeET
 
-from portal.blog.posts import slugify, tags_for, unique_slug
+from portal.blog import legacy, wp_content
+from portal.blog.posts import tags_for, unicode_slug, unique_slug
 from portal.blog.rendering import sanitize_article_html, sanitize_comment_html
+from portal.blog.wp_media import PICTURE, MediaImporter, upload_path
+from portal.blog.wxr_reader import MalformedXml, Node, Reader, ReadProblem, RegexReader
 from portal.extensions import db
 from portal.models import (
     BodyFormat,
@@ -46,13 +59,6 @@ from portal.models import (
 from portal.models.types import utcnow
 from portal.text import clean_text, normalise_email, single_line
 
-NS = {
-    "wp": "http://wordpress.org/export/1.2/",
-    "content": "http://purl.org/rss/1.0/modules/content/",
-    "excerpt": "http://wordpress.org/export/1.2/excerpt/",
-    "dc": "http://purl.org/dc/elements/1.1/",
-}
-
 
 class ImportProblem(ValueError):
     """The file cannot be imported; the message says why."""
@@ -60,36 +66,40 @@ class ImportProblem(ValueError):
 
 @dataclass
 class ImportReport:
-    posts_created: int = 0
-    posts_skipped: int = 0
-    comments_created: int = 0
-    comments_left_out: int = 0
-    redirects_created: int = 0
+    """What was (or, in a dry run, would be) imported, per kind, and what was left out."""
+
+    site: str = ""
+    dry_run: bool = False
+    created: Counter[str] = field(default_factory=Counter)
+    already: Counter[str] = field(default_factory=Counter)
+    left_out: Counter[tuple[str, str]] = field(default_factory=Counter)  # (kind, reason)
+    shortcodes: Counter[str] = field(default_factory=Counter)
+    missing_images: dict[str, str] = field(default_factory=dict)  # address → reason
+    hidden: list[str] = field(default_factory=list)  # private or password-protected posts
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def posts_created(self) -> int:
+        return self.created["posts"]
+
     def lines(self) -> list[str]:
-        return [
-            f"posts imported: {self.posts_created}, already there: {self.posts_skipped}",
-            f"comments imported: {self.comments_created}, left out (pending, spam, "
-            f"trash, pingbacks): {self.comments_left_out}",
-            f"old addresses redirected: {self.redirects_created}",
-            *self.notes,
+        verb = "would be imported" if self.dry_run else "imported"
+        lines = [
+            f"dry run: nothing was saved ({self.site})" if self.dry_run else f"site: {self.site}"
         ]
-
-
-def _namespaces(root: Element) -> dict[str, str]:
-    """WXR 1.0, 1.1 and 1.2 differ only in the ``wp`` namespace's version."""
-    found = dict(NS)
-    for element in root.iter():
-        if element.tag.startswith("{http://wordpress.org/export/") and "excerpt" not in element.tag:
-            found["wp"] = element.tag[1:].split("}", 1)[0]
-            break
-    return found
-
-
-def _text(element: Element, path: str, ns: dict[str, str]) -> str:
-    found = element.find(path, ns)
-    return (found.text or "") if found is not None else ""
+        for kind in ("posts", "pages", "comments", "images", "old addresses"):
+            lines.append(
+                f"{kind} {verb}: {self.created[kind]}, already there: {self.already[kind]}"
+            )
+        for (kind, reason), count in sorted(self.left_out.items()):
+            lines.append(f"left out: {count} {kind} ({reason})")
+        for title in self.hidden:
+            lines.append(f"kept as a draft (private or password-protected on WordPress): {title}")
+        for name, count in sorted(self.shortcodes.items()):
+            lines.append(f"shortcode [{name}] removed, its text kept: {count}")
+        for address, reason in sorted(self.missing_images.items()):
+            lines.append(f"image not brought in ({reason}), shown as a link: {address}")
+        return [*lines, *self.notes]
 
 
 def _date(value: str) -> datetime | None:
@@ -104,24 +114,12 @@ def _date(value: str) -> datetime | None:
 
 def _int(value: str) -> int | None:
     value = value.strip()
-    if value.isdigit() and len(value) <= 10 and 0 < int(value) < 2**31:
+    if value.isascii() and value.isdigit() and len(value) <= 10 and 0 < int(value) < 2**31:
         return int(value)
     return None
 
 
 # --- HTML from WordPress -------------------------------------------------------------------
-
-_BLOCK = re.compile(r"<(?:p|div|h[1-6]|ul|ol|blockquote|pre|table|figure|hr)\b", re.IGNORECASE)
-
-
-def autop(html: str) -> str:
-    """WordPress's own storage has blank lines for paragraphs: wrap those in ``<p>``."""
-    html = html.replace("\r\n", "\n").strip()
-    parts = [part.strip() for part in re.split(r"\n\s*\n", html) if part.strip()]
-    return "\n".join(
-        part if _BLOCK.match(part) else "<p>" + part.replace("\n", "<br>\n") + "</p>"
-        for part in parts
-    )
 
 
 class _DropReplyForm(HTMLParser):
@@ -185,95 +183,258 @@ def without_reply_form(html: str) -> str:
     return "".join(parser.out)
 
 
-def article_html(raw: str) -> tuple[str, str]:
-    """``(source, sanitized html)`` of a WordPress post body."""
-    source = clean_text(without_reply_form(autop(raw)))
-    return source, sanitize_article_html(source)
+def article_html(
+    raw: str, media: wp_content.Media | None = None, post_id: int = 0
+) -> tuple[str, str, wp_content.Converted]:
+    """``(source, sanitized html, conversion notes)`` of a WordPress post body."""
+    converted = wp_content.convert(raw, media, post_id=post_id)
+    source = clean_text(without_reply_form(converted.html))
+    return source, sanitize_article_html(source), converted
 
 
 # --- the import ----------------------------------------------------------------------------
 
-
-def parse(file: IO[bytes]) -> Element:
-    try:
-        return SafeET.parse(file).getroot()
-    except SafeET.ParseError as error:
-        raise ImportProblem(f"not a readable XML file: {error}") from None
-    except Exception as error:  # defusedxml's refusals: entities, external references, DTDs
-        raise ImportProblem(f"refused: {error.__class__.__name__}: {error}") from None
+IMPORTED_KINDS = ("post", "page", "attachment")
+_PICTURE_ADDRESS = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
 
 
-def import_wxr(file: IO[bytes], *, importer: User) -> ImportReport:
-    """Import posts, tags and approved comments from ``file`` (the caller commits)."""
-    root = parse(file)
-    ns = _namespaces(root)
-    channel = root.find("channel")
-    if channel is None:
-        raise ImportProblem("no <channel> in this file: is it a WordPress export?")
-    staff_by_email = {
-        user.email: user
-        for user in db.session.scalars(
-            sa.select(User).where(User.role.in_([Role.STAFF.value, Role.ADMIN.value]))
-        )
-    }
-    authors: dict[str, str | None] = {
-        _text(author, "wp:author_login", ns): normalise_email(_text(author, "wp:author_email", ns))
-        for author in channel.findall("wp:author", ns)
-    }
-    report = ImportReport()
-    for item in channel.findall("item"):
-        if _text(item, "wp:post_type", ns) != "post":
+@dataclass
+class _Scan:
+    """What the first pass learns: the site, its attachments and the pictures posts use."""
+
+    media: wp_content.Media = field(default_factory=wp_content.Media)
+    pictures: dict[str, str] = field(default_factory=dict)  # address → alt text
+    kinds: Counter[str] = field(default_factory=Counter)
+    reader_class: type[Reader] = Reader
+
+
+def _meta(item: Node, key: str) -> str:
+    for meta in item.all("wp:postmeta"):
+        if meta.get("wp:meta_key") == key:
+            return meta.get("wp:meta_value")
+    return ""
+
+
+def _scan(file: IO[bytes], progress: Callable[[int], None] | None) -> tuple[_Scan, Reader]:
+    scan = _Scan()
+    for reader_class in (Reader, RegexReader):
+        file.seek(0)
+        scan = _Scan(reader_class=reader_class)
+        reader = reader_class(file, progress)
+        try:
+            for item in reader.items():
+                _scan_item(item, scan)
+        except MalformedXml:
+            if reader_class is RegexReader:
+                raise
             continue
-        _import_post(item, ns, report, importer=importer, staff=staff_by_email, authors=authors)
+        return scan, reader
+    raise AssertionError("unreachable")
+
+
+def _scan_item(item: Node, scan: _Scan) -> None:
+    kind = item.get("wp:post_type").strip()
+    scan.kinds[kind] += 1
+    wp_id = _int(item.get("wp:post_id"))
+    if kind == "attachment" and wp_id is not None:
+        url = item.get("wp:attachment_url").strip()
+        mime = "image/*" if PICTURE.search(url) else ""
+        attachment = wp_content.Attachment(
+            wp_id=wp_id,
+            url=url,
+            title=wp_content.decode_title(item.get("title")).strip(),
+            caption=single_line(item.get("excerpt:encoded")),
+            alt=single_line(_meta(item, "_wp_attachment_image_alt")),
+            parent=_int(item.get("wp:post_parent")) or 0,
+            mime=mime,
+        )
+        scan.media.attachments[wp_id] = attachment
+        if attachment.parent:
+            scan.media.children.setdefault(attachment.parent, []).append(wp_id)
+        if mime:
+            scan.pictures.setdefault(url, attachment.alt or attachment.title)
+    elif kind in ("post", "page"):
+        for address in _PICTURE_ADDRESS.findall(item.get("content:encoded")):
+            if PICTURE.search(address.split("?", 1)[0]):
+                scan.pictures.setdefault(address.split("?", 1)[0], "")
+
+
+def import_wxr(
+    file: IO[bytes],
+    *,
+    importer: User,
+    media_dir: Path | None = None,
+    fetch_media: bool = False,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import ``file`` (the caller commits, or rolls back for a dry run)."""
+    try:
+        scan, reader = _scan(file, progress)
+    except ReadProblem as problem:
+        raise ImportProblem(str(problem)) from None
+    channel = reader.channel
+    if not channel.is_rss or not reader.saw_wordpress:
+        raise ImportProblem(
+            "this is not a WordPress export (WXR): export it from WordPress with "
+            "Tools → Export → All content"
+        )
+    if not any(scan.kinds[kind] for kind in IMPORTED_KINDS):
+        raise ImportProblem("nothing to import: this export has no posts, pages or attachments")
+    site = legacy.site_key(channel.base_blog_url or channel.link or channel.base_site_url)
+    if not site:
+        raise ImportProblem("this export does not say which site it comes from (no <link>)")
+    report = ImportReport(site=site, dry_run=dry_run)
+    media = MediaImporter(
+        site, uploader=importer, directory=media_dir, fetch=fetch_media, dry_run=dry_run
+    )
+    media.bring_in(scan.pictures.items())
+    report.created["images"] = media.result.brought_in + media.result.would_bring
+    report.already["images"] = media.result.already_there
+    scan.media.image_src = media.image_src
+    scan.media.is_upload = lambda url: upload_path(url) is not None
+    context = _Context(
+        site=site,
+        report=report,
+        media=scan.media,
+        importer=importer,
+        staff={
+            user.email: user
+            for user in db.session.scalars(
+                sa.select(User).where(User.role.in_([Role.STAFF.value, Role.ADMIN.value]))
+            )
+        },
+        authors={
+            author.get("wp:author_login"): normalise_email(author.get("wp:author_email"))
+            for author in channel.authors
+        },
+    )
+    file.seek(0)
+    try:
+        for item in scan.reader_class(file, progress).items():
+            _import_item(item, context)
+    except ReadProblem as problem:
+        raise ImportProblem(str(problem)) from None
+    for address, reason in media.result.left_out.items():
+        report.missing_images.setdefault(address, reason)
+    for kind, count in scan.kinds.items():
+        if kind not in IMPORTED_KINDS:
+            what = kind or "items without a type"
+            report.left_out[(what, "not a post, page or attachment")] += count
     return report
 
 
-def _import_post(
-    item: Element,
-    ns: dict[str, str],
-    report: ImportReport,
-    *,
-    importer: User,
-    staff: dict[str, User],
-    authors: dict[str, str | None],
-) -> None:
-    wp_id = _int(_text(item, "wp:post_id", ns))
-    if wp_id is None:
-        report.notes.append("an item without a post id was left out")
+@dataclass
+class _Context:
+    site: str
+    report: ImportReport
+    media: wp_content.Media
+    importer: User
+    staff: dict[str, User]
+    authors: dict[str, str | None]
+
+
+def _import_item(item: Node, context: _Context) -> None:
+    kind = item.get("wp:post_type").strip()
+    if kind not in IMPORTED_KINDS:
         return
-    post = db.session.scalar(sa.select(Post).where(Post.wp_post_id == wp_id))
-    if post is not None:
-        report.posts_skipped += 1
+    wp_id = _int(item.get("wp:post_id"))
+    if wp_id is None:
+        context.report.left_out[(f"{kind}s", "no post id")] += 1
+        return
+    status = item.get("wp:status").strip()
+    if status in ("trash", "auto-draft"):
+        context.report.left_out[(f"{kind}s", f"status {status}")] += 1
+        return
+    if kind == "post":
+        _import_post(item, wp_id, status, context)
+    elif kind == "page":
+        _import_page(item, wp_id, status, context)
     else:
-        post = _new_post(item, ns, wp_id, importer=importer, staff=staff, authors=authors)
-        report.posts_created += 1
-    report.redirects_created += _redirects(item, post)
-    _import_comments(item, ns, post, report)
+        _attachment_addresses(item, wp_id, context)
 
 
-def _new_post(
-    item: Element,
-    ns: dict[str, str],
-    wp_id: int,
-    *,
-    importer: User,
-    staff: dict[str, User],
-    authors: dict[str, str | None],
-) -> Post:
-    title = single_line(_text(item, "title", ns))[:200] or f"Imported article {wp_id}"
-    slug_source = _text(item, "wp:post_name", ns) or title
-    slug = unique_slug(slugify(slug_source))
-    published = _text(item, "wp:status", ns) == "publish"
-    when = _date(_text(item, "wp:post_date_gmt", ns)) or _date(_text(item, "wp:post_date", ns))
-    source, html = article_html(_text(item, "content:encoded", ns))
-    excerpt = single_line(sanitize_comment_html(_text(item, "excerpt:encoded", ns)))
-    summary = re.sub(r"<[^>]+>", "", excerpt)[:500]
-    author_email = authors.get(_text(item, "dc:creator", ns))
-    author = staff.get(author_email or "") or importer
+def _add_redirect(context: _Context, key: str | None, **target: int) -> None:
+    if key is None or len(key) > legacy.PATH_MAX:
+        return
+    exists = db.session.scalar(
+        sa.select(LegacyRedirect.id).where(
+            LegacyRedirect.source_site == context.site, LegacyRedirect.path == key
+        )
+    )
+    if exists is not None:
+        context.report.already["old addresses"] += 1
+        return
+    db.session.add(LegacyRedirect(source_site=context.site, path=key, **target))
+    context.report.created["old addresses"] += 1
+
+
+def _attachment_addresses(item: Node, wp_id: int, context: _Context) -> None:
+    """An attachment's page and ``/?attachment_id=`` lead to the picture, if it came along."""
+    url = item.get("wp:attachment_url").strip()
+    src = context.media.image_src(url) if upload_path(url) else None
+    if src is None or context.report.dry_run:
+        return
+    image_id = db.session.scalar(
+        sa.select(LegacyRedirect.image_id).where(
+            LegacyRedirect.source_site == context.site,
+            LegacyRedirect.image_id.is_not(None),
+            LegacyRedirect.path
+            == legacy.path_key("/wp-content/uploads/" + (upload_path(url) or "")),
+        )
+    )
+    if image_id is None:
+        return
+    _add_redirect(context, legacy.link_path(item.get("link")), image_id=image_id)
+    _add_redirect(context, f"/?attachment_id={wp_id}", image_id=image_id)
+
+
+def _import_page(item: Node, wp_id: int, status: str, context: _Context) -> None:
+    context.report.left_out[("pages", "this site has no pages yet")] += 1
+
+
+def _post_slug(item: Node, title: str) -> str:
+    name = unquote(item.get("wp:post_name").strip())
+    return unicode_slug(name or title) or "article"
+
+
+def _import_post(item: Node, wp_id: int, status: str, context: _Context) -> None:
+    report = context.report
+    post = db.session.scalar(
+        sa.select(Post).where(Post.source_site == context.site, Post.wp_post_id == wp_id)
+    )
+    if post is not None:
+        report.already["posts"] += 1
+    else:
+        post = _new_post(item, wp_id, status, context)
+        report.created["posts"] += 1
+    _add_redirect(context, legacy.link_path(item.get("link")), post_id=post.id)
+    _add_redirect(context, f"/?p={wp_id}", post_id=post.id)
+    _import_comments(item, post, context)
+
+
+def _new_post(item: Node, wp_id: int, status: str, context: _Context) -> Post:
+    title = single_line(wp_content.decode_title(item.get("title")))[:200]
+    title = title or f"Imported article {wp_id}"
+    slug = unique_slug(_post_slug(item, title))
+    visibility = "password" if item.get("wp:post_password").strip() else None
+    visibility = "private" if status == "private" else visibility
+    published = status == "publish" and visibility is None
+    if visibility is not None:
+        context.report.hidden.append(f"{title} ({visibility})")
+    when = _date(item.get("wp:post_date_gmt")) or _date(item.get("wp:post_date"))
+    source, html, converted = article_html(item.get("content:encoded"), context.media, wp_id)
+    context.report.shortcodes.update(converted.removed_shortcodes)
+    for address in converted.missing_images:
+        context.report.missing_images.setdefault(address, "not found")
+    excerpt = single_line(sanitize_comment_html(item.get("excerpt:encoded")))
+    summary = wp_content.decode_title(excerpt)[:500]
+    author_email = context.authors.get(item.get("dc:creator"))
+    author = context.staff.get(author_email or "") or context.importer
     tag_names = [
-        single_line(category.text or "")
-        for category in item.findall("category")
-        if category.get("domain") in ("post_tag", "category") and (category.text or "").strip()
+        single_line(wp_content.decode_title(category.text))
+        for category in item.all("category")
+        if category.attrs.get("domain") in ("post_tag", "category") and category.text.strip()
     ]
     tag_names = [name for name in tag_names if name.lower() != "uncategorized"]
     post = Post(
@@ -286,7 +447,9 @@ def _new_post(
         author_id=author.id,
         status=(PostStatus.PUBLISHED if published else PostStatus.DRAFT).value,
         publish_at=(when or utcnow()) if published else when,
+        source_site=context.site,
         wp_post_id=wp_id,
+        source_visibility=visibility,
         # Announced long ago on WordPress: the newsletter must not mail old articles.
         announced_at=utcnow() if published else None,
         created_at=when or utcnow(),
@@ -297,39 +460,42 @@ def _new_post(
     return post
 
 
-def _redirects(item: Element, post: Post) -> int:
-    link = _text(item, "link", {}).strip()
-    path = urlsplit(link).path if link else ""
-    if not re.fullmatch(r"/\d{4}/\d{2}/\d{2}/[^/]{1,200}/", path or ""):
-        return 0
-    exists = db.session.scalar(sa.select(LegacyRedirect.id).where(LegacyRedirect.path == path))
-    if exists is not None:
-        return 0
-    db.session.add(LegacyRedirect(path=path, post_id=post.id))
-    return 1
+_COMMENT_LEFT_OUT = {
+    "0": "pending moderation",
+    "spam": "spam",
+    "trash": "in the trash",
+    "post-trashed": "in the trash",
+}
 
 
-def _import_comments(item: Element, ns: dict[str, str], post: Post, report: ImportReport) -> None:
+def _import_comments(item: Node, post: Post, context: _Context) -> None:
+    report = context.report
     entries = []
-    for element in item.findall("wp:comment", ns):
-        wp_id = _int(_text(element, "wp:comment_id", ns))
-        approved = _text(element, "wp:comment_approved", ns) == "1"
-        kind = _text(element, "wp:comment_type", ns)
-        if wp_id is None or not approved or kind not in ("", "comment"):
-            report.comments_left_out += 1
-            continue
-        entries.append((wp_id, element))
+    for element in item.all("wp:comment"):
+        wp_id = _int(element.get("wp:comment_id"))
+        approved = element.get("wp:comment_approved").strip()
+        kind = element.get("wp:comment_type").strip()
+        if wp_id is None:
+            report.left_out[("comments", "no comment id")] += 1
+        elif kind not in ("", "comment"):
+            report.left_out[("comments", f"{kind}s")] += 1
+        elif approved != "1":
+            report.left_out[("comments", _COMMENT_LEFT_OUT.get(approved, "not approved"))] += 1
+        else:
+            entries.append((wp_id, element))
     known = {
         wp_id: comment_id
         for wp_id, comment_id in db.session.execute(
             sa.select(Comment.wp_comment_id, Comment.id).where(
-                Comment.wp_comment_id.in_([wp_id for wp_id, _ in entries])
+                Comment.source_site == context.site,
+                Comment.wp_comment_id.in_([wp_id for wp_id, _ in entries]),
             )
         )
     }
-    parents = {wp_id: _int(_text(e, "wp:comment_parent", ns) or "0") for wp_id, e in entries}
+    report.already["comments"] += len(known)
+    parents = {wp_id: _int(e.get("wp:comment_parent") or "0") for wp_id, e in entries}
     # Oldest first, so a parent is always created before its replies.
-    entries.sort(key=lambda entry: (_text(entry[1], "wp:comment_date_gmt", ns), entry[0]))
+    entries.sort(key=lambda entry: (entry[1].get("wp:comment_date_gmt"), entry[0]))
     created = 0
     for wp_id, element in entries:
         if wp_id in known:
@@ -343,28 +509,25 @@ def _import_comments(item: Element, ns: dict[str, str], post: Post, report: Impo
         ):
             seen.add(parent_wp)
             parent_wp = parents[parent_wp]
-        raw = _text(element, "wp:comment_content", ns)
-        source = clean_text(raw)
-        when = _date(_text(element, "wp:comment_date_gmt", ns)) or _date(
-            _text(element, "wp:comment_date", ns)
-        )
+        source = clean_text(element.get("wp:comment_content"))
+        when = _date(element.get("wp:comment_date_gmt")) or _date(element.get("wp:comment_date"))
         comment = Comment(
             post_id=post.id,
             parent_id=known.get(parent_wp) if parent_wp else None,
-            guest_name=single_line(_text(element, "wp:comment_author", ns))[:120] or "A reader",
-            email=(normalise_email(_text(element, "wp:comment_author_email", ns)) or "")[:254]
-            or None,
+            guest_name=single_line(element.get("wp:comment_author"))[:120] or "A reader",
+            email=(normalise_email(element.get("wp:comment_author_email")) or "")[:254] or None,
             body_source=source,
-            body_html=sanitize_comment_html(autop(source)),
+            body_html=sanitize_comment_html(wp_content.wpautop(source)),
             status=CommentStatus.APPROVED.value,
             created_at=when or post.publish_at or utcnow(),
             moderated_at=utcnow(),
+            source_site=context.site,
             wp_comment_id=wp_id,
         )
         db.session.add(comment)
         db.session.flush()
         known[wp_id] = comment.id
         created += 1
-    report.comments_created += created
+    report.created["comments"] += created
     if created:
         post.version += 1
