@@ -1,7 +1,7 @@
 """WordPress imports scoped to their source site; old addresses of pictures; hidden posts
 
 Revision ID: 0012_h20
-Revises: 0011
+Revises: 0012_h19a
 Create Date: 2026-12-07 07:34:46.094930
 
 """
@@ -13,7 +13,7 @@ import portal.models.types
 
 # revision identifiers, used by Alembic.
 revision = '0012_h20'
-down_revision = '0011'
+down_revision = '0012_h19a'
 branch_labels = None
 depends_on = None
 
@@ -28,6 +28,7 @@ def upgrade():
     with op.batch_alter_table('legacy_redirects', schema=None) as batch_op:
         batch_op.add_column(sa.Column('source_site', sa.String(length=200), server_default='', nullable=False))
         batch_op.add_column(sa.Column('image_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('page_id', sa.Integer(), nullable=True))
         batch_op.alter_column('post_id',
                existing_type=sa.INTEGER(),
                nullable=True)
@@ -36,7 +37,11 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_legacy_redirects_path'), ['path'], unique=False)
         batch_op.create_unique_constraint('uq_legacy_redirects_source_path', ['source_site', 'path'])
         batch_op.create_foreign_key(batch_op.f('fk_legacy_redirects_image_id_blog_images'), 'blog_images', ['image_id'], ['id'], ondelete='CASCADE')
-        batch_op.create_check_constraint('has_target', 'post_id IS NOT NULL OR image_id IS NOT NULL')
+        batch_op.create_index(batch_op.f('ix_legacy_redirects_page_id'), ['page_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_legacy_redirects_page_id_pages'), 'pages', ['page_id'], ['id'], ondelete='CASCADE')
+        batch_op.create_check_constraint(
+            'has_target', 'post_id IS NOT NULL OR image_id IS NOT NULL OR page_id IS NOT NULL'
+        )
 
     with op.batch_alter_table('posts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('source_site', sa.String(length=200), server_default='', nullable=False))
@@ -68,6 +73,8 @@ def downgrade():
 
     with op.batch_alter_table('legacy_redirects', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_legacy_redirects_has_target'), type_='check')
+        batch_op.drop_constraint(batch_op.f('fk_legacy_redirects_page_id_pages'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_legacy_redirects_page_id'))
         batch_op.drop_constraint(batch_op.f('fk_legacy_redirects_image_id_blog_images'), type_='foreignkey')
         batch_op.drop_constraint('uq_legacy_redirects_source_path', type_='unique')
         batch_op.drop_index(batch_op.f('ix_legacy_redirects_path'))
@@ -76,6 +83,7 @@ def downgrade():
         batch_op.alter_column('post_id',
                existing_type=sa.INTEGER(),
                nullable=False)
+        batch_op.drop_column('page_id')
         batch_op.drop_column('image_id')
         batch_op.drop_column('source_site')
 

@@ -66,9 +66,7 @@ def import_wxr_command(
     size = file.stat().st_size
     with (
         file.open("rb") as handle,
-        click.progressbar(
-            length=2 * size, label="Importing", file=sys.stderr
-        ) as bar,
+        click.progressbar(length=2 * size, label="Importing", file=sys.stderr) as bar,
     ):
         try:
             report = import_wxr(

@@ -25,6 +25,7 @@ from portal.errors import handle_http_error
 from portal.extensions import db
 from portal.models import BlogImage, LegacyRedirect, Post
 from portal.models.blog import public_posts_filter
+from portal.models.pages import Page, PageStatus
 from portal.models.types import utcnow
 from portal.pagination import MAX_ID
 
@@ -37,7 +38,7 @@ def sitemap() -> Response:
 
 
 def _target(row: LegacyRedirect | None) -> str | None:
-    """Where an old address leads now: a public article or an imported picture."""
+    """Where an old address leads now: a public article or page, or an imported picture."""
     if row is None:
         return None
     if row.post_id is not None:
@@ -45,6 +46,13 @@ def _target(row: LegacyRedirect | None) -> str | None:
             sa.select(Post.slug).where(Post.id == row.post_id, public_posts_filter(utcnow()))
         )
         return url_for("blog.article", slug=slug) if slug else None
+    if row.page_id is not None:
+        slug = db.session.scalar(
+            sa.select(Page.slug).where(
+                Page.id == row.page_id, Page.status == PageStatus.PUBLISHED.value
+            )
+        )
+        return "/" + quote(slug) if slug else None
     if row.image_id is not None:
         filename = db.session.scalar(
             sa.select(BlogImage.filename).where(BlogImage.id == row.image_id)

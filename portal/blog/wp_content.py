@@ -251,7 +251,8 @@ class _Converter:
         name = name.lower()
         attributes = shortcode_attributes(raw_attributes or "")
         enclosed = content is not None
-        if name not in _KNOWN and not attributes and not enclosed and not self_closing:
+        named = any(not key.isdigit() for key in attributes)
+        if name not in _KNOWN and not named and not enclosed and not self_closing:
             return match.group(0)  # [sic], [citation needed]: bracketed text, not a shortcode
         prefix, suffix = opening, closing
         inner = self.shortcodes(content) if content else ""

@@ -12,9 +12,11 @@ What comes in, from any WXR dialect (see ``wxr_reader``):
   pasted into a post is dropped whole;
 - approved comments (not pingbacks, pending, spam or trash) with their threading, as guest
   comments under their authors' names;
+- pages (``wp:post_type`` ``page``) as the site's pages, served at ``/<slug>``, their body
+  stored as HTML like an imported article's; published ones published, the others drafts;
 - pictures (``wp_media``) from a copy of the uploads folder or their URLs;
 - old addresses: each item's own ``<link>`` (whatever the permalink structure),
-  ``/?p=ID`` and ``/?attachment_id=ID`` redirect to where the thing lives now.
+  ``/?p=ID``, ``/?page_id=ID`` and ``/?attachment_id=ID`` redirect to where the thing lives now.
 
 Everything is scoped to the source site (the export's blog address): WordPress ids and old
 addresses are only unique within one site, so any number of sites import side by side.
@@ -39,6 +41,7 @@ from typing import IO
 from urllib.parse import unquote
 
 import sqlalchemy as sa
+from flask import current_app
 
 from portal.blog import legacy, wp_content
 from portal.blog.posts import tags_for, unicode_slug, unique_slug
@@ -56,6 +59,7 @@ from portal.models import (
     Role,
     User,
 )
+from portal.models.pages import Page, PageFormat, PageStatus
 from portal.models.types import utcnow
 from portal.text import clean_text, normalise_email, single_line
 
@@ -339,12 +343,16 @@ def _import_item(item: Node, context: _Context) -> None:
     if kind not in IMPORTED_KINDS:
         return
     wp_id = _int(item.get("wp:post_id"))
-    if wp_id is None:
-        context.report.left_out[(f"{kind}s", "no post id")] += 1
-        return
     status = item.get("wp:status").strip()
     if status in ("trash", "auto-draft"):
         context.report.left_out[(f"{kind}s", f"status {status}")] += 1
+        return
+    if wp_id is None:
+        # Some exports have no ids: a post is then known by its old address.
+        if kind == "post" and legacy.link_path(item.get("link")) is not None:
+            _import_post(item, None, status, context)
+        else:
+            context.report.left_out[(f"{kind}s", "no id and no address")] += 1
         return
     if kind == "post":
         _import_post(item, wp_id, status, context)
@@ -390,7 +398,84 @@ def _attachment_addresses(item: Node, wp_id: int, context: _Context) -> None:
 
 
 def _import_page(item: Node, wp_id: int, status: str, context: _Context) -> None:
-    context.report.left_out[("pages", "this site has no pages yet")] += 1
+    """A WordPress page becomes one of the site's pages, served at ``/<slug>``."""
+    report = context.report
+    page = db.session.scalar(
+        sa.select(Page).where(Page.source_site == context.site, Page.source_id == wp_id)
+    )
+    if page is not None:
+        report.already["pages"] += 1
+    else:
+        page = _new_page(item, wp_id, status, context)
+        report.created["pages"] += 1
+    _add_redirect(context, legacy.link_path(item.get("link")), page_id=page.id)
+    _add_redirect(context, f"/?page_id={wp_id}", page_id=page.id)
+
+
+def _route_prefixes() -> set[str]:
+    """First path segments this site's own routes use: a page cannot be ``/blog``."""
+    prefixes = set()
+    for rule in current_app.url_map.iter_rules():
+        first = rule.rule.lstrip("/").split("/", 1)[0]
+        if first and "<" not in first:
+            prefixes.add(first.lower())
+    return prefixes
+
+
+def _unique_page_slug(base: str) -> str:
+    taken = (
+        set(
+            db.session.scalars(
+                sa.select(Page.slug).where(
+                    sa.or_(Page.slug == base, Page.slug.like(f"{base[:190]}-%"))
+                )
+            )
+        )
+        | _route_prefixes()
+    )
+    if base not in taken:
+        return base
+    number = 2
+    while f"{base[:190]}-{number}" in taken:
+        number += 1
+    return f"{base[:190]}-{number}"
+
+
+def _new_page(item: Node, wp_id: int, status: str, context: _Context) -> Page:
+    title = single_line(wp_content.decode_title(item.get("title")))[:200] or f"Page {wp_id}"
+    visibility = "password" if item.get("wp:post_password").strip() else None
+    visibility = "private" if status == "private" else visibility
+    published = status == "publish" and visibility is None
+    if visibility is not None:
+        context.report.hidden.append(f"page: {title} ({visibility})")
+    when = _date(item.get("wp:post_date_gmt")) or _date(item.get("wp:post_date")) or utcnow()
+    source, html, converted = article_html(item.get("content:encoded"), context.media, wp_id)
+    context.report.shortcodes.update(converted.removed_shortcodes)
+    for address in converted.missing_images:
+        context.report.missing_images.setdefault(address, "not found")
+    page = Page(
+        slug=_unique_page_slug(_post_slug(item, title)[:190]),
+        title=title,
+        body=source,
+        body_format=PageFormat.HTML.value,
+        body_html=html,
+        status=(PageStatus.PUBLISHED if published else PageStatus.DRAFT).value,
+        menu_order=min(abs(_signed(item.get("wp:menu_order"))), 10_000),
+        # Staff choose what the menu shows: a blog can have dozens of pages.
+        show_in_menu=False,
+        created_at=when,
+        published_at=when if published else None,
+        source_site=context.site,
+        source_id=wp_id,
+    )
+    db.session.add(page)
+    db.session.flush()
+    return page
+
+
+def _signed(value: str) -> int:
+    value = value.strip().lstrip("-")
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 6 else 0
 
 
 def _post_slug(item: Node, title: str) -> str:
@@ -398,24 +483,32 @@ def _post_slug(item: Node, title: str) -> str:
     return unicode_slug(name or title) or "article"
 
 
-def _import_post(item: Node, wp_id: int, status: str, context: _Context) -> None:
+def _import_post(item: Node, wp_id: int | None, status: str, context: _Context) -> None:
     report = context.report
-    post = db.session.scalar(
-        sa.select(Post).where(Post.source_site == context.site, Post.wp_post_id == wp_id)
-    )
+    if wp_id is not None:
+        found = sa.and_(Post.source_site == context.site, Post.wp_post_id == wp_id)
+    else:
+        found = Post.id.in_(
+            sa.select(LegacyRedirect.post_id).where(
+                LegacyRedirect.source_site == context.site,
+                LegacyRedirect.path == legacy.link_path(item.get("link")),
+            )
+        )
+    post = db.session.scalar(sa.select(Post).where(found))
     if post is not None:
         report.already["posts"] += 1
     else:
         post = _new_post(item, wp_id, status, context)
         report.created["posts"] += 1
     _add_redirect(context, legacy.link_path(item.get("link")), post_id=post.id)
-    _add_redirect(context, f"/?p={wp_id}", post_id=post.id)
+    if wp_id is not None:
+        _add_redirect(context, f"/?p={wp_id}", post_id=post.id)
     _import_comments(item, post, context)
 
 
-def _new_post(item: Node, wp_id: int, status: str, context: _Context) -> Post:
+def _new_post(item: Node, wp_id: int | None, status: str, context: _Context) -> Post:
     title = single_line(wp_content.decode_title(item.get("title")))[:200]
-    title = title or f"Imported article {wp_id}"
+    title = title or f"Imported article {wp_id or ''}".strip()
     slug = unique_slug(_post_slug(item, title))
     visibility = "password" if item.get("wp:post_password").strip() else None
     visibility = "private" if status == "private" else visibility
@@ -423,7 +516,7 @@ def _new_post(item: Node, wp_id: int, status: str, context: _Context) -> Post:
     if visibility is not None:
         context.report.hidden.append(f"{title} ({visibility})")
     when = _date(item.get("wp:post_date_gmt")) or _date(item.get("wp:post_date"))
-    source, html, converted = article_html(item.get("content:encoded"), context.media, wp_id)
+    source, html, converted = article_html(item.get("content:encoded"), context.media, wp_id or 0)
     context.report.shortcodes.update(converted.removed_shortcodes)
     for address in converted.missing_images:
         context.report.missing_images.setdefault(address, "not found")

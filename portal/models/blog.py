@@ -135,7 +135,7 @@ def public_posts_filter(now: datetime) -> sa.ColumnElement[bool]:
 
 
 class LegacyRedirect(Model):
-    """An old address of an imported site that now lives here: an article or a picture.
+    """An old address of an imported site that now lives here: an article, page or picture.
 
     ``path`` is the old address's path in the form ``legacy.path_key`` gives (decoded,
     NFC, lower case, no trailing slash), or ``/?p=ID`` for WordPress's plain links.
@@ -147,7 +147,8 @@ class LegacyRedirect(Model):
     __table_args__ = (
         sa.UniqueConstraint("source_site", "path", name="uq_legacy_redirects_source_path"),
         sa.CheckConstraint(
-            "post_id IS NOT NULL OR image_id IS NOT NULL", name="has_target"
+            "post_id IS NOT NULL OR image_id IS NOT NULL OR page_id IS NOT NULL",
+            name="has_target",
         ),
     )
 
@@ -159,6 +160,9 @@ class LegacyRedirect(Model):
     )
     image_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("blog_images.id", ondelete="CASCADE"), index=True
+    )
+    page_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("pages.id", ondelete="CASCADE"), index=True
     )
 
 
