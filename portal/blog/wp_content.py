@@ -402,8 +402,25 @@ def convert(raw: str, media: Media | None = None, *, post_id: int = 0) -> Conver
     )
     if not block_post:
         text = wpautop(text)
-    text = converter.images(text)
+    text = clean_pre(converter.images(text))
     return Converted(text, converter.removed, converter.missing)
+
+
+def clean_pre(text: str) -> str:
+    """Line breaks inside ``<pre>`` as newlines (the block editor writes ``<br>`` there; an
+    old post may have had ``<p>`` put inside): the code reads the same, single-spaced."""
+
+    def clean(match: re.Match[str]) -> str:
+        inner = re.sub(r"<br\s*/?>\n?", "\n", match.group(2), flags=re.IGNORECASE)
+        inner = re.sub(r"</p>\s*<p>", "\n\n", inner, flags=re.IGNORECASE)
+        inner = re.sub(r"</?p>", "", inner, flags=re.IGNORECASE)
+        return match.group(1) + inner + match.group(3)
+
+    return re.sub(r"(<pre\b[^>]*>)(.*?)(</pre>)", clean, text, flags=re.IGNORECASE | re.DOTALL)
+
+
+def without_empty_paragraphs(text: str) -> str:
+    return re.sub(r"<p>\s*(?:<br>\s*)*</p>\n?", "", text)
 
 
 def decode_title(raw: str) -> str:

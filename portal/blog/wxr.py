@@ -193,7 +193,9 @@ def article_html(
     """``(source, sanitized html, conversion notes)`` of a WordPress post body."""
     converted = wp_content.convert(raw, media, post_id=post_id)
     source = clean_text(without_reply_form(converted.html))
-    return source, sanitize_article_html(source), converted
+    # Emptied by the allowlist (an embedded frame, a form): no blank paragraph left behind.
+    html = wp_content.without_empty_paragraphs(sanitize_article_html(source))
+    return source, html, converted
 
 
 # --- the import ----------------------------------------------------------------------------
@@ -342,7 +344,7 @@ def _import_item(item: Node, context: _Context) -> None:
     kind = item.get("wp:post_type").strip()
     if kind not in IMPORTED_KINDS:
         return
-    wp_id = _int(item.get("wp:post_id"))
+    wp_id = _int(item.get("wp:post_id")) or _query_id(item)
     status = item.get("wp:status").strip()
     if status in ("trash", "auto-draft"):
         context.report.left_out[(f"{kind}s", f"status {status}")] += 1
@@ -360,6 +362,15 @@ def _import_item(item: Node, context: _Context) -> None:
         _import_page(item, wp_id, status, context)
     else:
         _attachment_addresses(item, wp_id, context)
+
+
+def _query_id(item: Node) -> int | None:
+    """An export without ids still has ``?p=ID`` (or ``?page_id=``) in a plain link or guid."""
+    for address in (item.get("link"), item.get("guid")):
+        found = re.search(r"[?&](?:p|page_id|attachment_id)=(\d{1,10})\b", address)
+        if found:
+            return _int(found.group(1))
+    return None
 
 
 def _add_redirect(context: _Context, key: str | None, **target: int) -> None:
