@@ -23,7 +23,7 @@ from urllib.error import URLError
 from urllib.parse import quote, unquote, urlsplit
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 
 from portal.blog import legacy
 from portal.blog.images import ImageRefused, store_image
@@ -203,7 +203,7 @@ class MediaImporter:
             return "/blog/images/" + "0" * 32 + ".jpg" if original in self.planned else None
         if relative != original and not self.dry_run:
             self._remember(relative, image)
-        return url_for("blog.image", filename=image.filename)
+        return f"/blog/images/{image.filename}"  # the address rendering.IMAGE_PATH allows
 
 
 def _download(url: str, limit: int) -> bytes | str:

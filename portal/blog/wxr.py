@@ -321,8 +321,7 @@ def import_wxr(
             _import_item(item, context)
     except ReadProblem as problem:
         raise ImportProblem(str(problem)) from None
-    for address, reason in media.result.left_out.items():
-        report.missing_images.setdefault(address, reason)
+    report.missing_images.update(media.result.left_out)  # the more precise reason
     for kind, count in scan.kinds.items():
         if kind not in IMPORTED_KINDS:
             what = kind or "items without a type"

@@ -183,7 +183,9 @@ class Comment(Model):
         sa.Index("ix_comments_email_status", "email", "status"),
         sa.Index("ix_comments_status_created", "status", "created_at"),
         sa.Index("ix_comments_ip_created", "ip_address", "created_at"),
-        sa.UniqueConstraint("source_site", "wp_comment_id", name="uq_comments_source_wp_comment_id"),
+        sa.UniqueConstraint(
+            "source_site", "wp_comment_id", name="uq_comments_source_wp_comment_id"
+        ),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

@@ -132,12 +132,8 @@ def test_a_corpus_file_imports_as_the_file_says(app, runner, admin, client, name
     want = expected(path)
     _import(runner, path)
     with app.app_context():
-        imported = db.session.scalars(
-            sa.select(Post).options(sa.orm.selectinload(Post.tags))
-        ).all()
-        by_key = {
-            (p.wp_post_id if p.wp_post_id is not None else None): p for p in imported
-        }
+        imported = db.session.scalars(sa.select(Post).options(sa.orm.selectinload(Post.tags))).all()
+        by_key = {(p.wp_post_id if p.wp_post_id is not None else None): p for p in imported}
         assert len(imported) == len(want["posts"])
         published = [p for p in imported if p.status == "published"]
         assert len(published) == sum(1 for w in want["posts"].values() if w["published"])
