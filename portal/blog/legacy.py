@@ -24,9 +24,10 @@ from portal.models import LegacyRedirect
 PATH_MAX = 400
 
 
-def path_key(path: str) -> str:
-    """``/2021/04/%E4%B8%AD/`` and ``/2021/04/中`` → ``/2021/04/中``."""
-    text = unicodedata.normalize("NFC", unquote(path)).lower()
+def path_key(path: str, *, encoded: bool = True) -> str:
+    """``/2021/04/%E4%B8%AD/`` and ``/2021/04/中`` → ``/2021/04/中``. A request's path is
+    already decoded (``encoded=False``); an export's links are not."""
+    text = unicodedata.normalize("NFC", unquote(path) if encoded else path).lower()
     text = text.rstrip("/") or "/"
     return text if text.startswith("/") else "/" + text
 

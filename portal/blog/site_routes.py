@@ -64,12 +64,12 @@ def _target(row: LegacyRedirect | None) -> str | None:
 @site_bp.app_errorhandler(NotFound)
 def old_address(error: NotFound) -> ResponseReturnValue:
     """Nothing here: perhaps an old address of an imported site (else the usual 404 page)."""
-    if request.method in ("GET", "HEAD"):
-        path = request.path
+    path = request.path
+    if request.method in ("GET", "HEAD") and path.isprintable():
         composed = unicodedata.normalize("NFC", path)
         if composed != path:  # decomposed accents: the same address, spelled another way
             return redirect(quote(composed) + _query(), code=301)
-        target = _target(legacy.find(legacy.path_key(path), request.host))
+        target = _target(legacy.find(legacy.path_key(path, encoded=False), request.host))
         if target is not None:
             return redirect(target, code=301)
     return handle_http_error(error)

@@ -181,6 +181,8 @@ class _DropReplyForm(HTMLParser):
 
 
 def without_reply_form(html: str) -> str:
+    if not re.search(r"(?i)<form|respond|comment", html):
+        return html  # nothing to drop: no need to re-parse
     parser = _DropReplyForm()
     parser.feed(html)
     parser.close()
@@ -361,6 +363,12 @@ def _import_item(item: Node, context: _Context) -> None:
         _import_page(item, wp_id, status, context)
     else:
         _attachment_addresses(item, wp_id, context)
+    # Written to the transaction and no longer needed: memory stays flat on a large export.
+    db.session.flush()
+    for row in [
+        row for row in db.session if isinstance(row, Post | Page | Comment | LegacyRedirect)
+    ]:
+        db.session.expunge(row)
 
 
 def _query_id(item: Node) -> int | None:

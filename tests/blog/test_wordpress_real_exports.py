@@ -518,3 +518,21 @@ def test_a_download_larger_than_the_cap_is_left_out(
         assert _count(BlogImage) == 0
         body = db.session.scalar(sa.select(Post.body_html))
     assert "<img" not in body and ">Picture: Calf stretch</a>" in body
+
+
+def test_the_generated_benchmark_export_imports_once(app, runner, admin, tmp_path):
+    """``bench/wxr_export.py``'s export (100 posts, 150 threaded comments): all of it comes in,
+    and a second run changes nothing. Its speed is measured there, not asserted here."""
+    from bench.wxr_export import export
+
+    path = _write(tmp_path, export(posts=100, comments=150, megabytes=0))
+    first = _import(runner, path)
+    assert "posts imported: 100" in first.output and "comments imported: 150" in first.output
+    with app.app_context():
+        before = db.session.execute(sa.select(Post.id, Post.version, Post.body_html)).all()
+        counts = (_count(Comment), _count(Tag), _count(LegacyRedirect))
+    second = _import(runner, path)
+    assert "posts imported: 0, already there: 100" in second.output
+    with app.app_context():
+        assert db.session.execute(sa.select(Post.id, Post.version, Post.body_html)).all() == before
+        assert (_count(Comment), _count(Tag), _count(LegacyRedirect)) == counts
