@@ -70,7 +70,7 @@ def old_address(error: NotFound) -> ResponseReturnValue:
         if composed != path:  # decomposed accents: the same address, spelled another way
             return redirect(quote(composed) + _query(), code=301)
         target = _target(legacy.find(legacy.path_key(path, encoded=False), request.host))
-        if target is not None:
+        if target is not None and target != path:
             return redirect(target, code=301)
     return handle_http_error(error)
 

@@ -338,19 +338,33 @@ class _Converter:
     # images
 
     def images(self, text: str) -> str:
-        text = re.sub(r"<a\b([^>]*)>", self._link, text, flags=re.IGNORECASE)
-        return re.sub(r"<img\b[^>]*>", self._image, text, flags=re.IGNORECASE)
+        text = re.sub(
+            r"(<a\b[^>]*>)\s*(<img\b[^>]*>)\s*</a>", self._linked_image, text, flags=re.IGNORECASE
+        )
+        text = re.sub(r"<a\b[^>]*>", lambda m: self._link(m.group(0)), text, flags=re.IGNORECASE)
+        return re.sub(r"<img\b[^>]*>", lambda m: self._image(m.group(0)), text, flags=re.IGNORECASE)
 
-    def _link(self, match: re.Match[str]) -> str:
-        attributes = _html_attributes(match.group(0))
-        href = attributes.get("href", "")
+    def _linked_image(self, match: re.Match[str]) -> str:
+        """A picture inside a link (WordPress links a thumbnail to the full size): when the
+        picture cannot be shown, one link, not a link inside a link."""
+        picture = self._image(match.group(2))
+        if picture.startswith("<img"):
+            return f"{self._link(match.group(1))}{picture}</a>"
+        return picture
+
+    def _link(self, tag: str) -> str:
+        """A link to a picture file points at this site's copy when there is one."""
+        href = _html_attributes(tag).get("href", "")
         local = self.media.image_src(href) if _is_picture_file(href) else None
-        return f'<a href="{local}">' if local else match.group(0)
+        return f'<a href="{local}">' if local else tag
 
-    def _image(self, match: re.Match[str]) -> str:
-        attributes = _html_attributes(match.group(0))
+    def _image(self, tag: str) -> str:
+        """This site's copy of the picture, or a link to where it was, named."""
+        attributes = _html_attributes(tag)
         src = attributes.get("src", "").strip()
         alt = attributes.get("alt", "").strip()
+        if src.startswith("/blog/images/"):
+            return tag  # already this site's copy
         local = self.media.image_src(src) if src else None
         if local is None and (found := re.search(r"wp-image-(\d+)", attributes.get("class", ""))):
             attachment = self.media.attachments.get(int(found.group(1)))

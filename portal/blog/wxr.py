@@ -428,6 +428,8 @@ def _import_page(item: Node, wp_id: int, status: str, context: _Context) -> None
         report.created["pages"] += 1
     _add_redirect(context, legacy.link_path(item.get("link")), page_id=page.id)
     _add_redirect(context, f"/?page_id={wp_id}", page_id=page.id)
+    if comments := item.all("wp:comment"):
+        report.left_out[("comments", "on pages: pages here have no comments")] += len(comments)
 
 
 def _route_prefixes() -> set[str]:
