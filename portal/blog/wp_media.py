@@ -87,15 +87,27 @@ class MediaImporter:
         self.result = MediaResult()
         self.images: dict[str, BlogImage] = {}  # original upload path → image
         self.planned: set[str] = set()  # dry run: original paths that would be brought in
+        self.originals: set[str] = set()  # the media library's files
 
-    def bring_in(self, pictures: Iterable[tuple[str, str]]) -> None:
-        """``pictures``: ``(url, alt text)`` of every picture the export uses."""
+    def original(self, relative: str) -> str:
+        """The upload a picture address is a size variant of. An attachment's own file is an
+        original even when its name looks like a variant (``photo-1200x400.jpg``)."""
+        if relative in self.originals:
+            return relative
+        return original_of(relative)
+
+    def bring_in(
+        self, pictures: Iterable[tuple[str, str]], attachments: Iterable[str] = ()
+    ) -> None:
+        """``pictures``: ``(url, alt text)`` of every picture the export uses;
+        ``attachments``: the addresses of the files in its media library."""
+        self.originals = {path for url in attachments if (path := upload_path(url))}
         wanted: dict[str, tuple[str, str]] = {}
         for url, alt in pictures:
             relative = upload_path(url)
             if relative is None:
                 continue
-            original = original_of(relative)
+            original = self.original(relative)
             wanted.setdefault(original, (url, alt))
         known = self._known(wanted)
         todo = {original: value for original, value in wanted.items() if original not in known}
@@ -197,7 +209,7 @@ class MediaImporter:
         relative = upload_path(url)
         if relative is None:
             return None
-        original = original_of(relative)
+        original = self.original(relative)
         image = self.images.get(original)
         if image is None:
             return "/blog/images/" + "0" * 32 + ".jpg" if original in self.planned else None

@@ -296,7 +296,9 @@ def import_wxr(
     media = MediaImporter(
         site, uploader=importer, directory=media_dir, fetch=fetch_media, dry_run=dry_run
     )
-    media.bring_in(scan.pictures.items())
+    media.bring_in(
+        scan.pictures.items(), (attachment.url for attachment in scan.media.attachments.values())
+    )
     report.created["images"] = media.result.brought_in + media.result.would_bring
     report.already["images"] = media.result.already_there
     scan.media.image_src = media.image_src

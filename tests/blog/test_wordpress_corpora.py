@@ -15,10 +15,11 @@ from xml.etree import ElementTree
 
 import pytest
 import sqlalchemy as sa
+from PIL import Image
 
 from portal.blog.posts import unicode_slug
 from portal.extensions import db
-from portal.models import Comment, LegacyRedirect, Post, Tag
+from portal.models import BlogImage, Comment, LegacyRedirect, Post, Tag
 from portal.models.pages import Page
 
 CORPORA = Path(__file__).parent / "data" / "wordpress"
@@ -220,3 +221,49 @@ def test_a_malformed_export_is_read_like_wordpress_reads_it(app, runner, admin):
         post = db.session.scalar(sa.select(Post))
     # A browser shows ``<![CDATA[ … ]]>`` in HTML as a comment, so WordPress showed this.
     assert post.title == "Hello world!" and post.body_html == "<p>Content with nested  :)</p>"
+
+
+def _stand_in_uploads(export: Path, folder: Path) -> dict[int, str]:
+    """A copy of the uploads folder with a small picture, different for each file, wherever the
+    export's media library has a JPEG or PNG: ``{attachment id: path in the folder}``."""
+    root = ElementTree.parse(export).getroot()  # noqa: S314 (the project's own test files)
+    found = {}
+    for item in root.iter("item"):
+        if _text(item, "wp:post_type") != "attachment":
+            continue
+        path = urlsplit(_text(item, "wp:attachment_url")).path
+        relative = path.split("/wp-content/uploads/", 1)[-1].lstrip("/")
+        if not re.search(r"\.(?:jpe?g|png)$", relative, re.IGNORECASE):
+            continue
+        target = folder / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        colour = (len(found) * 37 % 256, len(found) * 91 % 256, 120)
+        kind = "PNG" if relative.lower().endswith("png") else "JPEG"
+        Image.new("RGB", (40, 30), colour).save(target, kind)
+        found[int(_text(item, "wp:post_id"))] = relative
+    return found
+
+
+@pytest.mark.parametrize(
+    "name", ["wptt-themeunittestdata.wordpress.xml", "wptt-64-block-test-data.xml"]
+)
+def test_every_picture_of_the_media_library_comes_along(app, runner, admin, client, tmp_path, name):
+    app.config["BLOG_IMAGE_DIR"] = str(tmp_path / "stored")
+    uploads = _stand_in_uploads(CORPORA / name, tmp_path / "uploads")
+    result = runner.invoke(
+        args=["blog", "import-wxr", str(CORPORA / name), "--media", str(tmp_path / "uploads")]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"images imported: {len(uploads)}" in result.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(BlogImage)) == len(uploads)
+    targets = set()
+    for wp_id, relative in uploads.items():
+        response = client.get(f"/?attachment_id={wp_id}")
+        assert response.status_code == 301 and response.location.startswith("/blog/images/")
+        # WordPress.com serves uploads from <site>.files.wordpress.com/2008/06/…: the old
+        # address kept is the self-hosted form, the one a moved domain would receive.
+        old = client.get(f"/wp-content/uploads/{relative}")
+        assert old.location == response.location, relative
+        targets.add(response.location)
+    assert len(targets) == len(uploads)  # each file its own image, even "photo-1200x400.jpg"
