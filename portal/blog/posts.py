@@ -31,7 +31,9 @@ from portal.urls import external_url
 
 POSTS_PER_PAGE = 10
 SLUG_MAX = 200
-SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Letters of any alphabet (an imported ``跑步-训练`` is a slug), digits, single hyphens;
+# ``is_slug`` adds "lower case".
+SLUG_PATTERN = re.compile(r"^[^\W_]+(?:-[^\W_]+)*$")
 TAG_SLUG_MAX = 80
 
 # Every list of articles shows authors and tags: loaded in the same round of queries.
@@ -58,6 +60,10 @@ def unicode_slug(text: str, max_length: int = SLUG_MAX) -> str:
         letters.append(char)
     slug = re.sub(r"(?:[^\w]|_)+", "-", "".join(letters).lower()).strip("-")
     return slug[:max_length].rstrip("-")
+
+
+def is_slug(text: str) -> bool:
+    return bool(SLUG_PATTERN.match(text)) and text == text.lower()
 
 
 def unique_slug(base: str, *, exclude_post_id: int | None = None) -> str:

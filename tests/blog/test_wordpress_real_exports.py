@@ -536,3 +536,38 @@ def test_the_generated_benchmark_export_imports_once(app, runner, admin, tmp_pat
     with app.app_context():
         assert db.session.execute(sa.select(Post.id, Post.version, Post.body_html)).all() == before
         assert (_count(Comment), _count(Tag), _count(LegacyRedirect)) == counts
+
+
+def test_staff_can_edit_an_imported_post_with_a_non_latin_slug(app, runner, auth, tmp_path):
+    admin_id = auth.login_admin()
+    assert admin_id
+    items = [WxrItem(1, "跑步后的恢复", slug="%e8%b7%91%e6%ad%a5%e5%90%8e", tags=["恢复"])]
+    assert _import(runner, _write(tmp_path, wxr(items))).exit_code == 0
+    with app.app_context():
+        post_id = db.session.scalar(sa.select(Post.id))
+    response = auth.client.post(
+        f"/staff/posts/{post_id}",
+        data={
+            "title": "跑步后的恢复",
+            "slug": "跑步后",
+            "body_source": "<p>更新</p>",
+            "tags": "恢复",
+            "status": "published",
+            "submit": "Save",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    for bad in ("跑步 后", "Ab", "a_b", "-a"):
+        response = auth.client.post(
+            f"/staff/posts/{post_id}",
+            data={
+                "title": "t",
+                "slug": bad,
+                "body_source": "x",
+                "status": "draft",
+                "submit": "Save",
+            },
+        )
+        assert response.status_code == 422 and "lower-case letters" in response.get_data(
+            as_text=True
+        )
