@@ -34,18 +34,25 @@ def path_key(path: str, *, encoded: bool = True) -> str:
 
 def site_key(url: str) -> str:
     """``https://www.Example.com/blog/`` → ``example.com/blog``: a site, whatever its scheme."""
-    parts = urlsplit(url.strip() if "://" in url else "http://" + url.strip())
-    host = (parts.hostname or "").lower().removeprefix("www.")
-    return (host + parts.path.rstrip("/"))[:200]
+    try:
+        parts = urlsplit(url.strip() if "://" in url else "http://" + url.strip())
+        host = (parts.hostname or "").lower().removeprefix("www.")
+    except ValueError:  # an address no browser could have used
+        return ""
+    key = host + unquote(parts.path).rstrip("/")
+    return "".join(char for char in key if char.isprintable())[:200]
 
 
 def link_path(link: str) -> str | None:
     """The path of an item's ``<link>`` on its own site, as a key (None when it has none)."""
-    parts = urlsplit(link.strip())
+    try:
+        parts = urlsplit(link.strip())
+    except ValueError:
+        return None
     if not parts.path or parts.path == "/" or parts.query:
         return None
     key = path_key(parts.path)
-    return key if len(key) <= PATH_MAX else None
+    return key if len(key) <= PATH_MAX and key.isprintable() else None
 
 
 def find(key: str, host: str) -> LegacyRedirect | None:

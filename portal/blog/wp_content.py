@@ -95,19 +95,6 @@ def wpautop(text: str) -> str:
 
 # --- shortcodes ------------------------------------------------------------------------------
 
-# WordPress's get_shortcode_regex(), for any name: [[escaped]], [name attrs], [name attrs /],
-# [name attrs]content[/name].
-_SHORTCODE = re.compile(
-    r"\[(\[?)([A-Za-z][\w-]*)(?![\w-])([^\]/]*(?:/(?!\])[^\]/]*)*?)"
-    r"(?:(/)\]|\](?:((?:[^\[]|\[(?!/\2\]))*?)\[/\2\])?)(\]?)",
-    re.DOTALL,
-)
-_SHORTCODE_ATTRIBUTE = re.compile(
-    r"""([\w-]+)\s*=\s*"([^"]*)"(?:\s|$)|([\w-]+)\s*=\s*'([^']*)'(?:\s|$)"""
-    r"""|([\w-]+)\s*=\s*([^\s'"]+)(?:\s|$)|"([^"]*)"(?:\s|$)|'([^']*)'(?:\s|$)|(\S+)(?:\s|$)"""
-)
-# Shortcodes WordPress, WordPress.com and common plugins register: written without
-# attributes or a closing tag they are still shortcodes, not bracketed text.
 _KNOWN = {
     "caption", "wp_caption", "gallery", "audio", "video", "embed", "playlist", "youtube",
     "vimeo", "soundcloud", "spotify", "twitter", "tweet", "instagram", "googlemaps",
@@ -115,6 +102,34 @@ _KNOWN = {
     "sourcecode", "source", "archives", "sitemap", "recipe", "polldaddy", "slideshow",
     "toc", "column", "one_half", "one_third", "row", "button", "quote", "blog-subscription",
 }  # fmt: skip
+
+
+def _shortcode_regex(names: str, attributes: str) -> re.Pattern[str]:
+    """WordPress's get_shortcode_regex(): [[escaped]], [name attrs], [name attrs /],
+    [name attrs]content[/name]."""
+    return re.compile(
+        rf"\[(\[?)({names})(?![\w-])({attributes})"
+        r"(?:(/)\]|\](?:((?:[^\[]|\[(?!/\2\]))*?)\[/\2\])?)(\]?)",
+        re.DOTALL,
+    )
+
+
+_SHORTCODE_ATTRIBUTE = re.compile(
+    r"""([\w-]+)\s*=\s*"([^"]*)"(?:\s|$)|([\w-]+)\s*=\s*'([^']*)'(?:\s|$)"""
+    r"""|([\w-]+)\s*=\s*([^\s'"]+)(?:\s|$)|"([^"]*)"(?:\s|$)|'([^']*)'(?:\s|$)|(\S+)(?:\s|$)"""
+)
+# Registered shortcodes: attributes as loose as WordPress allows them.
+_KNOWN_SHORTCODE = _shortcode_regex(
+    "|".join(sorted(map(re.escape, _KNOWN), key=len, reverse=True)),
+    r"[^\]/]*(?:/(?!\])[^\]/]*)*?",
+)
+# Any other name: WordPress would show it as text unless a plugin registered it. Only
+# well-formed ``key=value`` attributes on one line make it a shortcode, so ``[see p. 4]``,
+# a URL with brackets or a code sample are left alone.
+_OTHER_SHORTCODE = _shortcode_regex(
+    r"[A-Za-z][\w-]*",
+    r"""(?:[ \t]+[\w-]+[ \t]*=[ \t]*(?:"[^"\n<>]*"|'[^'\n<>]*'|[^\s\]"'<>/]+))*[ \t]*""",
+)
 _CODE_SPANS = re.compile(r"(<(pre|code)\b[^>]*>.*?</\2\s*>)", re.IGNORECASE | re.DOTALL)
 
 
@@ -172,8 +187,15 @@ _OWN_LINE_URL = re.compile(
 )
 
 
+def _host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
 def provider_label(url: str) -> str | None:
-    host = (urlsplit(url).hostname or "").lower()
+    host = _host(url)
     for hosts, label in _PROVIDERS:
         if any(host == h or host.endswith("." + h) for h in hosts):
             return label
@@ -181,7 +203,8 @@ def provider_label(url: str) -> str | None:
 
 
 def _file_name(url: str) -> str:
-    return unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]) or url
+    path = url.split("?", 1)[0].split("#", 1)[0]
+    return unquote(path.rstrip("/").rsplit("/", 1)[-1]) or url
 
 
 def media_link(url: str, label: str) -> str:
@@ -193,7 +216,7 @@ def embed_link(url: str) -> str:
     url = html.unescape(url.strip())
     label = provider_label(url)
     if label is None:
-        host = urlsplit(url).hostname or url
+        host = _host(url) or url
         label = f"{_file_name(url)} ({host})"
     return media_link(url, label)
 
@@ -242,7 +265,15 @@ class _Converter:
     # shortcodes
 
     def shortcodes(self, text: str) -> str:
-        return _outside_code(text, lambda part: _SHORTCODE.sub(self._shortcode, part))
+        def change(part: str) -> str:
+            part = _KNOWN_SHORTCODE.sub(self._shortcode, part)
+            return _OTHER_SHORTCODE.sub(self._other_shortcode, part)
+
+        return _outside_code(text, change)
+
+    def _other_shortcode(self, match: re.Match[str]) -> str:
+        # A registered name left after the first pass is text (an escaped [[gallery]]).
+        return match.group(0) if match.group(2).lower() in _KNOWN else self._shortcode(match)
 
     def _shortcode(self, match: re.Match[str]) -> str:
         opening, name, raw_attributes, self_closing, content, closing = match.groups()

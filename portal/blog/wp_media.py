@@ -38,11 +38,15 @@ PICTURE = re.compile(r"\.(?:jpe?g|png|gif|webp)$", re.IGNORECASE)
 
 def upload_path(url: str) -> str | None:
     """``https://site/wp-content/uploads/2021/04/calf-300x200.jpg`` → ``2021/04/calf-…``."""
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname or ""
+    except ValueError:
+        return None
     path = unquote(parts.path)
     if "/wp-content/uploads/" in path:
         relative = path.split("/wp-content/uploads/", 1)[1]
-    elif (parts.hostname or "").endswith((".files.wordpress.com", ".wordpress.com")):
+    elif host.endswith((".files.wordpress.com", ".wordpress.com")):
         relative = path.lstrip("/").removeprefix("files/")
     else:
         return None

@@ -547,7 +547,7 @@ def _new_post(item: Node, wp_id: int | None, status: str, context: _Context) -> 
     author_email = context.authors.get(item.get("dc:creator"))
     author = context.staff.get(author_email or "") or context.importer
     tag_names = [
-        single_line(wp_content.decode_title(category.text))
+        single_line(wp_content.decode_title(category.text))[:60]  # Tag.name's length
         for category in item.all("category")
         if category.attrs.get("domain") in ("post_tag", "category") and category.text.strip()
     ]

@@ -571,3 +571,19 @@ def test_staff_can_edit_an_imported_post_with_a_non_latin_slug(app, runner, auth
         assert response.status_code == 422 and "lower-case letters" in response.get_data(
             as_text=True
         )
+
+
+def test_bracketed_text_is_not_taken_for_a_shortcode():
+    """Only registered names take loose attributes; anything else needs ``key=value`` pairs on
+    one line, so brackets in prose, addresses and code swallow nothing after them."""
+    raw = (
+        "See [Smith 2019, p. 4] and [note: rest/ice] for more.\n\n"
+        "http://[bad-address/x\n\n"
+        '<img src="https://elsewhere.example/a.jpg" alt="Foam roller">\n\n'
+        '[su_box title="Tip" style=big]Rest days matter[/su_box]'
+    )
+    converted = convert(raw)
+    assert "See [Smith 2019, p. 4] and [note: rest/ice] for more." in converted.html
+    assert ">Picture: Foam roller</a>" in converted.html
+    assert "<p>Rest days matter</p>" in converted.html
+    assert converted.removed_shortcodes == {"su_box": 1}
