@@ -22,10 +22,11 @@ Shortcodes inside ``<pre>`` and ``<code>`` are code samples and are left alone.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
@@ -104,14 +105,21 @@ _KNOWN = {
 }  # fmt: skip
 
 
-def _shortcode_regex(names: str, attributes: str) -> re.Pattern[str]:
-    """WordPress's get_shortcode_regex(): [[escaped]], [name attrs], [name attrs /],
-    [name attrs]content[/name]."""
-    return re.compile(
-        rf"\[(\[?)({names})(?![\w-])({attributes})"
-        r"(?:(/)\]|\](?:((?:[^\[]|\[(?!/\2\]))*?)\[/\2\])?)(\]?)",
-        re.DOTALL,
-    )
+@functools.lru_cache(maxsize=128)
+def _shortcode_regex(names: str, attributes: str, enclosing: bool) -> re.Pattern[str]:
+    """WordPress's get_shortcode_regex(): [[escaped]], [name attrs], [name attrs /], and
+    (``enclosing``) [name attrs]content[/name]. The enclosing form is only looked for with
+    names whose closing tag the text has: an opening tag never scans the rest of a long
+    post for a closing tag that is not there."""
+    if enclosing:
+        rest = r"(?:(/)\]|\]((?:[^\[]|\[(?!/\2\]))*?)\[/\2\])(\]?)"
+    else:
+        rest = r"(?:(/)\]|\])(?:(?!)(.))?(\]?)"  # group 5 (content) never takes part
+    return re.compile(rf"\[(\[?)({names})(?![\w-])({attributes}){rest}", re.DOTALL)
+
+
+def _names(names: Iterable[str]) -> str:
+    return "|".join(sorted(map(re.escape, names), key=len, reverse=True))
 
 
 _SHORTCODE_ATTRIBUTE = re.compile(
@@ -119,17 +127,15 @@ _SHORTCODE_ATTRIBUTE = re.compile(
     r"""|([\w-]+)\s*=\s*([^\s'"]+)(?:\s|$)|"([^"]*)"(?:\s|$)|'([^']*)'(?:\s|$)|(\S+)(?:\s|$)"""
 )
 # Registered shortcodes: attributes as loose as WordPress allows them.
-_KNOWN_SHORTCODE = _shortcode_regex(
-    "|".join(sorted(map(re.escape, _KNOWN), key=len, reverse=True)),
-    r"[^\]/]*(?:/(?!\])[^\]/]*)*?",
-)
+_KNOWN_ATTRIBUTES = r"[^\]/]*(?:/(?!\])[^\]/]*)*?"
 # Any other name: WordPress would show it as text unless a plugin registered it. Only
 # well-formed ``key=value`` attributes on one line make it a shortcode, so ``[see p. 4]``,
 # a URL with brackets or a code sample are left alone.
-_OTHER_SHORTCODE = _shortcode_regex(
-    r"[A-Za-z][\w-]*",
-    r"""(?:[ \t]+[\w-]+[ \t]*=[ \t]*(?:"[^"\n<>]*"|'[^'\n<>]*'|[^\s\]"'<>/]+))*[ \t]*""",
+_OTHER_ATTRIBUTES = (
+    r"""(?:[ \t]+[\w-]+[ \t]*=[ \t]*(?:"[^"\n<>]*"|'[^'\n<>]*'|[^\s\]"'<>/]+))*[ \t]*"""
 )
+_ANY_NAME = r"[A-Za-z][\w-]*"
+_CLOSING = re.compile(r"\[/([A-Za-z][\w-]*)\]")
 _CODE_SPANS = re.compile(r"(<(pre|code)\b[^>]*>.*?</\2\s*>)", re.IGNORECASE | re.DOTALL)
 
 
@@ -266,8 +272,18 @@ class _Converter:
 
     def shortcodes(self, text: str) -> str:
         def change(part: str) -> str:
-            part = _KNOWN_SHORTCODE.sub(self._shortcode, part)
-            return _OTHER_SHORTCODE.sub(self._other_shortcode, part)
+            closers = set(_CLOSING.findall(part))
+            known = {name for name in closers if name.lower() in _KNOWN}
+            if known:
+                pattern = _shortcode_regex(_names(known), _KNOWN_ATTRIBUTES, True)
+                part = pattern.sub(self._shortcode, part)
+            pattern = _shortcode_regex(_names(_KNOWN), _KNOWN_ATTRIBUTES, False)
+            part = pattern.sub(self._shortcode, part)
+            if others := closers - known:
+                pattern = _shortcode_regex(_names(others), _OTHER_ATTRIBUTES, True)
+                part = pattern.sub(self._other_shortcode, part)
+            pattern = _shortcode_regex(_ANY_NAME, _OTHER_ATTRIBUTES, False)
+            return pattern.sub(self._other_shortcode, part)
 
         return _outside_code(text, change)
 
