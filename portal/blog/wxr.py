@@ -44,7 +44,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from portal.blog import legacy, wp_content
-from portal.blog.posts import tags_for, unicode_slug, unique_slug
+from portal.blog.posts import slugify, tags_for, unicode_slug, unique_slug
 from portal.blog.rendering import sanitize_article_html, sanitize_comment_html
 from portal.blog.wp_media import PICTURE, MediaImporter, upload_path
 from portal.blog.wxr_reader import MalformedXml, Node, Reader, ReadProblem, RegexReader
@@ -80,11 +80,6 @@ class ImportReport:
     shortcodes: Counter[str] = field(default_factory=Counter)
     missing_images: dict[str, str] = field(default_factory=dict)  # address → reason
     hidden: list[str] = field(default_factory=list)  # private or password-protected posts
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def posts_created(self) -> int:
-        return self.created["posts"]
 
     def lines(self) -> list[str]:
         verb = "would be imported" if self.dry_run else "imported"
@@ -103,7 +98,7 @@ class ImportReport:
             lines.append(f"shortcode [{name}] removed, its text kept: {count}")
         for address, reason in sorted(self.missing_images.items()):
             lines.append(f"image not brought in ({reason}), shown as a link: {address}")
-        return [*lines, *self.notes]
+        return lines
 
 
 def _date(value: str) -> datetime | None:
@@ -440,7 +435,7 @@ def _route_prefixes() -> set[str]:
     for rule in current_app.url_map.iter_rules():
         first = rule.rule.lstrip("/").split("/", 1)[0]
         if first and "<" not in first:
-            prefixes.add(first.lower())
+            prefixes.update((first.lower(), first.split(".", 1)[0].lower()))
     return prefixes
 
 
@@ -476,7 +471,7 @@ def _new_page(item: Node, wp_id: int, status: str, context: _Context) -> Page:
     for address in converted.missing_images:
         context.report.missing_images.setdefault(address, "not found")
     page = Page(
-        slug=_unique_page_slug(_post_slug(item, title)[:190]),
+        slug=_unique_page_slug(_page_slug(item, title, wp_id)),
         title=title,
         body=source,
         body_format=PageFormat.HTML.value,
@@ -493,6 +488,16 @@ def _new_page(item: Node, wp_id: int, status: str, context: _Context) -> Page:
     db.session.add(page)
     db.session.flush()
     return page
+
+
+def _page_slug(item: Node, title: str, wp_id: int) -> str:
+    """Page addresses are ASCII (the pages' route takes ``[a-z0-9-]``). A page named in
+    another alphabet is ``page-<id>``; its old address still leads to it."""
+    name = unquote(item.get("wp:post_name").strip()) or title
+    slug = slugify(name)[:190]
+    if not re.search(r"[a-z]", slug) and re.search(r"[^\W\d_]", name):
+        return f"page-{wp_id}"
+    return slug or f"page-{wp_id}"
 
 
 def _signed(value: str) -> int:
