@@ -29,6 +29,7 @@ def upgrade():
         batch_op.add_column(sa.Column('source_site', sa.String(length=200), server_default='', nullable=False))
         batch_op.add_column(sa.Column('image_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('page_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('tag_id', sa.Integer(), nullable=True))
         batch_op.alter_column('post_id',
                existing_type=sa.INTEGER(),
                nullable=True)
@@ -39,8 +40,12 @@ def upgrade():
         batch_op.create_foreign_key(batch_op.f('fk_legacy_redirects_image_id_blog_images'), 'blog_images', ['image_id'], ['id'], ondelete='CASCADE')
         batch_op.create_index(batch_op.f('ix_legacy_redirects_page_id'), ['page_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_legacy_redirects_page_id_pages'), 'pages', ['page_id'], ['id'], ondelete='CASCADE')
+        batch_op.create_index(batch_op.f('ix_legacy_redirects_tag_id'), ['tag_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_legacy_redirects_tag_id_tags'), 'tags', ['tag_id'], ['id'], ondelete='CASCADE')
         batch_op.create_check_constraint(
-            'has_target', 'post_id IS NOT NULL OR image_id IS NOT NULL OR page_id IS NOT NULL'
+            'has_target',
+            'post_id IS NOT NULL OR image_id IS NOT NULL OR page_id IS NOT NULL'
+            ' OR tag_id IS NOT NULL',
         )
 
     with op.batch_alter_table('posts', schema=None) as batch_op:
@@ -73,6 +78,8 @@ def downgrade():
 
     with op.batch_alter_table('legacy_redirects', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_legacy_redirects_has_target'), type_='check')
+        batch_op.drop_constraint(batch_op.f('fk_legacy_redirects_tag_id_tags'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_legacy_redirects_tag_id'))
         batch_op.drop_constraint(batch_op.f('fk_legacy_redirects_page_id_pages'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_legacy_redirects_page_id'))
         batch_op.drop_constraint(batch_op.f('fk_legacy_redirects_image_id_blog_images'), type_='foreignkey')
@@ -83,6 +90,7 @@ def downgrade():
         batch_op.alter_column('post_id',
                existing_type=sa.INTEGER(),
                nullable=False)
+        batch_op.drop_column('tag_id')
         batch_op.drop_column('page_id')
         batch_op.drop_column('image_id')
         batch_op.drop_column('source_site')

@@ -23,7 +23,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from portal.blog import feeds, legacy, site_bp
 from portal.errors import handle_http_error
 from portal.extensions import db
-from portal.models import BlogImage, LegacyRedirect, Post
+from portal.models import BlogImage, LegacyRedirect, Post, Tag
 from portal.models.blog import public_posts_filter
 from portal.models.pages import Page, PageStatus
 from portal.models.types import utcnow
@@ -38,7 +38,7 @@ def sitemap() -> Response:
 
 
 def _target(row: LegacyRedirect | None) -> str | None:
-    """Where an old address leads now: a public article or page, or an imported picture."""
+    """Where an old address leads now: a public article or page, a tag, a picture."""
     if row is None:
         return None
     if row.post_id is not None:
@@ -53,6 +53,9 @@ def _target(row: LegacyRedirect | None) -> str | None:
             )
         )
         return "/" + quote(slug) if slug else None
+    if row.tag_id is not None:
+        slug = db.session.scalar(sa.select(Tag.slug).where(Tag.id == row.tag_id))
+        return url_for("blog.tag", tag=slug) if slug else None
     if row.image_id is not None:
         filename = db.session.scalar(
             sa.select(BlogImage.filename).where(BlogImage.id == row.image_id)

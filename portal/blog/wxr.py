@@ -57,6 +57,7 @@ from portal.models import (
     Post,
     PostStatus,
     Role,
+    Tag,
     User,
 )
 from portal.models.pages import Page, PageFormat, PageStatus
@@ -431,7 +432,7 @@ def _import_page(item: Node, wp_id: int, status: str, context: _Context) -> None
 
 def _route_prefixes() -> set[str]:
     """First path segments this site's own routes use: a page cannot be ``/blog``."""
-    prefixes = set()
+    prefixes: set[str] = set()
     for rule in current_app.url_map.iter_rules():
         first = rule.rule.lstrip("/").split("/", 1)[0]
         if first and "<" not in first:
@@ -505,6 +506,20 @@ def _signed(value: str) -> int:
     return int(value) if value.isascii() and value.isdigit() and len(value) <= 6 else 0
 
 
+def _tag_archives(item: Node, context: _Context) -> None:
+    """``/tag/<nicename>/`` and ``/category/<nicename>/`` lead to the tag's page."""
+    for category in item.all("category"):
+        domain = category.attrs.get("domain")
+        nicename = category.attrs.get("nicename", "").strip()
+        name = single_line(wp_content.decode_title(category.text))[:60]
+        if domain not in ("post_tag", "category") or not nicename or not name:
+            continue
+        tag_id = db.session.scalar(sa.select(Tag.id).where(Tag.slug == unicode_slug(name, 80)))
+        if tag_id is not None:
+            archive = "tag" if domain == "post_tag" else "category"
+            _add_redirect(context, legacy.path_key(f"/{archive}/{nicename}"), tag_id=tag_id)
+
+
 def _post_slug(item: Node, title: str) -> str:
     name = unquote(item.get("wp:post_name").strip())
     return unicode_slug(name or title) or "article"
@@ -527,9 +542,16 @@ def _import_post(item: Node, wp_id: int | None, status: str, context: _Context) 
     else:
         post = _new_post(item, wp_id, status, context)
         report.created["posts"] += 1
-    _add_redirect(context, legacy.link_path(item.get("link")), post_id=post.id)
+    link = legacy.link_path(item.get("link"))
+    _add_redirect(context, link, post_id=post.id)
     if wp_id is not None:
         _add_redirect(context, f"/?p={wp_id}", post_id=post.id)
+    # Slugs the post had before (WordPress redirects them too).
+    for meta in item.all("wp:postmeta"):
+        if meta.get("wp:meta_key") == "_wp_old_slug" and link and "/" in link.strip("/"):
+            old = link.rsplit("/", 1)[0] + "/" + legacy.path_key(meta.get("wp:meta_value"))[1:]
+            _add_redirect(context, old if old != link else None, post_id=post.id)
+    _tag_archives(item, context)
     _import_comments(item, post, context)
 
 

@@ -135,7 +135,8 @@ def public_posts_filter(now: datetime) -> sa.ColumnElement[bool]:
 
 
 class LegacyRedirect(Model):
-    """An old address of an imported site that now lives here: an article, page or picture.
+    """An old address of an imported site that now lives here: an article, page, picture or
+    tag (WordPress's ``/tag/…`` and ``/category/…`` archives).
 
     ``path`` is the old address's path in the form ``legacy.path_key`` gives (decoded,
     NFC, lower case, no trailing slash), or ``/?p=ID`` for WordPress's plain links.
@@ -147,7 +148,8 @@ class LegacyRedirect(Model):
     __table_args__ = (
         sa.UniqueConstraint("source_site", "path", name="uq_legacy_redirects_source_path"),
         sa.CheckConstraint(
-            "post_id IS NOT NULL OR image_id IS NOT NULL OR page_id IS NOT NULL",
+            "post_id IS NOT NULL OR image_id IS NOT NULL OR page_id IS NOT NULL"
+            " OR tag_id IS NOT NULL",
             name="has_target",
         ),
     )
@@ -163,6 +165,9 @@ class LegacyRedirect(Model):
     )
     page_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("pages.id", ondelete="CASCADE"), index=True
+    )
+    tag_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("tags.id", ondelete="CASCADE"), index=True
     )
 
 

@@ -595,3 +595,20 @@ def test_many_unclosed_shortcodes_are_read_in_one_pass():
     raw = '[audio src="https://recovery-notes.example/a.mp3"] Listen. ' * 3000
     converted = convert(raw)
     assert converted.html.count(">Audio: a.mp3</a>") == 3000
+
+
+def test_old_slugs_and_tag_archives_redirect(app, runner, admin, tmp_path, client):
+    item = WxrItem(1, "Calf care", slug="calf-care", tags=["Recovery"])
+    item.meta = {"_wp_old_slug": "calf-care-tips"}
+    text = wxr([item]).replace(
+        '<category domain="post_tag" nicename="x">',
+        '<category domain="category" nicename="running-tips"><![CDATA[Running tips]]></category>'
+        '<category domain="post_tag" nicename="recovery">',
+    )
+    assert _import(runner, _write(tmp_path, text)).exit_code == 0
+    response = client.get("/2021/04/12/calf-care-tips/")
+    assert response.status_code == 301 and response.location == "/blog/calf-care"
+    response = client.get("/tag/recovery/")
+    assert response.status_code == 301 and response.location == "/blog/tag/recovery"
+    response = client.get("/category/running-tips/")
+    assert response.status_code == 301 and response.location == "/blog/tag/running-tips"
