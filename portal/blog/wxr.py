@@ -35,6 +35,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import IO
@@ -555,6 +556,23 @@ def _import_post(item: Node, wp_id: int | None, status: str, context: _Context) 
     _import_comments(item, post, context)
 
 
+def _with_featured_image(item: Node, media: wp_content.Media) -> str:
+    """The post's body with its featured image on top, as themes show it, when the picture
+    came along and the body does not show it already."""
+    content = item.get("content:encoded")
+    thumbnail = _int(_meta(item, "_thumbnail_id"))
+    attachment = media.attachments.get(thumbnail) if thumbnail else None
+    if attachment is None or not attachment.mime or media.image_src(attachment.url) is None:
+        return content
+    relative = upload_path(attachment.url) or attachment.url
+    if relative.rsplit(".", 1)[0] in content:
+        return content
+    alt = escape(attachment.alt or attachment.title)
+    caption = f"<figcaption>{escape(attachment.caption)}</figcaption>"
+    figure = f'<figure><img src="{escape(attachment.url)}" alt="{alt}">'
+    return f"{figure}{caption if attachment.caption else ''}</figure>\n\n{content}"
+
+
 def _new_post(item: Node, wp_id: int | None, status: str, context: _Context) -> Post:
     title = single_line(wp_content.decode_title(item.get("title")))[:200]
     title = title or f"Imported article {wp_id or ''}".strip()
@@ -565,7 +583,8 @@ def _new_post(item: Node, wp_id: int | None, status: str, context: _Context) -> 
     if visibility is not None:
         context.report.hidden.append(f"{title} ({visibility})")
     when = _date(item.get("wp:post_date_gmt")) or _date(item.get("wp:post_date"))
-    source, html, converted = article_html(item.get("content:encoded"), context.media, wp_id or 0)
+    raw = _with_featured_image(item, context.media)
+    source, html, converted = article_html(raw, context.media, wp_id or 0)
     context.report.shortcodes.update(converted.removed_shortcodes)
     for address in converted.missing_images:
         context.report.missing_images.setdefault(address, "not found")

@@ -612,3 +612,27 @@ def test_old_slugs_and_tag_archives_redirect(app, runner, admin, tmp_path, clien
     assert response.status_code == 301 and response.location == "/blog/tag/recovery"
     response = client.get("/category/running-tips/")
     assert response.status_code == 301 and response.location == "/blog/tag/running-tips"
+
+
+def test_the_featured_image_leads_the_article(app, runner, admin, tmp_path, images_dir):
+    uploads = tmp_path / "uploads"
+    _picture(uploads / "2021/04/track.jpg")
+    attachment = WxrItem(
+        20,
+        "track",
+        kind="attachment",
+        status="inherit",
+        attachment_url=f"{SITE_A}/wp-content/uploads/2021/04/track.jpg",
+        meta={"_wp_attachment_image_alt": "An empty running track at dawn"},
+    )
+    post = WxrItem(1, "Track sessions", slug="track", meta={"_thumbnail_id": "20"})
+    plain = WxrItem(2, "No picture", slug="plain")
+    result = _import(
+        runner, _write(tmp_path, wxr([attachment, post, plain])), "--media", str(uploads)
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        bodies = dict(db.session.execute(sa.select(Post.slug, Post.body_html)).all())
+    assert bodies["track"].startswith('<figure><img src="/blog/images/')
+    assert 'alt="An empty running track at dawn"' in bodies["track"]
+    assert "<img" not in bodies["plain"]
