@@ -46,7 +46,7 @@ blog_group = AppGroup("blog", help="The blog: import from WordPress.")
 def import_wxr_command(
     file: Path, importer_email: str | None, dry_run: bool, media_dir: Path | None, fetch_media: bool
 ) -> None:
-    """Import posts, tags, approved comments and pictures from a WordPress export (WXR) FILE.
+    """Import posts, pages, tags, approved comments and pictures from a WordPress export FILE.
 
     Running it again with the same file changes nothing. Each run ends with a report of what
     was imported and what was left out, and why.
