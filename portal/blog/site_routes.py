@@ -21,13 +21,13 @@ from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response as BaseResponse
 
 from portal.blog import feeds, legacy, site_bp
-from portal.errors import handle_http_error
 from portal.extensions import db
 from portal.models import BlogImage, LegacyRedirect, Post, Tag
 from portal.models.blog import public_posts_filter
 from portal.models.pages import Page, PageStatus
 from portal.models.types import utcnow
-from portal.pagination import MAX_ID
+from portal.web.errors import handle_http_error
+from portal.web.pagination import MAX_ID
 
 
 @site_bp.route("/sitemap.xml")

@@ -49,6 +49,7 @@ from portal.blog.posts import slugify, tags_for, unicode_slug, unique_slug
 from portal.blog.rendering import sanitize_article_html, sanitize_comment_html
 from portal.blog.wp_media import PICTURE, MediaImporter, upload_path
 from portal.blog.wxr_reader import MalformedXml, Node, Reader, ReadProblem, RegexReader
+from portal.core.text import clean_text, normalise_email, single_line
 from portal.extensions import db
 from portal.models import (
     BodyFormat,
@@ -63,7 +64,6 @@ from portal.models import (
 )
 from portal.models.pages import Page, PageFormat, PageStatus
 from portal.models.types import utcnow
-from portal.text import clean_text, normalise_email, single_line
 
 
 class ImportProblem(ValueError):
