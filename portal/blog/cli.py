@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import BinaryIO
+import sys
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
@@ -17,7 +18,7 @@ blog_group = AppGroup("blog", help="The blog: import from WordPress.")
 
 
 @blog_group.command("import-wxr")
-@click.argument("file", type=click.File("rb"))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--as",
     "importer_email",
@@ -25,10 +26,30 @@ blog_group = AppGroup("blog", help="The blog: import from WordPress.")
     help="The admin the articles are credited to when their author is not a staff account "
     "(default: the first admin).",
 )
-def import_wxr_command(file: BinaryIO, importer_email: str | None) -> None:
-    """Import posts, tags and approved comments from a WordPress export (WXR) FILE.
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Read everything and report what would be imported; save nothing.",
+)
+@click.option(
+    "--media",
+    "media_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="A copy of the site's wp-content/uploads folder: its pictures come along.",
+)
+@click.option(
+    "--fetch-media",
+    is_flag=True,
+    help="Download the pictures from their addresses on the old site (a few at a time).",
+)
+def import_wxr_command(
+    file: Path, importer_email: str | None, dry_run: bool, media_dir: Path | None, fetch_media: bool
+) -> None:
+    """Import posts, pages, tags, approved comments and pictures from a WordPress export FILE.
 
-    Running it again with the same file changes nothing.
+    Running it again with the same file changes nothing. Each run ends with a report of what
+    was imported and what was left out, and why.
     """
     from portal.blog.wxr import ImportProblem, import_wxr
 
@@ -42,12 +63,27 @@ def import_wxr_command(file: BinaryIO, importer_email: str | None) -> None:
             if importer_email
             else "no active admin account: create one first (flask create-user EMAIL --role admin)"
         )
-    try:
-        report = import_wxr(file, importer=importer)
-    except ImportProblem as problem:
+    size = file.stat().st_size
+    with (
+        file.open("rb") as handle,
+        click.progressbar(length=2 * size, label="Importing", file=sys.stderr) as bar,
+    ):
+        try:
+            report = import_wxr(
+                handle,
+                importer=importer,
+                media_dir=media_dir,
+                fetch_media=fetch_media,
+                dry_run=dry_run,
+                progress=bar.update,
+            )
+        except ImportProblem as problem:
+            db.session.rollback()
+            raise click.ClickException(str(problem)) from None
+    if dry_run:
         db.session.rollback()
-        raise click.ClickException(str(problem)) from None
-    db.session.commit()
+    else:
+        db.session.commit()
     for line in report.lines():
         click.echo(line)
 

@@ -31,7 +31,9 @@ from portal.web.urls import external_url
 
 POSTS_PER_PAGE = 10
 SLUG_MAX = 200
-SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Letters of any alphabet (an imported ``跑步-训练`` is a slug), digits, single hyphens;
+# ``is_slug`` adds "lower case".
+SLUG_PATTERN = re.compile(r"^[^\W_]+(?:-[^\W_]+)*$")
 TAG_SLUG_MAX = 80
 
 # Every list of articles shows authors and tags: loaded in the same round of queries.
@@ -44,6 +46,24 @@ def slugify(text: str, max_length: int = SLUG_MAX) -> str:
     ascii_text = ascii_text.replace("'", "").replace("\u2019", "")
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return slug[:max_length].rstrip("-")
+
+
+def unicode_slug(text: str, max_length: int = SLUG_MAX) -> str:
+    """A slug that keeps non-Latin letters readable, as WordPress does: ``"跑步 训练"`` →
+    ``"跑步-训练"``; Latin accents are dropped (``"Café"`` → ``"cafe"``) and ASCII text gives
+    the same slug as ``slugify``."""
+    letters = []
+    for char in unicodedata.normalize("NFC", text.replace("'", "").replace("\u2019", "")):
+        plain = unicodedata.normalize("NFKD", char)
+        if plain[:1].isascii() and all(unicodedata.combining(c) for c in plain[1:]):
+            char = plain[:1].encode("ascii", "ignore").decode()
+        letters.append(char)
+    slug = re.sub(r"(?:[^\w]|_)+", "-", "".join(letters).lower()).strip("-")
+    return slug[:max_length].rstrip("-")
+
+
+def is_slug(text: str) -> bool:
+    return bool(SLUG_PATTERN.match(text)) and text == text.lower()
 
 
 def unique_slug(base: str, *, exclude_post_id: int | None = None) -> str:
@@ -75,15 +95,18 @@ def parse_tags(text: str | None) -> list[str]:
     names: dict[str, str] = {}
     for part in (text or "").split(","):
         name = " ".join(part.split())[:60]
-        slug = slugify(name, TAG_SLUG_MAX)
+        slug = unicode_slug(name, TAG_SLUG_MAX)
         if slug and slug not in names:
             names[slug] = name
     return list(names.values())
 
 
 def tags_for(names: list[str]) -> list[Tag]:
-    """The tags named, created as needed (matched by slug, so "Race Week" = "race week")."""
-    wanted = {slugify(name, TAG_SLUG_MAX): name for name in names}
+    """The tags named, created as needed (matched by slug, so "Race Week" = "race week").
+
+    Slugs keep non-Latin letters: seven Chinese tags are seven tags, each with its page."""
+    wanted = {unicode_slug(name, TAG_SLUG_MAX): name for name in names}
+    wanted.pop("", None)
     if not wanted:
         return []
     existing = {
@@ -239,6 +262,7 @@ def posts_page(tag: Tag | None = None) -> Pagination:
 
 
 def get_tag_or_none(slug: str) -> Tag | None:
+    slug = unicodedata.normalize("NFC", slug).lower()
     if len(slug) > TAG_SLUG_MAX:
         return None
     return db.session.scalar(sa.select(Tag).where(Tag.slug == slug))

@@ -6,7 +6,8 @@ piece of imported HTML) through nh3 with an allowlist. The allowlist is the guar
 Markdown settings only keep the output tidy. Nothing is trusted because of who wrote it:
 staff articles go through the same cleaner as a guest's comment, only with more tags.
 
-- Articles: headings, paragraphs, lists, links, emphasis, code, blockquotes, tables, and
+- Articles: headings, paragraphs, lists, links, emphasis, code, blockquotes, tables, figures
+  with captions, and
   images served by this site from ``/blog/images/`` (no hot-linking, no tracking pixels).
 - Comments: paragraphs, emphasis, links, lists and code. Links get
   ``rel="nofollow ugc noopener"`` so a comment cannot lend the site's standing to spam.
@@ -33,7 +34,7 @@ URL_SCHEMES = {"http", "https", "mailto"}
 ARTICLE_TAGS = {
     "h1", "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "ul", "ol", "li", "a", "em",
     "strong", "del", "code", "pre", "blockquote", "img", "table", "thead", "tbody", "tr",
-    "th", "td",
+    "th", "td", "figure", "figcaption",
 }  # fmt: skip
 COMMENT_TAGS = {"p", "br", "ul", "ol", "li", "a", "em", "strong", "code", "pre"}
 

@@ -77,6 +77,7 @@ class Post(Model):
         sa.CheckConstraint("body_format IN ('markdown', 'html')", name="format_known"),
         sa.CheckConstraint("status = 'draft' OR publish_at IS NOT NULL", name="public_has_time"),
         sa.Index("ix_posts_status_publish_at", "status", "publish_at"),
+        sa.UniqueConstraint("source_site", "wp_post_id", name="uq_posts_source_wp_post_id"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -94,7 +95,12 @@ class Post(Model):
     send_by_email: so.Mapped[bool] = so.mapped_column(default=False)
     announced_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     version: so.Mapped[int] = so.mapped_column(default=1)
-    wp_post_id: so.Mapped[int | None] = so.mapped_column(unique=True)
+    # Imported from WordPress: the source site (its address without the scheme) and the
+    # post's id there. Ids are only unique within one site, so both identify the post.
+    source_site: so.Mapped[str] = so.mapped_column(sa.String(200), default="", server_default="")
+    wp_post_id: so.Mapped[int | None]
+    # "password" or "private": how WordPress hid it (imported as a draft, never public).
+    source_visibility: so.Mapped[str | None] = so.mapped_column(sa.String(16))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(
         UTCDateTime(), default=utcnow, onupdate=utcnow
@@ -130,14 +136,39 @@ def public_posts_filter(now: datetime) -> sa.ColumnElement[bool]:
 
 
 class LegacyRedirect(Model):
-    """An old address (a WordPress permalink path) that now lives at an article."""
+    """An old address of an imported site that now lives here: an article, page, picture or
+    tag (WordPress's ``/tag/…`` and ``/category/…`` archives).
+
+    ``path`` is the old address's path in the form ``legacy.path_key`` gives (decoded,
+    NFC, lower case, no trailing slash), or ``/?p=ID`` for WordPress's plain links.
+    ``source_site`` is the site it belonged to: two imported sites may both have had
+    ``/about`` or ``/?p=5``.
+    """
 
     __tablename__ = "legacy_redirects"
+    __table_args__ = (
+        sa.UniqueConstraint("source_site", "path", name="uq_legacy_redirects_source_path"),
+        sa.CheckConstraint(
+            "post_id IS NOT NULL OR image_id IS NOT NULL OR page_id IS NOT NULL"
+            " OR tag_id IS NOT NULL",
+            name="has_target",
+        ),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    path: so.Mapped[str] = so.mapped_column(sa.String(400), unique=True)
-    post_id: so.Mapped[int] = so.mapped_column(
+    source_site: so.Mapped[str] = so.mapped_column(sa.String(200), default="", server_default="")
+    path: so.Mapped[str] = so.mapped_column(sa.String(400), index=True)
+    post_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("posts.id", ondelete="CASCADE"), index=True
+    )
+    image_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("blog_images.id", ondelete="CASCADE"), index=True
+    )
+    page_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("pages.id", ondelete="CASCADE"), index=True
+    )
+    tag_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("tags.id", ondelete="CASCADE"), index=True
     )
 
 
@@ -158,6 +189,9 @@ class Comment(Model):
         sa.Index("ix_comments_email_status", "email", "status"),
         sa.Index("ix_comments_status_created", "status", "created_at"),
         sa.Index("ix_comments_ip_created", "ip_address", "created_at"),
+        sa.UniqueConstraint(
+            "source_site", "wp_comment_id", name="uq_comments_source_wp_comment_id"
+        ),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -178,7 +212,8 @@ class Comment(Model):
     edited_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     moderated_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     staff_notified_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
-    wp_comment_id: so.Mapped[int | None] = so.mapped_column(unique=True)
+    source_site: so.Mapped[str] = so.mapped_column(sa.String(200), default="", server_default="")
+    wp_comment_id: so.Mapped[int | None]
 
     author: so.Mapped[User | None] = so.relationship(lazy="raise_on_sql")
     post: so.Mapped[Post] = so.relationship(lazy="raise_on_sql")

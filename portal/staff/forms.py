@@ -530,9 +530,9 @@ class PostForm(Form):
     submit = SubmitField("Save")
 
     def validate_slug(self, field: Field) -> None:
-        from portal.blog.posts import SLUG_PATTERN
+        from portal.blog.posts import is_slug
 
-        if field.data and not SLUG_PATTERN.match(field.data):
+        if field.data and not is_slug(field.data):
             raise ValidationError(
                 "Use lower-case letters, digits and single hyphens (e.g. it-band-myths)."
             )

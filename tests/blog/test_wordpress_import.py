@@ -115,6 +115,11 @@ def test_import_as_a_named_admin_and_refusals(app, runner, admin, make_user, tmp
         "<rss><channel><item><title>&xxe;</title></item></channel></rss>",
         "this is not xml",
         "<rss></rss>",
+        # Malformed before its entity declaration: the tolerant reader refuses it too.
+        '<?xml version="1.0"?><!-- a -- b --><!DOCTYPE r [<!ENTITY x "y">]>'
+        '<rss xmlns:wp="http://wordpress.org/export/1.2/"><channel><link>https://a.example</link>'
+        "<item><title>&x;</title><wp:post_id>1</wp:post_id><wp:post_type>post</wp:post_type>"
+        "<wp:status>publish</wp:status></item></channel></rss>",
     ],
 )
 def test_hostile_or_broken_files_are_refused_without_importing(
