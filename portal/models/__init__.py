@@ -29,6 +29,7 @@ from portal.models.newsletter import (
     Topic,
 )
 from portal.models.outbox import MailCategory, MailPriority, OutboxMessage, OutboxStatus
+from portal.models.pages import Page, PageFormat, PageStatus
 from portal.models.practice import PracticeSettings
 from portal.models.recommendations import Recommendation
 from portal.models.render import RenderVersion
@@ -70,6 +71,9 @@ __all__ = [
     "Modality",
     "OutboxMessage",
     "OutboxStatus",
+    "Page",
+    "PageFormat",
+    "PageStatus",
     "PracticeSettings",
     "Pressure",
     "Recommendation",
