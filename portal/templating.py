@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app, g, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.local import LocalProxy
 
-from portal import practice
+from portal import locale, practice
 from portal.auth.permissions import is_admin_only
 from portal.extensions import db
+
+if TYPE_CHECKING:
+    from portal.pages.services import MenuPage
 
 # (endpoint, label, who sees it). Entries whose blueprint is not registered yet are
 # skipped, so features can arrive one at a time without template changes.
@@ -82,7 +83,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["staff_sections"] = staff_sections
     app.jinja_env.globals["staff_navigation"] = staff_navigation
     app.jinja_env.filters["duration_words"] = duration_words
-    app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.filters.update(locale.FILTERS)
+    app.jinja_env.globals["menu_pages"] = menu_pages
 
 
 def practice_context() -> dict[str, Any]:
@@ -175,12 +177,19 @@ def duration_words(seconds: int | float) -> str:
     return " ".join(parts)
 
 
-def local_datetime(value: datetime | None) -> str:
-    """A stored (UTC) moment as the practice's clock showed it: ``Thu 3 Sep 2026, 14:05``."""
-    if value is None:
-        return ""
-    local = value.astimezone(ZoneInfo(current_app.config["PRACTICE_TIMEZONE"]))
-    return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M}"
+def menu_pages() -> list[MenuPage]:
+    """The practice's published pages for the menu and footer (About, Services…), when the
+    pages feature is there; none when the database is unreachable (the error page)."""
+    if "pages.page" not in current_app.view_functions:
+        return []
+    from portal.pages.services import menu_pages as published_menu
+
+    try:
+        return published_menu()
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        current_app.logger.warning("pages unavailable: %s", error)
+        return []
 
 
 def staff_sections() -> list[tuple[str, str, str]]:

@@ -22,6 +22,7 @@ from portal.models import (
     Campaign,
     Comment,
     MassageSession,
+    Page,
     Post,
     Recommendation,
     Role,
@@ -152,6 +153,14 @@ def _posts(ids: set[int], people: dict[int, Person]) -> dict[int, Target]:
     }
 
 
+def _pages(ids: set[int], people: dict[int, Person]) -> dict[int, Target]:
+    rows = db.session.execute(sa.select(Page.id, Page.title).where(Page.id.in_(ids)))
+    return {
+        page_id: Target(f"Page “{title}”", url_for("staff.edit_page", page_id=page_id))
+        for page_id, title in rows
+    }
+
+
 def _comments(ids: set[int], people: dict[int, Person]) -> dict[int, Target]:
     rows = db.session.execute(
         sa.select(Comment.id, Post.title)
@@ -171,6 +180,7 @@ TARGET_LOOKUPS: dict[str, TargetLookup] = {
     AuditTarget.TIP_STEP: _tip_steps,
     AuditTarget.POST: _posts,
     AuditTarget.COMMENT: _comments,
+    AuditTarget.PAGE: _pages,
 }
 
 
