@@ -202,4 +202,5 @@ def save(values: Mapping[str, Any], *, by: User) -> list[str]:
             detail="changed: " + ", ".join(changed) if changed else "first saved",
         )
     g.pop("practice_details", None)  # this request's later reads see the new values
+    g.pop("global_version", None)  # read before the change: not for the new values
     return changed

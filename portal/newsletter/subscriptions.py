@@ -46,7 +46,7 @@ SUBSCRIBE_WORDING = (
     "Every email has a link to change your choices or to unsubscribe at once, and we never "
     "share your address."
 )
-CONFIRM_WORDING = "Press the button to confirm your subscription to {practice}'s newsletter."
+CONFIRM_WORDING = "Press the button to confirm your subscription to the {practice} newsletter."
 PREFERENCES_WORDING = "Save to receive the topics ticked above (untick all, or unsubscribe)."
 UNSUBSCRIBE_WORDING = "Unsubscribe: we stop sending you newsletter email at once."
 

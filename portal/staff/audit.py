@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from flask import render_template, url_for
 
 from portal.audit import AuditAction, AuditTarget
-from portal.clients.templating import long_date
 from portal.extensions import db
+from portal.locale import weekday_date
 from portal.models import (
     AuditEntry,
     Campaign,
@@ -81,7 +81,7 @@ def _sessions(ids: set[int], people: dict[int, Person]) -> dict[int, Target]:
     )
     return {
         session_id: Target(
-            f"Session of {long_date(held_on)}",
+            f"Session of {weekday_date(held_on)}",
             url_for("staff.edit_session", client_id=client_id, session_id=session_id),
         )
         for session_id, client_id, held_on in rows

@@ -49,6 +49,7 @@ from portal.forms import (
     options,
     text_field,
 )
+from portal.locale import local_date
 from portal.mail.compose import check_address
 from portal.models import Audience, BodyArea, Modality, Pressure, Role, RuleKind, Topic
 from portal.models.newsletter import OFFSET_RANGE as TIP_OFFSETS
@@ -145,7 +146,7 @@ class SessionForm(Form):
         today = local_today()
         if field.data and field.data > today:
             raise ValidationError(
-                f"A session can't be in the future: use today ({today:%d %b %Y}) or earlier."
+                f"A session can't be in the future: use today ({local_date(today)}) or earlier."
             )
 
     def validate_areas(self, field: Field) -> None:
@@ -225,7 +226,7 @@ class RecommendationForm(Form):
     def set_sessions(self, sessions: list[tuple[int, date]]) -> None:
         self.session_id.choices = options(
             [(NO_SESSION, "Not tied to a session")]
-            + [(session_id, f"{held_on:%d %b %Y}") for session_id, held_on in sessions]
+            + [(session_id, local_date(held_on)) for session_id, held_on in sessions]
         )
 
     def values(self) -> dict[str, Any]:

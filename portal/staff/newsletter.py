@@ -17,7 +17,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response as BaseResponse
 
-from portal import audit
+from portal import audit, locale
 from portal.audit import AuditAction, AuditTarget
 from portal.clock import practice_zone
 from portal.extensions import db
@@ -150,7 +150,7 @@ def campaign_schedule(campaign_id: int) -> ResponseReturnValue:
         return _refused(campaign, refusal)
     _record(AuditAction.CAMPAIGN_SCHEDULE, campaign, f"{when:%Y-%m-%d %H:%M %Z}")
     db.session.commit()
-    flash(f"Scheduled for {when:%d %b %Y at %H:%M}.", "success")
+    flash(f"Scheduled for {locale.local_datetime(when)}.", "success")
     return redirect(url_for(".campaign_detail", campaign_id=campaign.id))
 
 
@@ -367,7 +367,7 @@ def tip_step_delete(sequence_id: int, step_id: int) -> BaseResponse:
 
 
 def local_time(moment: datetime | None) -> str:
-    return f"{moment.astimezone(practice_zone()):%d %b %Y, %H:%M}" if moment else ""
+    return locale.local_datetime(moment)
 
 
 bp.add_app_template_filter(local_time, "practice_time")

@@ -21,7 +21,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from portal import audit
+from portal import audit, locale
 from portal.audit import AuditAction, AuditTarget
 from portal.blog import images
 from portal.blog import posts as articles
@@ -113,7 +113,7 @@ def _save(form: PostForm, post: Post | None) -> str | Response | tuple[str, int]
     db.session.commit()
     state = {
         "draft": "saved as a draft",
-        "scheduled": f"scheduled for {local_now(target.publish_at):%d %b %Y %H:%M}"
+        "scheduled": f"scheduled for {locale.local_datetime(target.publish_at)}"
         if target.publish_at
         else "scheduled",
         "published": "published",

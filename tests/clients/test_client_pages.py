@@ -55,7 +55,7 @@ def test_dashboard_shows_last_session_race_guidance_and_active_recommendations(
     assert "While you build mileage" in page and "Before the race" in page
     # the weekly session is due 7 days after the last one
     book_by = date.today() + timedelta(days=4)
-    assert f"by <strong>{book_by:%a} {book_by.day} {book_by:%b %Y}</strong>" in page
+    assert f"by <strong>{book_by:%a}, {book_by:%b} {book_by.day}, {book_by:%Y}</strong>" in page
     # due soonest first, undated last, done ones not here
     assert page.index("Due soon") < page.index("Due later") < page.index("Undated stretch")
     assert "Already done" not in page

@@ -59,7 +59,9 @@ def test_a_session_recorded_by_staff_shows_at_once(rosa_client, staff_client, ro
     assert response.status_code == 302
     assert "2 sessions" in _page(rosa_client, "/portal/sessions")
     dashboard = _page(rosa_client, "/portal/")
-    assert f"{yesterday:%a} {yesterday.day} {yesterday:%b %Y}" in dashboard  # the last session
+    assert (
+        f"{yesterday:%a}, {yesterday:%b} {yesterday.day}, {yesterday:%Y}" in dashboard
+    )  # the last session
 
 
 def test_changed_areas_alone_show_at_once(app, rosa_client, staff_client, rosa, therapist):

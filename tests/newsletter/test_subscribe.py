@@ -260,7 +260,7 @@ def test_subscribe_to_welcome_through_a_real_smtp_server(smtp_app, smtp_server):
     assert client.post(path_of(link)).status_code == 302
     deliver(smtp_app)
     welcome = smtp_server.wait_for(2)[1]
-    assert welcome.message["Subject"] == "Welcome to Massage Works's newsletter"
+    assert welcome.message["Subject"] == "Welcome to the Massage Works newsletter"
     unsubscribe = welcome.message["List-Unsubscribe"]
     assert re.fullmatch(
         r"<http://127\.0\.0\.1:5000/newsletter/unsubscribe/\d+\.[\w-]{43}>", unsubscribe
