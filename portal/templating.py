@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 NAVIGATION: list[tuple[str, str, str]] = [
     ("blog.index", "Blog", "everyone"),
     ("newsletter.subscribe", "Newsletter", "everyone"),
-    ("clients.dashboard", "My sessions", "client"),
+    ("clients.dashboard", "My portal", "client"),
     ("staff.index", "Back office", "staff"),
     ("auth.account", "Account", "signed_in"),
     ("auth.login", "Sign in", "anonymous"),
@@ -40,6 +40,7 @@ STAFF_SECTIONS: list[tuple[str, str, str, str]] = [
         "staff",
     ),
     ("staff.posts", "Blog", "Write, schedule and publish articles.", "staff"),
+    ("staff.pages", "Pages", "About, services and prices, visit us, privacy.", "staff"),
     ("staff.comments", "Comments", "Moderate the comment queue.", "staff"),
     ("staff.campaigns", "Newsletter", "Compose, preview and send campaigns.", "staff"),
     (

@@ -53,6 +53,16 @@ EMAIL_HTML_POLICY = "; ".join(
 )
 
 
+# What each outbox state means, in the words of someone who runs a practice.
+STATE_WORDS = {
+    OutboxStatus.PENDING.value: "waiting to go",
+    OutboxStatus.SENDING.value: "going out now",
+    OutboxStatus.SENT.value: "sent",
+    OutboxStatus.FAILED.value: "could not be delivered",
+    OutboxStatus.SUPPRESSED.value: "not sent on purpose",
+    OutboxStatus.HELD.value: "held back",
+}
+
 @bp.route("/mail/log")
 def mail_log() -> str:
     """Recent outbox rows, newest first, optionally one status only."""
@@ -73,6 +83,7 @@ def mail_log() -> str:
         page=page,
         status=status,
         counts={state.value: counts.get(state.value, 0) for state in OutboxStatus},
+        state_words=STATE_WORDS,
     )
 
 

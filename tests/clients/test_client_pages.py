@@ -26,7 +26,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
 
 def test_the_navigation_offers_my_sessions_to_clients(client, rosa):
     page = client.get("/").get_data(as_text=True)
-    assert 'href="/portal/"' in page and "My sessions" in page
+    assert 'href="/portal/"' in page and "My portal" in page
 
 
 def test_dashboard_with_nothing_yet(client, rosa):

@@ -185,3 +185,52 @@ def test_privacy_notice_is_there_before_staff_write_one(app, staff):
 
 def test_get_on_a_post_only_address_is_still_405(client):
     assert client.get("/logout").status_code == 405
+
+
+@pytest.mark.parametrize("path", ["/", "/newsletter/subscribe", "/register"])
+def test_consent_words_link_to_the_privacy_page(client, path):
+    html = client.get(path).get_data(as_text=True)
+    consent = html[html.index('class="hint consent"') :]
+    consent = consent[: consent.index("</p>")]
+    assert 'href="/privacy"' in consent
+
+
+def test_every_public_page_says_how_to_book_in_its_header(app, client):
+    with app.app_context():
+        db.session.add(
+            PracticeSettings(
+                id=1,
+                name="Massage Works",
+                address="118 Bachman Avenue, Los Gatos, CA 95030",
+                phone="(408) 555-0142",
+                booking_url="https://book.massageworks.example/",
+                sender_email="hello@massageworks.example",
+            )
+        )
+        db.session.commit()
+    for path in ("/", "/blog/", "/privacy", "/login"):
+        html = client.get(path).get_data(as_text=True)
+        header = html[html.index('<header class="site-header">') : html.index("</header>")]
+        assert 'class="button book-button" href="https://book.massageworks.example/"' in header
+
+
+def test_the_home_page_leads_with_booking_not_with_signing_in(app, client):
+    with app.app_context():
+        db.session.add(
+            PracticeSettings(
+                id=1,
+                name="Massage Works",
+                address="118 Bachman Avenue, Los Gatos, CA 95030",
+                phone="(408) 555-0142",
+                booking_email="book@massageworks.example",
+                sender_email="hello@massageworks.example",
+            )
+        )
+        db.session.commit()
+    html = client.get("/").get_data(as_text=True)
+    main = html[html.index('<main id="main"') :]
+    assert main.index("What we offer") < main.index("Client sign in")
+    hero = main[: main.index("</section>")]
+    assert 'href="mailto:book@massageworks.example?subject=Booking"' in hero
+    assert "(408) 555-0142" in hero
+    assert 'class="button" href="/login"' not in main  # sign-in is a plain link, not the headline
