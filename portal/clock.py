@@ -18,16 +18,14 @@ from portal.models.types import utcnow
 def practice_zone() -> ZoneInfo:
     """The practice's time zone: the practice settings' (``PRACTICE_TIMEZONE`` until saved).
 
-    Pages often need "today" before they read anything else; the global render version is
-    read first then, so that the settings come from the process's cache under it.
+    Pages often need "today" before they read anything else. For a signed-in person the
+    global render version came with their account's row: the settings are then taken from
+    the process's cache under it, with no query.
     """
     from portal import practice
 
-    if g.get("practice_details") is None and g.get("global_version") is None:
-        from portal.extensions import db
-        from portal.render_cache import GLOBAL, versions
-
-        g.global_version = versions(db.session, [GLOBAL])[0]
+    if g.get("practice_details") is None:
+        practice.known_global_version()
     return ZoneInfo(practice.current().time_zone)
 
 

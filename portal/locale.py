@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time
 from babel.numbers import format_decimal
+from flask import has_app_context
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
@@ -40,10 +41,15 @@ class Where:
         self.zone = ZoneInfo(time_zone)
 
 
+DEFAULT = ("en_US", "America/Los_Angeles")  # outside any app (a picture drawn on its own)
+
+
 def here() -> Where:
     """The practice's, for this request (or app context)."""
     from portal import practice
 
+    if not has_app_context():
+        return Where(*DEFAULT)
     details = practice.current()
     return Where(details.locale, details.time_zone)
 

@@ -155,6 +155,21 @@ def load(executor: _Executes, config: Mapping[str, Any]) -> PracticeDetails:
     return PracticeDetails(**values, sender_name=values["name"], saved=True)
 
 
+# Where the global version is among a person's own versions (``render_cache.own_scopes``).
+GLOBAL_POSITION = 1
+
+
+def known_global_version() -> int | None:
+    """The global render version this request has already read, if any: on its own, or with
+    the signed-in person's row (``portal.auth.session``), then kept on ``g``. Reads nothing."""
+    version = g.get("global_version")
+    if version is None:
+        own = g.get("own_versions")
+        if own is not None:
+            version = g.global_version = own[1][GLOBAL_POSITION]
+    return version
+
+
 def current() -> PracticeDetails:
     """The details for this request (or app context): read once, then kept on ``g``.
 

@@ -24,6 +24,7 @@ from portal.blog.rendering import render_article
 from portal.extensions import db
 from portal.models import Page, PageStatus
 from portal.models.types import utcnow
+from portal.practice import known_global_version
 from portal.render_cache import GLOBAL, track
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -125,7 +126,7 @@ def menu_pages() -> list[MenuPage]:
     """The published pages, in menu order (the footer lists them all, the menu those marked
     for it): kept per process under the global render version when this request has read
     it, else one query."""
-    version = g.get("global_version")
+    version = known_global_version()
     cached = current_app.extensions.get("menu_pages")
     if version is not None and cached is not None and cached[0] == version:
         return cached[1]

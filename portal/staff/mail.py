@@ -63,6 +63,7 @@ STATE_WORDS = {
     OutboxStatus.HELD.value: "held back",
 }
 
+
 @bp.route("/mail/log")
 def mail_log() -> str:
     """Recent outbox rows, newest first, optionally one status only."""

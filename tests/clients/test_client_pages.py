@@ -124,7 +124,7 @@ def test_one_session_shows_everything_meant_for_the_client(client, rosa, records
     for text in (
         "Theo Therapist",
         "Trigger point",
-        "60 minutes, from 18:30",
+        "60 minutes, from 6:30\u202fPM",
         "Firm",
         "Glutes, Hip flexors",
         "7 out of 10",

@@ -225,7 +225,7 @@ def test_the_newsletter_box_follows_the_subscription_and_the_tips_sent(
     # The scheduler queues the tips due in the next days in bulk (no ORM objects).
     with app.app_context():
         later = datetime.combine(
-            date.today() + timedelta(days=40), time(12), ZoneInfo("Europe/London")
+            date.today() + timedelta(days=40), time(12), ZoneInfo("America/Los_Angeles")
         )
         for days in range(0, 45):
             tips.send_due_tips(now=later - timedelta(days=44 - days))
