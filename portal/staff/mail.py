@@ -64,6 +64,11 @@ STATE_WORDS = {
 }
 
 
+@bp.app_context_processor
+def _mail_state_words() -> dict[str, dict[str, str]]:
+    return {"mail_state_words": STATE_WORDS}
+
+
 @bp.route("/mail/log")
 def mail_log() -> str:
     """Recent outbox rows, newest first, optionally one status only."""
@@ -84,7 +89,6 @@ def mail_log() -> str:
         page=page,
         status=status,
         counts={state.value: counts.get(state.value, 0) for state in OutboxStatus},
-        state_words=STATE_WORDS,
     )
 
 
