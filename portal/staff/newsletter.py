@@ -31,7 +31,7 @@ from portal.staff.forms import (
     TipSequenceForm,
     TipStepForm,
 )
-from portal.staff.mail import EMAIL_HTML_POLICY
+from portal.staff.mail import email_html_policy
 
 PER_PAGE = 25
 
@@ -119,7 +119,7 @@ def campaign_preview_html(campaign_id: int) -> Response:
     """The HTML part alone, for the sandboxed frame of the campaign page."""
     campaign = _campaign_or_404(campaign_id)
     response = Response(campaigns.preview(campaign).html, mimetype="text/html")
-    response.headers["Content-Security-Policy"] = EMAIL_HTML_POLICY
+    response.headers["Content-Security-Policy"] = email_html_policy()
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers["Cache-Control"] = "no-store"
     return response
