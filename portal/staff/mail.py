@@ -40,6 +40,7 @@ from portal.token_links import redact
 
 PER_PAGE = 50
 
+
 def email_html_policy() -> str:
     """The HTML part of a caught email is someone else's markup: it is served on its own,
     inside a sandboxed frame, with no scripts and no network but the site's own images (the
