@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from portal import practice
+from portal.core import practice
 from portal.demo import seed_all
 from portal.demo.users import DEMO_LOGINS
 from portal.extensions import db

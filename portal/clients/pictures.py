@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from portal.clients import queries
 from portal.clients.queries import SorenessPoint
-from portal.locale import day_month
+from portal.core.locale import day_month
 from portal.models.vocabulary import BodyArea
 
 # --- soreness chart --------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Template helpers for client records, used by the portal and the back office alike.
 
-Dates (``long_date``, ``short_date``) are written by ``portal.locale``, as everywhere.
+Dates (``long_date``, ``short_date``) are written by ``portal.core.locale``, as everywhere.
 """
 
 from __future__ import annotations

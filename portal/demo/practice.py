@@ -13,10 +13,10 @@ from flask import current_app, g
 from PIL import Image, ImageDraw, ImageFont
 
 from portal.blog.images import store_image
+from portal.core.practice import from_config
 from portal.extensions import db
 from portal.models import PracticeSettings
 from portal.models.practice import SETTINGS_ID
-from portal.practice import from_config
 
 BRAND_COLOUR = "#1d4f6e"  # a deep lake blue
 DEMO_DETAILS = {

@@ -16,7 +16,7 @@ from datetime import date, time, timedelta
 import sqlalchemy as sa
 
 from portal.clients.guidance import install_default_rules
-from portal.clock import local_today
+from portal.core.clock import local_today
 from portal.extensions import db
 from portal.models import MassageSession, Recommendation, Role, TrainingProfile, User
 from portal.models.types import utcnow

@@ -8,11 +8,11 @@ from flask import abort, current_app, jsonify, make_response, render_template
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal.core.practice import brand_colours
 from portal.extensions import db, limiter
 from portal.mail.backlog import outbox_backlog
 from portal.main import bp
 from portal.models.types import utcnow
-from portal.practice import brand_colours
 
 
 @bp.route("/")

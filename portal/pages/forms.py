@@ -5,8 +5,8 @@ from __future__ import annotations
 from wtforms import BooleanField, Field, IntegerField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
 
-from portal.forms import Form, line_field, options
 from portal.pages.services import SLUG_MAX, SLUG_PATTERN
+from portal.web.forms import Form, line_field, options
 
 PAGE_MAX_LENGTH = 100_000
 MENU_ORDER = (0, 999)

@@ -12,7 +12,7 @@ import re
 
 from markupsafe import Markup, escape
 
-from portal import practice
+from portal.core import practice
 
 PLACEHOLDER = re.compile(r"\[\[(address|phone|hours|booking_email|booking_link|name)\]\]")
 NAMES = ("address", "phone", "hours", "booking_email", "booking_link", "name")

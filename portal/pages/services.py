@@ -21,11 +21,11 @@ from flask import current_app, g
 from werkzeug.routing import Map
 
 from portal.blog.rendering import render_article
+from portal.core.practice import known_global_version
+from portal.core.render_cache import GLOBAL, track
 from portal.extensions import db
 from portal.models import Page, PageStatus
 from portal.models.types import utcnow
-from portal.practice import known_global_version
-from portal.render_cache import GLOBAL, track
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SLUG_MAX = 200

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import render_template, url_for
 
-from portal.audit import AuditAction, AuditTarget
+from portal.core.audit import AuditAction, AuditTarget
+from portal.core.locale import weekday_date
 from portal.extensions import db
-from portal.locale import weekday_date
 from portal.models import (
     AuditEntry,
     Campaign,
@@ -30,8 +30,8 @@ from portal.models import (
     TipStep,
     User,
 )
-from portal.pagination import id_arg, paginate
 from portal.staff import bp
+from portal.web.pagination import id_arg, paginate
 
 PER_PAGE = 50
 

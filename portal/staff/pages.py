@@ -12,9 +12,9 @@ from flask import flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from portal import audit
-from portal.audit import AuditAction, AuditTarget
 from portal.blog.rendering import render_article
+from portal.core import audit
+from portal.core.audit import AuditAction, AuditTarget
 from portal.extensions import db
 from portal.models import Page, PageStatus
 from portal.pages import services

@@ -11,13 +11,13 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from portal import practice
 from portal.auth.permissions import admin_required
 from portal.blog import images
+from portal.core import practice
 from portal.extensions import db
-from portal.forms import options
 from portal.staff import bp
 from portal.staff.forms import PracticeSettingsForm
+from portal.web.forms import options
 
 FORM_FIELDS = (
     "name",

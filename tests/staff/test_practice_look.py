@@ -14,8 +14,8 @@ from PIL import Image
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import stream_encode_multipart
 
-from portal import practice
 from portal.auth.passwords import hash_password
+from portal.core import practice
 from portal.extensions import db
 from portal.models import AuditEntry, BlogImage, PracticeSettings, Role, User
 from portal.models.types import utcnow

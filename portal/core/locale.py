@@ -46,7 +46,7 @@ DEFAULT = ("en_US", "America/Los_Angeles")  # outside any app (a picture drawn o
 
 def here() -> Where:
     """The practice's, for this request (or app context)."""
-    from portal import practice
+    from portal.core import practice
 
     if not has_app_context():
         return Where(*DEFAULT)

@@ -22,7 +22,7 @@ def practice_zone() -> ZoneInfo:
     global render version came with their account's row: the settings are then taken from
     the process's cache under it, with no query.
     """
-    from portal import practice
+    from portal.core import practice
 
     if g.get("practice_details") is None:
         practice.known_global_version()

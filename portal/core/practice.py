@@ -19,13 +19,13 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from flask import current_app, g
 
-from portal import audit
-from portal.audit import AuditAction, AuditTarget
+from portal.core import audit
+from portal.core.audit import AuditAction, AuditTarget
+from portal.core.render_cache import GLOBAL, track
 from portal.extensions import db
 from portal.models import PracticeSettings, User
 from portal.models.practice import SETTINGS_ID
 from portal.models.types import utcnow
-from portal.render_cache import GLOBAL, track
 
 # What an admin edits, in the order of the form.
 EDITABLE = (
@@ -56,8 +56,8 @@ class PracticeDetails:
     sender_email: str
     logo_filename: str | None  # an article image (``/blog/images/``), or no logo
     brand_colour: str | None  # "#rrggbb", or the site's own colour
-    locale: str  # "en_US": how dates and numbers are written (portal/locale.py)
-    time_zone: str  # "America/Los_Angeles": the practice's clock (portal/clock.py)
+    locale: str  # "en_US": how dates and numbers are written (portal/core/locale.py)
+    time_zone: str  # "America/Los_Angeles": the practice's clock (portal/core/clock.py)
     sender_name: str  # the display name of the From header
     saved: bool  # False while the configuration's defaults are in use
 
@@ -173,7 +173,7 @@ def known_global_version() -> int | None:
 def current() -> PracticeDetails:
     """The details for this request (or app context): read once, then kept on ``g``.
 
-    A page that has read the global render version (``portal.render_cache``) finds them in
+    A page that has read the global render version (``portal.core.render_cache``) finds them in
     the process's cache under it: changing the settings bumps that version.
     """
     details = g.get("practice_details")

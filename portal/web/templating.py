@@ -10,8 +10,8 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.local import LocalProxy
 
-from portal import locale, practice
 from portal.auth.permissions import is_admin_only
+from portal.core import locale, practice
 from portal.extensions import db
 
 if TYPE_CHECKING:
