@@ -53,7 +53,20 @@ def _time_zone(name: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigurationError(
             f"refusing to start: PRACTICE_TIMEZONE {name!r} is not a time zone "
-            "(use a name such as Europe/London)"
+            "(use a name such as America/Los_Angeles)"
+        ) from None
+    return name
+
+
+def _locale(name: str) -> str:
+    """``name`` if Babel knows the locale (``en_US``, ``en_GB``), else refuse to start."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(name)
+    except (UnknownLocaleError, ValueError):
+        raise ConfigurationError(
+            f"refusing to start: PRACTICE_LOCALE {name!r} is not a locale (use e.g. en_US)"
         ) from None
     return name
 
@@ -177,8 +190,10 @@ class Config:
         self.PRACTICE_NAME = env.get("PRACTICE_NAME") or "Massage Works"
         self.PRACTICE_ADDRESS = env.get("PRACTICE_ADDRESS") or "12 Tempo Lane, Riverside, RS1 4KM"
         # Where the practice is: the times the site shows, and the morning hour tips go out,
-        # are in this zone.
-        self.PRACTICE_TIMEZONE = _time_zone(env.get("PRACTICE_TIMEZONE") or "Europe/London")
+        # are in this zone; dates and numbers are written as people there write them. Both
+        # are practice settings too: an admin's saved choice wins over these.
+        self.PRACTICE_TIMEZONE = _time_zone(env.get("PRACTICE_TIMEZONE") or "America/Los_Angeles")
+        self.PRACTICE_LOCALE = _locale(env.get("PRACTICE_LOCALE") or "en_US")
 
         # The newsletter (docs/newsletter.md).
         self.TIPS_SEND_HOUR = _env_int("TIPS_SEND_HOUR", 8)  # local hour from which tips go out

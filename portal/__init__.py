@@ -94,6 +94,7 @@ def create_app(config: Config | str | Mapping[str, Any] | None = None) -> Flask:
     from portal.clients.cache import init_app as init_client_cache
     from portal.main import bp as main_bp
     from portal.newsletter import bp as newsletter_bp
+    from portal.pages import bp as pages_bp
     from portal.staff import bp as staff_bp
 
     app.register_blueprint(main_bp)
@@ -103,6 +104,7 @@ def create_app(config: Config | str | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(newsletter_bp)
     app.register_blueprint(blog_bp)
     app.register_blueprint(blog_site_bp)
+    app.register_blueprint(pages_bp)  # last: its /<slug> never hides another route
     init_blog_cache(app)
     init_client_cache(app)
 

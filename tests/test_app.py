@@ -145,11 +145,11 @@ def test_navigation_changes_with_the_role(client, auth):
 def test_the_current_navigation_entry_follows_the_page(client, auth):
     """The navigation is kept per audience and page: each page marks its own entry."""
     auth.login_client()
-    for path, current in (("/portal/", "My sessions"), ("/account", "Account")):
+    for path, current in (("/portal/", "My portal"), ("/account", "Account")):
         assert _marked(client.get(path).get_data(as_text=True)) == [current], path
     auth.logout()
     page = client.get("/login").get_data(as_text=True)
-    assert _marked(page) == ["Sign in"] and "My sessions" not in page
+    assert _marked(page) == ["Sign in"] and "My portal" not in page
 
 
 def _marked(page: str) -> list[str]:

@@ -1,4 +1,5 @@
-"""pages: the site's standalone pages (About, Services and prices, Visit us, Privacy)
+"""pages: the site's standalone pages (About, Services and prices, Visit us, Privacy);
+the practice's logo, brand colour, locale and time zone
 
 Revision ID: 0012_h19a
 Revises: 0011
@@ -41,7 +42,17 @@ def upgrade():
     sa.UniqueConstraint('slug', name=op.f('uq_pages_slug')),
     sa.UniqueConstraint('source_site', 'source_id', name=op.f('uq_pages_source_site_source_id'))
     )
+    with op.batch_alter_table('practice_settings', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('logo_filename', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('brand_colour', sa.String(length=7), nullable=True))
+        batch_op.add_column(sa.Column('locale', sa.String(length=20), nullable=True))
+        batch_op.add_column(sa.Column('time_zone', sa.String(length=60), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('practice_settings', schema=None) as batch_op:
+        batch_op.drop_column('time_zone')
+        batch_op.drop_column('locale')
+        batch_op.drop_column('brand_colour')
+        batch_op.drop_column('logo_filename')
     op.drop_table('pages')

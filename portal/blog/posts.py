@@ -19,8 +19,8 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_sqlalchemy.pagination import Pagination
 
-from portal.blog.rendering import render_article
 from portal.core.database import rowcount
+from portal.core.rendering import render_article
 from portal.core.signals import ArticleNotice, article_published
 from portal.extensions import db
 from portal.models import Post, PostStatus, Tag, User

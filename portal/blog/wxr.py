@@ -46,9 +46,9 @@ from flask import current_app
 
 from portal.blog import legacy, wp_content
 from portal.blog.posts import slugify, tags_for, unicode_slug, unique_slug
-from portal.blog.rendering import sanitize_article_html, sanitize_comment_html
 from portal.blog.wp_media import PICTURE, MediaImporter, upload_path
 from portal.blog.wxr_reader import MalformedXml, Node, Reader, ReadProblem, RegexReader
+from portal.core.rendering import sanitize_article_html, sanitize_comment_html
 from portal.core.text import clean_text, normalise_email, single_line
 from portal.extensions import db
 from portal.models import (

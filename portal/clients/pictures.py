@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from portal.clients import queries
 from portal.clients.queries import SorenessPoint
+from portal.core.locale import day_month
 from portal.models.vocabulary import BodyArea
 
 # --- soreness chart --------------------------------------------------------------------------
@@ -110,7 +111,7 @@ def soreness_chart(
         points=points,
         y_ticks=[(y(value), value) for value in range(0, MAX_SORENESS + 1, 2)],
         x_labels=[
-            (points[i].x, f"{series[i].held_on.day} {series[i].held_on:%b}", _anchor(i, series))
+            (points[i].x, day_month(series[i].held_on), _anchor(i, series))
             for i in _label_indices(len(series), max_labels)
         ],
     )

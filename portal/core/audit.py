@@ -71,6 +71,9 @@ class AuditAction(LabelledChoice):
     POST_UNPUBLISH = "post.unpublish", "took an article off the blog"
     POST_DELETE = "post.delete", "deleted an article and its comments"
     IMAGE_UPLOAD = "image.upload", "uploaded an image for articles"
+    PAGE_CREATE = "page.create", "wrote a page of the site"
+    PAGE_UPDATE = "page.update", "changed a page of the site"
+    PAGE_DELETE = "page.delete", "deleted a page of the site"
     COMMENT_APPROVE = "comment.approve", "approved a comment"
     COMMENT_SPAM = "comment.spam", "marked a comment as spam"
     COMMENT_TRASH = "comment.trash", "moved a comment to the trash"
@@ -89,6 +92,7 @@ class AuditTarget(LabelledChoice):
     TIP_STEP = "tip_step", "training tip"
     POST = "post", "article"
     BLOG_IMAGE = "blog_image", "image"
+    PAGE = "page", "page"
     COMMENT = "comment", "comment"
 
 

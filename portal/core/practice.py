@@ -36,7 +36,13 @@ EDITABLE = (
     "booking_url",
     "booking_email",
     "sender_email",
+    "logo_filename",
+    "brand_colour",
+    "locale",
+    "time_zone",
 )
+
+DEFAULT_BRAND_COLOUR = "#0b5d57"
 
 
 @dataclass(frozen=True)
@@ -48,8 +54,26 @@ class PracticeDetails:
     booking_url: str | None
     booking_email: str | None
     sender_email: str
+    logo_filename: str | None  # an article image (``/blog/images/``), or no logo
+    brand_colour: str | None  # "#rrggbb", or the site's own colour
+    locale: str  # "en_US": how dates and numbers are written (portal/core/locale.py)
+    time_zone: str  # "America/Los_Angeles": the practice's clock (portal/core/clock.py)
     sender_name: str  # the display name of the From header
     saved: bool  # False while the configuration's defaults are in use
+
+    @property
+    def colour(self) -> str:
+        """The brand colour, or the site's own when none is chosen."""
+        return self.brand_colour or DEFAULT_BRAND_COLOUR
+
+    @property
+    def colour_ink(self) -> str:
+        """Black or white, whichever reads better on the brand colour (WCAG contrast)."""
+        return ink_on(self.colour)
+
+    @property
+    def logo_path(self) -> str | None:
+        return f"/blog/images/{self.logo_filename}" if self.logo_filename else None
 
     @property
     def phone_link(self) -> str | None:
@@ -74,9 +98,42 @@ def from_config(config: Mapping[str, Any]) -> PracticeDetails:
         booking_url=None,
         booking_email=None,
         sender_email=sender_email,
+        logo_filename=None,
+        brand_colour=None,
+        locale=config["PRACTICE_LOCALE"],
+        time_zone=config["PRACTICE_TIMEZONE"],
         sender_name=sender_name,
         saved=False,
     )
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(first: str, second: str) -> float:
+    """The WCAG contrast ratio of two "#rrggbb" colours (1 to 21)."""
+    light, dark = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+PAPER = "#fbfaf7"  # the page's background (static/css/site.css)
+
+
+def brand_colours(colour: str) -> dict[str, str]:
+    """The header's colour and its text, and the colour of links and buttons on the page:
+    the brand colour where it reads well on the page (4.5:1), else the site's own."""
+    return {
+        "brand": colour,
+        "brand_ink": ink_on(colour),
+        "accent": colour if contrast(colour, PAPER) >= 4.5 else DEFAULT_BRAND_COLOUR,
+    }
+
+
+def ink_on(colour: str) -> str:
+    return "#ffffff" if contrast(colour, "#ffffff") >= contrast(colour, "#111111") else "#111111"
 
 
 class _Executes(Protocol):
@@ -93,7 +150,24 @@ def load(executor: _Executes, config: Mapping[str, Any]) -> PracticeDetails:
     if row is None:
         return from_config(config)
     values = row._asdict()
+    values["locale"] = values["locale"] or config["PRACTICE_LOCALE"]
+    values["time_zone"] = values["time_zone"] or config["PRACTICE_TIMEZONE"]
     return PracticeDetails(**values, sender_name=values["name"], saved=True)
+
+
+# Where the global version is among a person's own versions (``render_cache.own_scopes``).
+GLOBAL_POSITION = 1
+
+
+def known_global_version() -> int | None:
+    """The global render version this request has already read, if any: on its own, or with
+    the signed-in person's row (``portal.auth.session``), then kept on ``g``. Reads nothing."""
+    version = g.get("global_version")
+    if version is None:
+        own = g.get("own_versions")
+        if own is not None:
+            version = g.global_version = own[1][GLOBAL_POSITION]
+    return version
 
 
 def current() -> PracticeDetails:
@@ -143,4 +217,5 @@ def save(values: Mapping[str, Any], *, by: User) -> list[str]:
             detail="changed: " + ", ".join(changed) if changed else "first saved",
         )
     g.pop("practice_details", None)  # this request's later reads see the new values
+    g.pop("global_version", None)  # read before the change: not for the new values
     return changed

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from portal.demo import blog, newsletter, practice, sessions, users
+from portal.demo import blog, newsletter, pages, practice, sessions, users
 
 SEEDERS: list[Callable[[], list[str]]] = [
     users.seed,
     sessions.seed,
     practice.seed,
+    pages.seed,
     blog.seed,
     newsletter.seed,
 ]

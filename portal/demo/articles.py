@@ -341,7 +341,7 @@ READERS = [
 # Opening comments: a situation, then a question or an opinion.
 OPENERS = [
     "I had a massage the day before my first marathon and felt like my legs were made of "
-    "wet sand for the first 10 km.",
+    "wet sand for the first six miles.",
     "Booked mine for Thursday before a Sunday half. Glad to read that's the right window.",
     "Does the same advice apply to a 10K, or is that short enough not to matter?",
     "I've always done the day before and felt great. Maybe I'm one of the lucky ones?",
@@ -351,18 +351,36 @@ OPENERS = [
     "and had marks on my calves at the start line.",
     "Is a sports massage gun the same thing as a light session, or is it too aggressive?",
     "I get really restless in the taper. Would a massage help with that or make it worse?",
-    "Three days before worked perfectly for me at the spring marathon. Loose but not flat.",
+    "Three days before worked perfectly for me at my last marathon. Loose but not flat.",
     "How light is light? My therapist's idea of gentle is most people's idea of deep.",
-    "I've got a tight left hamstring that only shows up after 25 km. Worth mentioning even "
+    "I've got a tight left hamstring that only shows up after 15 miles. Worth mentioning even "
     "if it feels fine in the session?",
     "Never had a massage before and my race is in 12 days. Too late to start?",
-    "Would you do the session at all for a parkrun? Asking for a friend (me).",
+    "Would you do the session at all for a Saturday 5K? Asking for a friend (me).",
     "Great article. Printing the 'what to tell us' list for next time.",
     "What about the foam roller the night before? I find it calms me down.",
     "I travel to races a lot. Any advice if I can only get a massage in another city?",
-    "Had my pre-race session yesterday and honestly I feel about two kilos lighter.",
+    "Had my pre-race session yesterday and honestly I feel about five pounds lighter.",
     "Curious whether you'd change anything for a trail race with lots of descent.",
     "My physio says something slightly different: four days before. Is there much in it?",
+]  # fmt: skip
+
+# Who the commenter is, before what they say: with the openers and tails, no two opening
+# comments read the same (portal/demo/blog.py).
+LEAD_INS = [
+    "",
+    "Training for the Santa Cruz Mountains Marathon here.",
+    "Mostly a Los Gatos Creek Trail runner.",
+    "Coming back from a calf strain this year.",
+    "Half-marathon runner, new to the practice.",
+    "I run with a club over in Campbell.",
+    "Trail runner, usually up at Sierra Azul.",
+    "New to anything longer than a 10K.",
+    "Masters runner, 52 and still racing.",
+    "Three marathons in, still learning.",
+    "Coach of a high-school cross-country team, asking for the kids.",
+    "Triathlete, so the run is the last leg for me.",
+    "Long-time client, first comment.",
 ]  # fmt: skip
 
 # Replies from other readers that fit any question.
@@ -433,7 +451,7 @@ FOLLOW_UPS = [
     "That makes sense, thank you!",
     "Brilliant, booked for Wednesday.",
     "Thanks, will mention it this time.",
-    "Update: did the Thursday session, ran a PB on Sunday. Legs felt great.",
+    "Update: did the Thursday session, ran a PR on Sunday. Legs felt great.",
     "Perfect, that's reassuring.",
     "Good to know, thanks for the quick answer.",
     "I'll tell my coach, we'll work it out together.",

@@ -16,10 +16,11 @@ from typing import Any, cast
 import sqlalchemy as sa
 
 from portal.blog.posts import tags_for
-from portal.blog.rendering import render_article_markdown, render_comment_markdown
+from portal.core.rendering import render_article_markdown, render_comment_markdown
 from portal.demo.articles import (
     ARTICLES,
     FOLLOW_UPS,
+    LEAD_INS,
     OPENERS,
     POPULAR_SLUG,
     READER_REPLIES,
@@ -137,9 +138,31 @@ def add_held_comments(post: Post) -> None:
     _insert(rows)
 
 
+def _addressed(name: str, text: str) -> str:
+    """``"Priya, thanks for …"``: an answer to one person, as people reply."""
+    return (
+        f"{name}, {text[:1].lower()}{text[1:]}" if not text.startswith("I") else f"{name}: {text}"
+    )
+
+
+def _fresh(candidates: list[str], used: set[str], rng: random.Random) -> str | None:
+    """One of ``candidates`` that no comment has said yet (recorded as said), or None."""
+    unused = [text for text in candidates if text not in used]
+    if not unused:
+        return None
+    text = rng.choice(unused)
+    used.add(text)
+    return text
+
+
 def add_discussion(post: Post, therapist: User, size: int = DISCUSSION_SIZE) -> int:
-    """Threads of questions, readers' replies and the therapist's answers (deterministic)."""
+    """Threads of questions, readers' replies and the therapist's answers (deterministic).
+
+    No two comments say the same thing: each opener comes with its own lead-in and tail,
+    answers are addressed to the asker, and a reply nobody could say afresh is left out.
+    """
     rng = random.Random(20261129)
+    used: set[str] = set()
     start = post.publish_at or utcnow()
     span = max(1.0, (utcnow() - start).total_seconds() - 3600)
     threads = []
@@ -149,17 +172,31 @@ def add_discussion(post: Post, therapist: User, size: int = DISCUSSION_SIZE) -> 
         opener_author = rng.choice(READERS)
         opened = start + timedelta(seconds=rng.uniform(600, span))
         topic = number % len(OPENERS)
-        text = OPENERS[topic] + rng.choice(TAILS)
+        lead_in = LEAD_INS[(number // len(OPENERS)) % len(LEAD_INS)]
+        tail = TAILS[(number // (len(OPENERS) * len(LEAD_INS))) % len(TAILS)]
+        text = " ".join(part for part in (lead_in, OPENERS[topic]) if part) + tail
+        if text in used:  # every combination said: the discussion is as long as it gets
+            break
+        used.add(text)
         replies: list[tuple[str, str | None]] = []  # (text, reader name; None: the therapist)
         if topic in THERAPIST_ANSWER_FOR and rng.random() < 0.75:
-            replies.append((THERAPIST_REPLIES[THERAPIST_ANSWER_FOR[topic]], None))
+            answer = _addressed(opener_author, THERAPIST_REPLIES[THERAPIST_ANSWER_FOR[topic]])
+            if answer not in used:
+                used.add(answer)
+                replies.append((answer, None))
         fitting = READER_REPLIES_FOR.get(topic, []) + READER_REPLIES
         others = [reader for reader in READERS if reader != opener_author]
         for _ in range(rng.choice((0, 1, 1, 2))):
-            replies.append((rng.choice(fitting), rng.choice(others)))
+            reply = _fresh(
+                fitting + [_addressed(opener_author, text) for text in fitting], used, rng
+            )
+            if reply is not None:
+                replies.append((reply, rng.choice(others)))
         # The asker thanks the therapist (a follow-up only ever answers the practice).
         answered = bool(replies) and replies[0][1] is None
-        follow_up = rng.choice(FOLLOW_UPS) if answered and rng.random() < 0.7 else None
+        follow_up = None
+        if answered and rng.random() < 0.7:
+            follow_up = _fresh(FOLLOW_UPS, used, rng)
         threads.append((opened, opener_author, text, replies, follow_up))
         total += 1 + len(replies) + (1 if follow_up else 0)
         number += 1

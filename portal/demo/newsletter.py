@@ -13,6 +13,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from portal.core.clock import local_today
+from portal.demo.sessions import SUNDAY, race_day
 from portal.extensions import db
 from portal.models import (
     Campaign,
@@ -213,22 +214,22 @@ SEQUENCES = [
 ]
 
 CAMPAIGN_SENT = (
-    "Earlier mornings this spring",
-    """## Open from 7am on weekdays
+    "Open from 7 AM on weekdays",
+    """## Earlier mornings
 
-From next month our doors open at **7am**, Monday to Friday, so you can fit a session in
-before work or straight after your morning run.
+Our doors now open at **7 AM**, Monday to Friday, so you can fit a session in before work
+or straight after your morning run on the creek trail. Saturdays stay 8 AM to 1 PM.
 
 ## Meet Inés
 
-Inés Ortega joins the team. She has worked with fell and trail runners for ten years and
+Inés Ortega joins the team. She has worked with trail and ultra runners for ten years and
 loves a stubborn calf. Book her through the usual link.
 
 See you soon,
 the team at Massage Works""",
 )
 CAMPAIGN_DRAFT = (
-    "Your autumn race: when to book",
+    "Your next race: when to book",
     """## Plan your sessions around race day
 
 A session two to three days before, and a gentle one two to five days after: that is what
@@ -265,13 +266,19 @@ def _subscribers() -> list[str]:
     people = [
         (
             "runner@example.com",
-            "Rosa Runner",
+            "Rosa Delgado",
             ("tips", "news", "articles"),
-            profile.goal_race_name if profile else "Riverside Marathon",
-            profile.goal_race_on if profile else today + timedelta(days=42),
+            profile.goal_race_name if profile else "Santa Cruz Mountains Marathon",
+            profile.goal_race_on if profile else race_day(today + timedelta(days=42), SUNDAY),
         ),
         ("ana.reader@example.com", "Ana", ("news", "articles"), None, None),
-        ("sam.halfway@example.com", "Sam", ("tips",), "Harbour Half", today + timedelta(days=20)),
+        (
+            "sam.halfway@example.com",
+            "Sam",
+            ("tips",),
+            "Vasona Lake Half",
+            race_day(today + timedelta(days=20), SUNDAY),
+        ),
     ]
     created = []
     shorter = db.session.scalar(sa.select(TipSequence.id).where(TipSequence.slug == "shorter"))

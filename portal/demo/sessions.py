@@ -1,9 +1,11 @@
 """Demo client records: a season of sessions for the two demo runners.
 
-Rosa is six weeks out from a road marathon (computed from today, so her dashboard always
-has something to say); Tomás trains for a fell ultra. Dates count back from the day the
-seed first runs. A client who already has sessions is left alone, so seeding twice
-changes nothing.
+Rosa is about six weeks out from a road marathon (computed from today, so her dashboard
+always has something to say); Tomás trains for a trail 50K in the Santa Cruz Mountains.
+Dates count back from the day the seed first runs, and land where they would at the
+practice: sessions on the days it is open and within its hours (``portal/demo/practice.py``),
+races on a weekend morning. A client who already has sessions is left alone, so seeding
+twice changes nothing.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from datetime import date, time, timedelta
 import sqlalchemy as sa
 
 from portal.clients.guidance import install_default_rules
+from portal.core.clock import local_today
 from portal.extensions import db
 from portal.models import MassageSession, Recommendation, Role, TrainingProfile, User
 from portal.models.types import utcnow
 
+SATURDAY, SUNDAY = 5, 6
 THERAPIST = "therapist@example.com"
 # A second therapist, so the history's therapist filter has a choice. No password: it
 # cannot sign in, it only appears on sessions.
@@ -52,19 +56,20 @@ class Advice:
 class Plan:
     email: str
     race_name: str
-    race_in_days: int
+    race_in_days: int  # about: the race is on the next ``race_weekday`` from then
     weekly_distance: int
     unit: str
     visits: list[Visit] = field(default_factory=list)
     advice: list[Advice] = field(default_factory=list)
+    race_weekday: int = SUNDAY
 
 
 ROSA = Plan(
     email="runner@example.com",
-    race_name="Riverside Marathon",
+    race_name="Santa Cruz Mountains Marathon",
     race_in_days=42,
-    weekly_distance=62,
-    unit="km",
+    weekly_distance=38,
+    unit="mi",
     visits=[
         Visit(
             150,
@@ -155,7 +160,7 @@ ROSA = Plan(
             "deep_tissue",
             ("calves", "feet", "shins"),
             (6, 3),
-            "The first 30 km long run left the calves and feet tired. Expected at this stage. "
+            "The first 18-mile long run left the calves and feet tired. Expected at this stage. "
             "Take the recovery day seriously.",
             "Left Achilles slightly thickened to touch, not painful. Watch.",
         ),
@@ -203,7 +208,7 @@ ROSA = Plan(
             "sports",
             ("calves", "feet"),
             (4, 2),
-            "Calves and arches after your last 32 km. Good shape. Start thinking about race "
+            "Calves and arches after your last 20-miler. Good shape. Start thinking about race "
             "morning: breakfast, kit, how you get to the start.",
             "Fine. Asked about pre-race session timing; explained the two-to-three-day rule.",
         ),
@@ -276,7 +281,7 @@ ROSA = Plan(
 
 TOMAS = Plan(
     email="trail@example.com",
-    race_name="Fell Ultra 50K",
+    race_name="Skyline Ridge 50K",
     race_in_days=96,
     weekly_distance=45,
     unit="mi",
@@ -286,7 +291,7 @@ TOMAS = Plan(
             "sports",
             ("quads", "calves"),
             (7, 4),
-            "Quads were battered by the steep descents. That is the fell runner's tax: "
+            "Quads were battered by the steep descents. That is the trail runner's tax: "
             "we will work on making it cheaper.",
             "Experienced runner, 10+ years. Old right ankle sprain, stable now.",
         ),
@@ -399,7 +404,26 @@ TOMAS = Plan(
             done_days_ago=30,
         ),
     ],
+    race_weekday=SATURDAY,
 )
+
+
+def open_day(day: date) -> date:
+    """The practice is closed on Sundays: a visit that would fall on one is the Saturday."""
+    return day - timedelta(days=1) if day.weekday() == SUNDAY else day
+
+
+def start_time(day: date, number: int) -> time:
+    """Within the opening hours, an hour's session included: Saturdays 8 AM to 1 PM, other
+    days 7 AM to 7 PM."""
+    if day.weekday() == SATURDAY:
+        return time(8 + number % 4, 30 if number % 2 else 0)
+    return time(7 + (number * 3) % 11, 30 if number % 2 else 0)
+
+
+def race_day(near: date, weekday: int) -> date:
+    """The first ``weekday`` (a Saturday or Sunday) on or after ``near``: races are then."""
+    return near + timedelta(days=(weekday - near.weekday()) % 7)
 
 
 def _therapists() -> tuple[User | None, User]:
@@ -422,7 +446,7 @@ def _seed_client(plan: Plan, today: date, therapist: User | None, colleague: Use
             TrainingProfile(
                 user_id=client.id,
                 goal_race_name=plan.race_name,
-                goal_race_on=today + timedelta(days=plan.race_in_days),
+                goal_race_on=race_day(today + timedelta(days=plan.race_in_days), plan.race_weekday),
                 weekly_distance=plan.weekly_distance,
                 distance_unit=plan.unit,
             )
@@ -437,8 +461,8 @@ def _seed_client(plan: Plan, today: date, therapist: User | None, colleague: Use
         session = MassageSession(
             client_id=client.id,
             therapist_id=(colleague if visit.by_colleague else therapist or colleague).id,
-            held_on=today - timedelta(days=visit.days_ago),
-            starts_at=time(8 + (number * 3) % 11, 30 if number % 2 else 0),
+            held_on=(held_on := open_day(today - timedelta(days=visit.days_ago))),
+            starts_at=start_time(held_on, number),
             duration_minutes=visit.minutes,
             modality=visit.modality,
             pressure=visit.pressure,
@@ -479,7 +503,7 @@ def seed() -> list[str]:
     if install_default_rules():
         lines.append("default booking guidance rules added")
     therapist, colleague = _therapists()
-    today = date.today()
+    today = local_today()
     for plan in (ROSA, TOMAS):
         line = _seed_client(plan, today, therapist, colleague)
         if line:

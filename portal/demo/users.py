@@ -12,18 +12,24 @@ from portal.models.types import utcnow
 
 DEMO_LOGINS = [
     # (email, password, role, name)
-    ("runner@example.com", "runner-demo-pass", Role.CLIENT, "Rosa Runner"),
-    ("trail@example.com", "trail-demo-pass", Role.CLIENT, "Tomás Trail"),
-    ("therapist@example.com", "therapist-demo-pass", Role.STAFF, "Theo Therapist"),
-    ("admin@example.com", "admin-demo-pass", Role.ADMIN, "Ada Admin"),
-    ("member@example.com", "member-demo-pass", Role.MEMBER, "Mia Reader"),
+    ("runner@example.com", "runner-demo-pass", Role.CLIENT, "Rosa Delgado"),
+    ("trail@example.com", "trail-demo-pass", Role.CLIENT, "Tomás Herrera"),
+    ("therapist@example.com", "therapist-demo-pass", Role.STAFF, "Theo Marsh"),
+    ("admin@example.com", "admin-demo-pass", Role.ADMIN, "Ada Lindqvist"),
+    ("member@example.com", "member-demo-pass", Role.MEMBER, "Mia Chen"),
 ]
+
+# The names earlier demo data gave these accounts: renamed to ordinary names on the next seed.
+OLD_NAMES = {"Rosa Runner", "Tomás Trail", "Theo Therapist", "Ada Admin", "Mia Reader"}
 
 
 def seed() -> list[str]:
     created = []
     for email, password, role, name in DEMO_LOGINS:
-        if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+        existing = db.session.scalar(sa.select(User).where(User.email == email))
+        if existing is not None:
+            if existing.name in OLD_NAMES:
+                existing.name = name
             continue
         db.session.add(
             User(

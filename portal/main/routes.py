@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import redis
 import sqlalchemy as sa
-from flask import current_app, jsonify, render_template
+from flask import abort, current_app, jsonify, make_response, render_template
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal.core.practice import brand_colours
 from portal.extensions import db, limiter
 from portal.mail.backlog import outbox_backlog
 from portal.main import bp
@@ -17,6 +18,23 @@ from portal.models.types import utcnow
 @bp.route("/")
 def index() -> str:
     return render_template("main/index.html")
+
+
+@bp.route("/brand/<string(length=6):colour>.css")
+@limiter.exempt
+def brand_css(colour: str) -> ResponseReturnValue:
+    """The practice's brand colour as a stylesheet (the CSP allows no inline style).
+
+    The colour is in the address, so the answer depends on nothing else and is cached for a
+    year; choosing another colour links another address.
+    """
+    if not all(c in "0123456789abcdef" for c in colour):
+        abort(404)
+    response = make_response(render_template("main/brand.css", **brand_colours(f"#{colour}")))
+    response.mimetype = "text/css"
+    response.cache_control.public = True
+    response.cache_control.max_age = 365 * 24 * 3600
+    return response
 
 
 @bp.route("/favicon.ico")

@@ -30,6 +30,10 @@ class PracticeSettings(Model):
     booking_url: so.Mapped[str | None] = so.mapped_column(sa.String(500))
     booking_email: so.Mapped[str | None] = so.mapped_column(sa.String(254))
     sender_email: so.Mapped[str] = so.mapped_column(sa.String(254))  # the From of every email
+    logo_filename: so.Mapped[str | None] = so.mapped_column(sa.String(64))  # an article image
+    brand_colour: so.Mapped[str | None] = so.mapped_column(sa.String(7))  # "#0b5d57"
+    locale: so.Mapped[str | None] = so.mapped_column(sa.String(20))  # "en_US"
+    time_zone: so.Mapped[str | None] = so.mapped_column(sa.String(60))  # "America/Los_Angeles"
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     updated_by_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")

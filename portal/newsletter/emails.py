@@ -43,7 +43,7 @@ def send_confirmation_or_reminder(subscriber: Subscriber, now: datetime, *, send
         enqueue_email(
             to=subscriber.email,
             to_name=subscriber.name,
-            subject=f"You are already subscribed to {_practice()}'s newsletter",
+            subject=f"You are already subscribed to the {_practice()} newsletter",
             template="newsletter_already_subscribed",
             context={
                 "name": subscriber.name,
@@ -59,7 +59,7 @@ def send_confirmation_or_reminder(subscriber: Subscriber, now: datetime, *, send
         return
     enqueue_email(
         to=subscriber.email,
-        subject=f"Confirm your subscription to {_practice()}'s newsletter",
+        subject=f"Confirm your subscription to the {_practice()} newsletter",
         template="newsletter_confirm",
         context={
             "link": external_url(
@@ -79,7 +79,7 @@ def send_welcome(subscriber: Subscriber) -> None:
     enqueue_email(
         to=subscriber.email,
         to_name=subscriber.name,
-        subject=f"Welcome to {_practice()}'s newsletter",
+        subject=f"Welcome to the {_practice()} newsletter",
         template="newsletter_welcome",
         context=row_context(
             "welcome",

@@ -51,7 +51,7 @@ SUBSCRIBE_WORDING = (
     "share your address."
 )
 # Shown on pages rendered for each request: with the practice's saved name.
-CONFIRM_WORDING = "Press the button to confirm your subscription to {practice}'s newsletter."
+CONFIRM_WORDING = "Press the button to confirm your subscription to the {practice} newsletter."
 PREFERENCES_WORDING = "Save to receive the topics ticked above (untick all, or unsubscribe)."
 UNSUBSCRIBE_WORDING = "Unsubscribe: we stop sending you newsletter email at once."
 

@@ -44,5 +44,6 @@ from portal.staff import comments  # noqa: E402,F401  # isort: skip
 from portal.staff import guidance  # noqa: E402,F401  # isort: skip
 from portal.staff import mail  # noqa: E402,F401  # isort: skip
 from portal.staff import newsletter  # noqa: E402,F401  # isort: skip
+from portal.staff import pages  # noqa: E402,F401  # isort: skip
 from portal.staff import posts  # noqa: E402,F401  # isort: skip
 from portal.staff import settings  # noqa: E402,F401  # isort: skip

@@ -14,14 +14,15 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import render_template, url_for
 
-from portal.clients.templating import long_date
 from portal.core.audit import AuditAction, AuditTarget
+from portal.core.locale import weekday_date
 from portal.extensions import db
 from portal.models import (
     AuditEntry,
     Campaign,
     Comment,
     MassageSession,
+    Page,
     Post,
     Recommendation,
     Role,
@@ -80,7 +81,7 @@ def _sessions(ids: set[int], people: dict[int, Person]) -> dict[int, Target]:
     )
     return {
         session_id: Target(
-            f"Session of {long_date(held_on)}",
+            f"Session of {weekday_date(held_on)}",
             url_for("staff.edit_session", client_id=client_id, session_id=session_id),
         )
         for session_id, client_id, held_on in rows
@@ -152,6 +153,14 @@ def _posts(ids: set[int], people: dict[int, Person]) -> dict[int, Target]:
     }
 
 
+def _pages(ids: set[int], people: dict[int, Person]) -> dict[int, Target]:
+    rows = db.session.execute(sa.select(Page.id, Page.title).where(Page.id.in_(ids)))
+    return {
+        page_id: Target(f"Page “{title}”", url_for("staff.edit_page", page_id=page_id))
+        for page_id, title in rows
+    }
+
+
 def _comments(ids: set[int], people: dict[int, Person]) -> dict[int, Target]:
     rows = db.session.execute(
         sa.select(Comment.id, Post.title)
@@ -171,6 +180,7 @@ TARGET_LOOKUPS: dict[str, TargetLookup] = {
     AuditTarget.TIP_STEP: _tip_steps,
     AuditTarget.POST: _posts,
     AuditTarget.COMMENT: _comments,
+    AuditTarget.PAGE: _pages,
 }
 
 

@@ -21,7 +21,7 @@ from portal.auth.invitations import (
     send_invitation,
 )
 from portal.clients import pictures, queries, records
-from portal.core import audit
+from portal.core import audit, locale
 from portal.core.audit import AuditAction, AuditTarget
 from portal.core.clock import local_today
 from portal.extensions import db
@@ -179,7 +179,10 @@ def record_session(client_id: int) -> str | Response:
     if form.validate_on_submit():
         session = records.record_session(client, form.values())
         db.session.commit()
-        flash(f"Session on {session.held_on:%d %b %Y} recorded for {client.name}.", "success")
+        flash(
+            f"Session on {locale.weekday_date(session.held_on)} recorded for {client.name}.",
+            "success",
+        )
         return redirect(url_for(".client_detail", client_id=client.id))
     return render_template("staff/clients/session_form.html", form=form, client=client)
 
@@ -221,7 +224,7 @@ def delete_session(client_id: int, session_id: int) -> str | Response:
     if request.method == "POST":
         records.delete_session(session)
         db.session.commit()
-        flash(f"Session on {session.held_on:%d %b %Y} deleted.", "success")
+        flash(f"Session on {locale.weekday_date(session.held_on)} deleted.", "success")
         return redirect(url_for(".client_detail", client_id=client.id))
     return render_template("staff/clients/session_delete.html", client=client, visit=session)
 

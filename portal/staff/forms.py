@@ -37,6 +37,7 @@ from wtforms.validators import (
 
 from portal.clients.links import is_web_url
 from portal.core.clock import local_now, local_today, practice_zone
+from portal.core.locale import local_date
 from portal.core.text import normalise_email, strip
 from portal.mail.compose import check_address
 from portal.models import Audience, BodyArea, Modality, Pressure, Role, RuleKind, Topic
@@ -145,7 +146,7 @@ class SessionForm(Form):
         today = local_today()
         if field.data and field.data > today:
             raise ValidationError(
-                f"A session can't be in the future: use today ({today:%d %b %Y}) or earlier."
+                f"A session can't be in the future: use today ({local_date(today)}) or earlier."
             )
 
     def validate_areas(self, field: Field) -> None:
@@ -225,7 +226,7 @@ class RecommendationForm(Form):
     def set_sessions(self, sessions: list[tuple[int, date]]) -> None:
         self.session_id.choices = options(
             [(NO_SESSION, "Not tied to a session")]
-            + [(session_id, f"{held_on:%d %b %Y}") for session_id, held_on in sessions]
+            + [(session_id, local_date(held_on)) for session_id, held_on in sessions]
         )
 
     def values(self) -> dict[str, Any]:
@@ -304,6 +305,35 @@ def _optional_email(label: str, **kwargs: Any) -> EmailField:
 
 
 PHONE_CHARACTERS = set("0123456789 +-().")
+BRAND_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+# The locales and zones a practice is likeliest to want; Babel writes every one of them.
+LOCALE_CHOICES = [
+    ("en_US", "English (United States): Dec 7, 2026, 2:30 PM"),
+    ("en_CA", "English (Canada)"),
+    ("en_GB", "English (United Kingdom): 7 Dec 2026, 14:30"),
+    ("en_IE", "English (Ireland)"),
+    ("en_AU", "English (Australia)"),
+    ("en_NZ", "English (New Zealand)"),
+    ("es_US", "Español (Estados Unidos)"),
+    ("fr_CA", "Français (Canada)"),
+    ("de_DE", "Deutsch (Deutschland)"),
+]
+TIME_ZONE_CHOICES = [
+    ("America/Los_Angeles", "Pacific time (Los Angeles)"),
+    ("America/Denver", "Mountain time (Denver)"),
+    ("America/Phoenix", "Arizona (Phoenix)"),
+    ("America/Chicago", "Central time (Chicago)"),
+    ("America/New_York", "Eastern time (New York)"),
+    ("America/Anchorage", "Alaska (Anchorage)"),
+    ("Pacific/Honolulu", "Hawaii (Honolulu)"),
+    ("America/Toronto", "Toronto"),
+    ("America/Vancouver", "Vancouver"),
+    ("Europe/London", "London"),
+    ("Europe/Dublin", "Dublin"),
+    ("Europe/Berlin", "Berlin"),
+    ("Australia/Sydney", "Sydney"),
+    ("Pacific/Auckland", "Auckland"),
+]
 
 
 class PracticeSettingsForm(Form):
@@ -335,7 +365,35 @@ class PracticeSettingsForm(Form):
         description="The From of every email the site sends; your mail server must be "
         "allowed to send for it.",
     )
+    logo = FileField(
+        "Logo",
+        description="Optional. A PNG, JPEG or WebP, square or wide; it is re-saved without "
+        "its hidden data. Shown in the site's header and at the top of every email.",
+    )
+    remove_logo = BooleanField("Remove the logo")
+    brand_colour = line_field(
+        "Brand colour",
+        max_length=7,
+        description="Optional, as #rrggbb, e.g. #0b5d57. The header and every email use it; "
+        "text on it is black or white, whichever reads better.",
+    )
+    locale = SelectField(
+        "Language and region",
+        choices=options(LOCALE_CHOICES),
+        default="en_US",
+        description="How dates, times and numbers are written.",
+    )
+    time_zone = SelectField(
+        "Time zone",
+        choices=options(TIME_ZONE_CHOICES),
+        default="America/Los_Angeles",
+        description="The practice's clock: “today”, session times and when tips go out.",
+    )
     submit = SubmitField("Save settings")
+
+    def validate_brand_colour(self, field: Field) -> None:
+        if field.data and not BRAND_COLOUR.match(field.data):
+            raise ValidationError("Enter a colour as # and six hex digits, e.g. #0b5d57.")
 
     def validate_phone(self, field: Field) -> None:
         digits = sum(c.isdigit() for c in field.data or "")
@@ -355,9 +413,13 @@ class PracticeSettingsForm(Form):
             ) from None
 
     def values(self) -> dict[str, Any]:
+        """What to save, without the logo (the view decides that from the upload)."""
         names = ("name", "address", "phone", "opening_hours", "booking_url", "booking_email")
         values: dict[str, Any] = {name: getattr(self, name).data or None for name in names}
         values["sender_email"] = self.sender_email.data
+        values["brand_colour"] = (self.brand_colour.data or "").lower() or None
+        values["locale"] = self.locale.data
+        values["time_zone"] = self.time_zone.data
         return values
 
 

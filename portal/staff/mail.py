@@ -40,17 +40,37 @@ from portal.web.token_links import redact
 
 PER_PAGE = 50
 
-# The HTML part of a caught email is someone else's markup: it is served on its own, inside
-# a sandboxed frame, with no scripts, no network (inline styles and data: images only).
-EMAIL_HTML_POLICY = "; ".join(
-    [
-        "default-src 'none'",
-        "style-src 'unsafe-inline'",
-        "img-src data:",
-        "sandbox",
-        "frame-ancestors 'self'",
-    ]
-)
+
+def email_html_policy() -> str:
+    """The HTML part of a caught email is someone else's markup: it is served on its own,
+    inside a sandboxed frame, with no scripts and no network but the site's own images (the
+    practice's logo heads every email) and inline styles."""
+    images = current_app.config["PORTAL_BASE_URL"] + "/blog/images/"
+    return "; ".join(
+        [
+            "default-src 'none'",
+            "style-src 'unsafe-inline'",
+            f"img-src data: {images}",
+            "sandbox",
+            "frame-ancestors 'self'",
+        ]
+    )
+
+
+# What each outbox state means, in the words of someone who runs a practice.
+STATE_WORDS = {
+    OutboxStatus.PENDING.value: "waiting to go",
+    OutboxStatus.SENDING.value: "going out now",
+    OutboxStatus.SENT.value: "sent",
+    OutboxStatus.FAILED.value: "could not be delivered",
+    OutboxStatus.SUPPRESSED.value: "not sent on purpose",
+    OutboxStatus.HELD.value: "held back",
+}
+
+
+@bp.app_context_processor
+def _mail_state_words() -> dict[str, dict[str, str]]:
+    return {"mail_state_words": STATE_WORDS}
 
 
 @bp.route("/mail/log")
@@ -172,7 +192,7 @@ def mailbox_message_html(message_id: int) -> Response:
     if html is None:
         abort(404)
     response = Response(html, mimetype="text/html")
-    response.headers["Content-Security-Policy"] = EMAIL_HTML_POLICY
+    response.headers["Content-Security-Policy"] = email_html_policy()
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers["Cache-Control"] = "no-store"
     return response

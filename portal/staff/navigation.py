@@ -23,6 +23,7 @@ STAFF_SECTIONS: list[tuple[str, str, str, str]] = [
         "staff",
     ),
     ("staff.posts", "Blog", "Write, schedule and publish articles.", "staff"),
+    ("staff.pages", "Pages", "About, services and prices, visit us, privacy.", "staff"),
     ("staff.comments", "Comments", "Moderate the comment queue.", "staff"),
     ("staff.campaigns", "Newsletter", "Compose, preview and send campaigns.", "staff"),
     (

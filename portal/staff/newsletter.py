@@ -17,7 +17,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response as BaseResponse
 
-from portal.core import audit
+from portal.core import audit, locale
 from portal.core.audit import AuditAction, AuditTarget
 from portal.core.clock import practice_zone
 from portal.extensions import db
@@ -31,7 +31,7 @@ from portal.staff.forms import (
     TipSequenceForm,
     TipStepForm,
 )
-from portal.staff.mail import EMAIL_HTML_POLICY
+from portal.staff.mail import email_html_policy
 from portal.web.pagination import paginate
 
 PER_PAGE = 25
@@ -122,7 +122,7 @@ def campaign_preview_html(campaign_id: int) -> Response:
     """The HTML part alone, for the sandboxed frame of the campaign page."""
     campaign = _campaign_or_404(campaign_id)
     response = Response(campaigns.preview(campaign).html, mimetype="text/html")
-    response.headers["Content-Security-Policy"] = EMAIL_HTML_POLICY
+    response.headers["Content-Security-Policy"] = email_html_policy()
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -153,7 +153,7 @@ def campaign_schedule(campaign_id: int) -> ResponseReturnValue:
         return _refused(campaign, refusal)
     _record(AuditAction.CAMPAIGN_SCHEDULE, campaign, f"{when:%Y-%m-%d %H:%M %Z}")
     db.session.commit()
-    flash(f"Scheduled for {when:%d %b %Y at %H:%M}.", "success")
+    flash(f"Scheduled for {locale.local_datetime(when)}.", "success")
     return redirect(url_for(".campaign_detail", campaign_id=campaign.id))
 
 
@@ -370,7 +370,7 @@ def tip_step_delete(sequence_id: int, step_id: int) -> BaseResponse:
 
 
 def local_time(moment: datetime | None) -> str:
-    return f"{moment.astimezone(practice_zone()):%d %b %Y, %H:%M}" if moment else ""
+    return locale.local_datetime(moment)
 
 
 bp.add_app_template_filter(local_time, "practice_time")

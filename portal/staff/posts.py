@@ -23,10 +23,10 @@ from werkzeug.wrappers import Response
 
 from portal.blog import images
 from portal.blog import posts as articles
-from portal.blog.rendering import render_article
-from portal.core import audit
+from portal.core import audit, locale
 from portal.core.audit import AuditAction, AuditTarget
 from portal.core.clock import local_now
+from portal.core.rendering import render_article
 from portal.extensions import db
 from portal.models import BlogImage, Post, PostStatus
 from portal.staff import bp
@@ -113,7 +113,7 @@ def _save(form: PostForm, post: Post | None) -> str | Response | tuple[str, int]
     db.session.commit()
     state = {
         "draft": "saved as a draft",
-        "scheduled": f"scheduled for {local_now(target.publish_at):%d %b %Y %H:%M}"
+        "scheduled": f"scheduled for {locale.local_datetime(target.publish_at)}"
         if target.publish_at
         else "scheduled",
         "published": "published",

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, request, url_for
 from flask.sansio.app import App
@@ -13,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.local import LocalProxy
 
-from portal.core import practice
+from portal.core import locale, practice
 from portal.extensions import db
 
 # (endpoint, label, who sees it). Entries whose blueprint is not registered yet are
@@ -21,7 +19,7 @@ from portal.extensions import db
 NAVIGATION: list[tuple[str, str, str]] = [
     ("blog.index", "Blog", "everyone"),
     ("newsletter.subscribe", "Newsletter", "everyone"),
-    ("clients.dashboard", "My sessions", "client"),
+    ("clients.dashboard", "My portal", "client"),
     ("staff.index", "Back office", "staff"),
     ("auth.account", "Account", "signed_in"),
     ("auth.login", "Sign in", "anonymous"),
@@ -44,7 +42,7 @@ def init_app(app: Flask) -> None:
     app.context_processor(practice_context)
     app.jinja_env.globals["nav_items"] = nav_items
     app.jinja_env.filters["duration_words"] = duration_words
-    app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.filters.update(locale.FILTERS)
     app.jinja_env.globals["slot"] = slot
 
 
@@ -157,11 +155,3 @@ def duration_words(seconds: int | float) -> str:
     if minutes:
         parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
     return " ".join(parts)
-
-
-def local_datetime(value: datetime | None) -> str:
-    """A stored (UTC) moment as the practice's clock showed it: ``Thu 3 Sep 2026, 14:05``."""
-    if value is None:
-        return ""
-    local = value.astimezone(ZoneInfo(current_app.config["PRACTICE_TIMEZONE"]))
-    return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M}"

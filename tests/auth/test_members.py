@@ -39,7 +39,7 @@ def test_a_member_lands_on_the_blog_and_gets_an_explanation_at_the_portal(client
     assert page.status_code == 200 and "Becoming a client" in text and "account page" in text
     assert client.get("/portal/sessions").status_code == 403
     nav = client.get("/blog/").get_data(as_text=True)
-    assert "My sessions" not in nav and "Back office" not in nav and ">Account<" in nav
+    assert "My portal" not in nav and "Back office" not in nav and ">Account<" in nav
 
 
 def test_inviting_a_member_turns_the_account_into_a_client(app, auth, make_user, outbox):

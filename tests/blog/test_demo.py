@@ -41,7 +41,7 @@ def test_demo_articles_and_discussion_are_seeded_once(app, client, count_queries
         page = client.get("/blog/the-session-before-race-day")
     assert page.status_code == 200 and log.count <= 8
     text = page.get_data(as_text=True)
-    assert "Theo Therapist" in text and "comments</h2>" in text
+    assert "Theo Marsh" in text and "comments</h2>" in text
     assert "Recovery Gear Deals" not in text and "Noor" not in text  # held: not public
     # The demo client's recommendation links the self-massage article by its title.
     assert client.get("/blog/self-massage-for-calves").status_code == 200

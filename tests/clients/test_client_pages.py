@@ -26,7 +26,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
 
 def test_the_navigation_offers_my_sessions_to_clients(client, rosa):
     page = client.get("/").get_data(as_text=True)
-    assert 'href="/portal/"' in page and "My sessions" in page
+    assert 'href="/portal/"' in page and "My portal" in page
 
 
 def test_dashboard_with_nothing_yet(client, rosa):
@@ -55,7 +55,7 @@ def test_dashboard_shows_last_session_race_guidance_and_active_recommendations(
     assert "While you build mileage" in page and "Before the race" in page
     # the weekly session is due 7 days after the last one
     book_by = date.today() + timedelta(days=4)
-    assert f"by <strong>{book_by:%a} {book_by.day} {book_by:%b %Y}</strong>" in page
+    assert f"by <strong>{book_by:%a}, {book_by:%b} {book_by.day}, {book_by:%Y}</strong>" in page
     # due soonest first, undated last, done ones not here
     assert page.index("Due soon") < page.index("Due later") < page.index("Undated stretch")
     assert "Already done" not in page
@@ -124,7 +124,7 @@ def test_one_session_shows_everything_meant_for_the_client(client, rosa, records
     for text in (
         "Theo Therapist",
         "Trigger point",
-        "60 minutes, from 18:30",
+        "60 minutes, from 6:30\u202fPM",
         "Firm",
         "Glutes, Hip flexors",
         "7 out of 10",

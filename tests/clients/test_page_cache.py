@@ -59,7 +59,9 @@ def test_a_session_recorded_by_staff_shows_at_once(rosa_client, staff_client, ro
     assert response.status_code == 302
     assert "2 sessions" in _page(rosa_client, "/portal/sessions")
     dashboard = _page(rosa_client, "/portal/")
-    assert f"{yesterday:%a} {yesterday.day} {yesterday:%b %Y}" in dashboard  # the last session
+    assert (
+        f"{yesterday:%a}, {yesterday:%b} {yesterday.day}, {yesterday:%Y}" in dashboard
+    )  # the last session
 
 
 def test_changed_areas_alone_show_at_once(app, rosa_client, staff_client, rosa, therapist):
@@ -223,7 +225,7 @@ def test_the_newsletter_box_follows_the_subscription_and_the_tips_sent(
     # The scheduler queues the tips due in the next days in bulk (no ORM objects).
     with app.app_context():
         later = datetime.combine(
-            date.today() + timedelta(days=40), time(12), ZoneInfo("Europe/London")
+            date.today() + timedelta(days=40), time(12), ZoneInfo("America/Los_Angeles")
         )
         for days in range(0, 45):
             tips.send_due_tips(now=later - timedelta(days=44 - days))

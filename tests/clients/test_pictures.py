@@ -23,9 +23,9 @@ def test_chart_scales_soreness_from_bottom_to_top_and_dates_left_to_right():
     assert middle.before_y == middle.after_y == (chart.top + chart.bottom) / 2
     assert chart.before_line.startswith(f"{chart.left:.1f},{chart.top:.1f}")
     assert [(label, anchor) for _, label, anchor in chart.x_labels] == [
-        ("1 Sep", "start"),
-        ("8 Sep", "middle"),
-        ("15 Sep", "end"),
+        ("Sep 1", "start"),
+        ("Sep 8", "middle"),
+        ("Sep 15", "end"),
     ]
     assert [value for _, value in chart.y_ticks] == [0, 2, 4, 6, 8, 10]
 
@@ -40,7 +40,7 @@ def test_long_series_get_at_most_six_date_labels_including_both_ends():
     series = [SorenessPoint(date(2026, 1, 1 + n), 3, 2) for n in range(30)]
     labels = soreness_chart(series).x_labels
     assert len(labels) == 6
-    assert labels[0][1] == "1 Jan" and labels[-1][1] == "30 Jan"
+    assert labels[0][1] == "Jan 1" and labels[-1][1] == "Jan 30"
 
 
 @pytest.mark.parametrize(
@@ -90,7 +90,7 @@ def test_the_phone_chart_is_narrow_with_fewer_date_labels():
     series = [SorenessPoint(date(2026, 1, 1 + n), 3, 2) for n in range(30)]
     phone = soreness_chart(series, width=PHONE_CHART_WIDTH, max_labels=3)
     assert phone.width == PHONE_CHART_WIDTH and phone.right == PHONE_CHART_WIDTH - 16
-    assert [label for _, label, _ in phone.x_labels] == ["1 Jan", "15 Jan", "30 Jan"]
+    assert [label for _, label, _ in phone.x_labels] == ["Jan 1", "Jan 15", "Jan 30"]
 
 
 def test_therapists_see_the_clients_pictures_on_the_client_page(client, auth, make_user, records):

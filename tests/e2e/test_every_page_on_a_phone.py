@@ -12,6 +12,7 @@ most ``MAX_PAGES``.
 from __future__ import annotations
 
 import re
+import socket
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -21,7 +22,7 @@ from tests.fixtures.mail import deliver, queue
 
 pytestmark = pytest.mark.e2e
 
-MAX_PAGES = 60
+MAX_PAGES = 80  # the practice's pages (menu and footer) come first in every crawl
 PER_KIND = 3  # pages that differ only by their numbers or query values
 SKIP = re.compile(r"\.(ics|json|xml|csv|png|jpe?g|webp|svg|ico)$|/logout|/static/", re.I)
 PHONE = {"width": 360, "height": 740}
@@ -37,9 +38,17 @@ VISITORS = [
 
 @pytest.fixture
 def demo_site(app):
-    """The demo data of ``make run``, and a caught email so the mailbox has a message."""
+    """The demo data of ``make run``, and a caught email so the mailbox has a message.
+
+    Emails link the practice's logo at ``PORTAL_BASE_URL``: it is the live server's address,
+    as in ``make run``, so the previews of emails load it."""
     from portal.demo import seed_all
 
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app.config["LIVESERVER_PORT"] = port
+    app.config["PORTAL_BASE_URL"] = f"http://127.0.0.1:{port}"
     with app.app_context():
         seed_all()
         db.session.remove()

@@ -44,6 +44,4 @@ def test_seed_demo_ships_two_sequences_and_is_idempotent(app, runner, client):
                 sentences = re.findall(r"[.!?:](?:\s|$)", step.body_markdown)
                 assert len(sentences) >= 3, step.subject
     assert counts["OutboxMessage"] >= 2  # the sent campaign, to the demo subscribers
-    assert "Earlier mornings this spring" in client.get("/newsletter/archive/").get_data(
-        as_text=True
-    )
+    assert "Open from 7 AM on weekdays" in client.get("/newsletter/archive/").get_data(as_text=True)

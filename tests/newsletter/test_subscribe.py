@@ -260,7 +260,7 @@ def test_subscribe_to_welcome_through_a_real_smtp_server(smtp_app, smtp_server):
     assert client.post(path_of(link)).status_code == 302
     deliver(smtp_app)
     welcome = smtp_server.wait_for(2)[1]
-    assert welcome.message["Subject"] == "Welcome to Massage Works's newsletter"
+    assert welcome.message["Subject"] == "Welcome to the Massage Works newsletter"
     unsubscribe = welcome.message["List-Unsubscribe"]
     assert re.fullmatch(
         r"<http://127\.0\.0\.1:5000/newsletter/unsubscribe/\d+\.[\w-]{43}>", unsubscribe
@@ -297,7 +297,7 @@ def test_the_box_is_kept_per_page_and_reader_and_carries_each_visitors_own_token
 
     from flask import template_rendered
 
-    from portal.blog.rendering import render_article_markdown
+    from portal.core.rendering import render_article_markdown
     from portal.models import Post, PostStatus, User
     from portal.newsletter.templating import BOX_TEMPLATE
     from tests.conftest import sign_in

@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.models import OutboxMessage, Subscriber, TipSend
 from portal.newsletter import subscriptions, tips
 
-LONDON = ZoneInfo("Europe/London")
+PRACTICE_ZONE = ZoneInfo("America/Los_Angeles")  # the default practice time zone
 OFFSETS = (-56, -10, -3, -1, 2)
 START = date(2027, 1, 4)
 RACE = START + timedelta(days=70)  # 15 March 2027
@@ -21,7 +21,7 @@ RACE = START + timedelta(days=70)  # 15 March 2027
 
 def at(day: date, hour: int = 9) -> datetime:
     """A moment of the practice's day, as the UTC time the scheduler is given."""
-    return datetime.combine(day, time(hour), tzinfo=LONDON).astimezone(UTC)
+    return datetime.combine(day, time(hour), tzinfo=PRACTICE_ZONE).astimezone(UTC)
 
 
 class Season:
@@ -60,7 +60,7 @@ class Season:
             for row in db.session.scalars(query.order_by(OutboxMessage.id)):
                 if subscriber_id is not None and row.context["s"] != subscriber_id:
                     continue
-                queued_on = row.created_at.astimezone(LONDON).date()
+                queued_on = row.created_at.astimezone(PRACTICE_ZONE).date()
                 found.append((self.offset_of[row.context["t"]], queued_on, row.context["race_on"]))
             return found
 
@@ -226,5 +226,5 @@ def test_a_tip_email_is_personalised_with_the_race_and_the_footer(app, season):
     token = season.newsletter.token(rosa)
     assert f"List-Unsubscribe: <http://127.0.0.1:5000/newsletter/unsubscribe/{token}>" in raw
     assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in raw
-    assert "Riverside Marathon, 2027-03-15" in raw
+    assert "Riverside Marathon, March 15, 2027" in raw
     assert f"/newsletter/tips/{season.steps[-3]}" in raw

@@ -77,8 +77,8 @@ def test_a_record_that_no_longer_exists_is_named_without_a_link(client, theo, ro
 @pytest.mark.parametrize(
     ("moment", "shown"),
     [
-        (datetime(2026, 7, 1, 12, 5, tzinfo=UTC), "Wed 1 Jul 2026, 13:05"),  # BST
-        (datetime(2026, 1, 9, 23, 30, tzinfo=UTC), "Fri 9 Jan 2026, 23:30"),  # GMT
+        (datetime(2026, 7, 1, 12, 5, tzinfo=UTC), "Wed, Jul 1, 2026, 5:05\u202fAM"),  # PDT
+        (datetime(2026, 1, 9, 23, 30, tzinfo=UTC), "Fri, Jan 9, 2026, 3:30\u202fPM"),  # PST
     ],
 )
 def test_times_are_the_practices_local_time(app, client, theo, moment, shown):
@@ -95,7 +95,7 @@ def test_the_time_zone_is_a_setting(app, client, theo):
     with app.app_context():
         db.session.add(AuditEntry(created_at=moment, actor_user_id=theo, action="client.view"))
         db.session.commit()
-    assert "Wed 1 Jul 2026, 08:05" in _page(client)
+    assert "Wed, Jul 1, 2026, 8:05\u202fAM" in _page(client)
 
 
 def test_an_unknown_time_zone_refuses_to_start(monkeypatch):

@@ -79,7 +79,7 @@ def test_client_list_searches_names_and_emails(client, staff, make_user, records
     assert "Rosa Runner" in page and "Tomás Trail" not in page
     assert f"/staff/clients/{rosa}" in page
     last = date.today() - timedelta(days=3)
-    assert f'<td data-label="Last session">{last.day} {last:%b %Y}</td>' in page
+    assert f'<td data-label="Last session">{last:%b} {last.day}, {last:%Y}</td>' in page
     assert '<td data-label="Sessions">2</td>' in page
 
     page = client.get("/staff/clients?q=trail.example").get_data(as_text=True)

@@ -44,7 +44,7 @@ def test_the_mail_log_shows_status_attempts_and_errors(app, client, auth, count_
 
     assert "runner29@example.com" in page and "runner3@example.com" in page
     assert "550 5.1.1 No such user" in page
-    assert "Failed (1)" in page and "Pending (29)" in page
+    assert "Could not be delivered (1)" in page and "Waiting to go (29)" in page
     assert page.count(">Retry</button>") == 1
 
     failed_only = client.get("/staff/mail/log?status=failed").get_data(as_text=True)
