@@ -273,10 +273,10 @@ def test_newsletter_emails_and_consent_use_the_saved_name(app, client, auth, new
     assert response.status_code == 200
     with app.app_context():
         confirm = db.session.scalars(sa.select(OutboxMessage)).one()
-    assert confirm.subject == "Confirm your subscription to Tempo Sports Massage's newsletter"
+    assert confirm.subject == "Confirm your subscription to the Tempo Sports Massage newsletter"
     token = newsletter.token(newsletter.by_email("new@example.com").id, Purpose.CONFIRM)
     page = client.get(f"/newsletter/confirm/{token}").get_data(as_text=True)
-    assert "Tempo Sports Massage's newsletter" in page
+    assert "the Tempo Sports Massage newsletter" in page
     assert client.post(f"/newsletter/confirm/{token}").status_code == 302
     with app.app_context():
         consents = db.session.scalars(sa.select(Consent).order_by(Consent.id)).all()
@@ -284,9 +284,9 @@ def test_newsletter_emails_and_consent_use_the_saved_name(app, client, auth, new
             sa.select(OutboxMessage).where(OutboxMessage.template == "newsletter_welcome")
         )
     assert consents[-1].wording == (
-        "Press the button to confirm your subscription to Tempo Sports Massage's newsletter."
+        "Press the button to confirm your subscription to the Tempo Sports Massage newsletter."
     )
     assert app.config["PRACTICE_NAME"] not in " ".join(c.wording for c in consents)
-    assert welcome.subject == "Welcome to Tempo Sports Massage's newsletter"
+    assert welcome.subject == "Welcome to the Tempo Sports Massage newsletter"
     list_id = "Tempo Sports Massage newsletter <newsletter.tempo.example>"
     assert welcome.headers["List-Id"] == list_id
