@@ -9,6 +9,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
+from portal import practice
 from portal.auth.permissions import client_required
 from portal.clients import bp, cache, calendar, guidance, pictures, queries, records
 from portal.clients.forms import HistoryFilterForm, TrainingProfileForm
@@ -163,9 +164,9 @@ def profile() -> str | BaseResponse:
 @bp.route("/calendar")
 @client_required
 def calendar_page() -> str:
-    return render_template(
-        "clients/calendar.html", subscription_url=calendar.subscription_url(current_user.id)
-    )
+    url = calendar.subscription_url(current_user.id)
+    links = calendar.subscribe_links(url, f"{practice.current().name} sessions")
+    return render_template("clients/calendar.html", subscription_url=url, links=links)
 
 
 @bp.post("/calendar/reset")
