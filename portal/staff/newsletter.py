@@ -31,9 +31,22 @@ from portal.staff.forms import (
     TipSequenceForm,
     TipStepForm,
 )
-from portal.staff.mail import EMAIL_HTML_POLICY
 
 PER_PAGE = 25
+# Our own email's HTML: no scripts, no network (the pipeline inlines styles), and the same
+# origin as the campaign page, whose script sizes the frame to the whole email (a sandbox
+# without ``allow-scripts`` still runs no script).
+PREVIEW_POLICY = "; ".join(
+    [
+        "default-src 'none'",
+        "style-src 'unsafe-inline'",
+        "img-src data:",
+        "sandbox allow-same-origin",
+        "frame-ancestors 'self'",
+    ]
+)
+# The progress page reloads itself this often while messages are still to go.
+REFRESH_SECONDS = 5
 
 
 def _campaign_or_404(campaign_id: int) -> Campaign:
@@ -50,7 +63,14 @@ def campaigns_list() -> str:
         sa.select(Campaign).order_by(Campaign.created_at.desc(), Campaign.id.desc()),
         per_page=PER_PAGE,
     )
-    return render_template("staff/newsletter/campaigns.html", page=page)
+    unfinished = campaigns.unfinished_counts(
+        [campaign.mailing for campaign in page.items if not campaign.is_editable]
+    )
+    labels = {
+        campaign.id: campaigns.status_label(campaign, unfinished.get(campaign.mailing, 0))
+        for campaign in page.items
+    }
+    return render_template("staff/newsletter/campaigns.html", page=page, labels=labels)
 
 
 @bp.route("/newsletter/new", methods=["GET", "POST"])
@@ -97,12 +117,16 @@ def _render_detail(
     local_schedule = (
         campaign.scheduled_for.astimezone(practice_zone()) if campaign.scheduled_for else None
     )
+    progress = None if editable else campaigns.progress(campaign.mailing)
     return render_template(
         "staff/newsletter/campaign.html",
         campaign=campaign,
         preview=campaigns.preview(campaign),
         audience=campaigns.audience_size(campaign) if editable else campaign.recipients,
-        progress=None if editable else campaigns.progress(campaign.mailing),
+        progress=progress,
+        plain_words=campaigns.PLAIN_WORDS,
+        status_label=campaigns.status_label(campaign, progress.unfinished if progress else None),
+        refresh_seconds=REFRESH_SECONDS,
         schedule_form=schedule_form or ScheduleForm(formdata=None),
         local_schedule=local_schedule,
     ), status
@@ -110,7 +134,7 @@ def _render_detail(
 
 @bp.route("/newsletter/<int:campaign_id>")
 def campaign_detail(campaign_id: int) -> ResponseReturnValue:
-    """The preview, the audience, and once sent the progress (reload to update)."""
+    """The preview, the audience, and once sent the progress (reloading itself while sending)."""
     return _render_detail(_campaign_or_404(campaign_id))
 
 
@@ -119,7 +143,7 @@ def campaign_preview_html(campaign_id: int) -> Response:
     """The HTML part alone, for the sandboxed frame of the campaign page."""
     campaign = _campaign_or_404(campaign_id)
     response = Response(campaigns.preview(campaign).html, mimetype="text/html")
-    response.headers["Content-Security-Policy"] = EMAIL_HTML_POLICY
+    response.headers["Content-Security-Policy"] = PREVIEW_POLICY
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -167,6 +191,21 @@ def campaign_unschedule(campaign_id: int) -> BaseResponse:
     return redirect(url_for(".campaign_detail", campaign_id=campaign.id))
 
 
+@bp.get("/newsletter/<int:campaign_id>/send")
+def campaign_send_confirm(campaign_id: int) -> ResponseReturnValue:
+    """Sending cannot be undone: the button on the campaign page leads here, to the subject
+    and the number of subscribers it goes to, and the sending button is on this page."""
+    campaign = _campaign_or_404(campaign_id)
+    if not campaign.is_editable:
+        flash("This campaign has already been sent.", "info")
+        return redirect(url_for(".campaign_detail", campaign_id=campaign.id))
+    return render_template(
+        "staff/newsletter/send_confirm.html",
+        campaign=campaign,
+        audience=campaigns.audience_size(campaign),
+    )
+
+
 @bp.post("/newsletter/<int:campaign_id>/send")
 def campaign_send(campaign_id: int) -> BaseResponse:
     campaign = db.session.get(Campaign, campaign_id, with_for_update=True)
@@ -178,7 +217,7 @@ def campaign_send(campaign_id: int) -> BaseResponse:
         return _refused(campaign, refusal)
     _record(AuditAction.CAMPAIGN_SEND, campaign, f"{queued} recipients")
     db.session.commit()
-    flash(f"Sending to {queued} subscribers. Reload this page to follow it.", "success")
+    flash(f"Sending to {queued} subscribers. This page updates itself until it is done.", "success")
     return redirect(url_for(".campaign_detail", campaign_id=campaign.id))
 
 
