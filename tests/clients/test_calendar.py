@@ -127,4 +127,6 @@ def test_calendar_page_offers_one_tap_subscriptions(app, client, rosa):
     outlook = next(link for link in links if link.startswith("https://outlook.live.com/"))
     assert urlsplit(outlook).path == "/calendar/0/addfromweb"
     assert parse_qs(urlsplit(outlook).query)["url"] == [feed_url]
-    assert any(link.startswith("https://outlook.office.com/calendar/0/addfromweb?") for link in links)
+    assert any(
+        link.startswith("https://outlook.office.com/calendar/0/addfromweb?") for link in links
+    )
