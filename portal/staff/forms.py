@@ -35,6 +35,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from portal.blog.forms import comment_body_field
 from portal.clients.links import is_web_url
 from portal.clock import local_now, local_today, practice_zone
 from portal.forms import (
@@ -568,6 +569,13 @@ class ImageUploadForm(Form):
         description="Say what the picture shows, e.g. “Foam-rolling the outer thigh”.",
     )
     submit = SubmitField("Upload")
+
+
+class QueueReplyForm(Form):
+    """A reply written from the comment queue, posted as the staff member."""
+
+    body = comment_body_field()
+    submit = SubmitField("Post reply")
 
 
 class BlockedWordsForm(Form):
