@@ -516,7 +516,7 @@ class PostForm(Form):
             Length(max=ARTICLE_MAX_LENGTH, message="An article can be at most 100,000 characters."),
         ],
         description="Markdown: ## headings, *emphasis*, [links](https://…), lists, > quotes, "
-        "tables, and images uploaded on the Images page.",
+        "tables, and images (“Add an image” below).",
     )
     status = SelectField("Status", choices=options(POST_STATUS_CHOICES), default="draft")
     publish_at = DateTimeLocalField(
