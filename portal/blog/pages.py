@@ -3,11 +3,12 @@
 A request reads the article's head row (id, version, visibility) first. Then:
 
 - an anonymous reader with nothing personal on the page (no held comment of theirs, no
-  flash message, no reply form) gets the cached page, with this request's CSRF token and
-  comment-form timestamp put in (one SQL statement in all);
-- anyone else gets the page rendered around the cached comment thread, unless the thread
-  itself is personal for them (their held comments, their comments still editable), in
-  which case it is rendered for them alone.
+  flash message or comment notice) gets the cached page for its address (``?page=`` of the
+  comment threads, ``?reply_to=`` with the reply form in place), with this request's CSRF
+  token and comment-form timestamp put in (one SQL statement in all);
+- anyone else gets the page rendered around the cached page of the comment thread, unless
+  the thread itself is personal for them (their held comments, their comments still
+  editable, a notice, a reply form), in which case it is rendered for them alone.
 """
 
 from __future__ import annotations
