@@ -15,7 +15,7 @@ from flask_login import current_user
 from portal.blog import bp, comments, posts
 from portal.extensions import db
 from portal.models import Comment, CommentStatus, Post
-from portal.urls import external_url
+from portal.web.urls import external_url
 
 bp.add_app_template_global(external_url, "external_url")
 

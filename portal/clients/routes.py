@@ -9,16 +9,16 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
-from portal import practice
 from portal.auth.permissions import client_required
 from portal.clients import bp, cache, calendar, guidance, pictures, queries, records
 from portal.clients.forms import HistoryFilterForm, TrainingProfileForm
-from portal.clock import local_today
+from portal.core import practice
+from portal.core.clock import local_today
 from portal.extensions import db
 from portal.models import TrainingProfile
-from portal.pagination import page_number
-from portal.token_links import register_token_parameter
-from portal.urls import local_path
+from portal.web.pagination import page_number
+from portal.web.token_links import register_token_parameter
+from portal.web.urls import local_path
 
 # ``/portal/calendar.ics?token=…`` works without signing in: the token is a secret.
 register_token_parameter("token")

@@ -22,15 +22,15 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from portal import audit
-from portal.audit import AuditAction, AuditTarget
 from portal.blog import comments as blog_comments
+from portal.core import audit
+from portal.core.audit import AuditAction, AuditTarget
 from portal.extensions import db
 from portal.models import AuditEntry, BlockedWord, Comment, CommentStatus, Post
 from portal.models.types import utcnow
-from portal.pagination import MAX_ID, paginate
 from portal.staff import bp
 from portal.staff.forms import BlockedWordsForm, QueueReplyForm
+from portal.web.pagination import MAX_ID, paginate
 
 COMMENTS_PER_PAGE = 50
 QUEUE_STATUSES = ("pending", "approved", "spam", "trash")
