@@ -235,6 +235,8 @@ class Config:
         self.COMMENT_MAX_LINKS = _env_int("COMMENT_MAX_LINKS", 2)
         self.COMMENT_LIMIT_PER_IP = env.get("COMMENT_LIMIT_PER_IP") or "10 per minute;60 per hour"
         self.COMMENT_DIGEST_MINUTES = _env_int("COMMENT_DIGEST_MINUTES", 10)
+        # Top-level threads per page of an article's comments (a reply stays with its thread).
+        self.COMMENT_THREADS_PER_PAGE = max(1, _env_int("COMMENT_THREADS_PER_PAGE", 50))
         self.BLOG_IMAGE_DIR = env.get("BLOG_IMAGE_DIR") or None  # default: instance/blog-images
         self.BLOG_IMAGE_MAX_BYTES = _env_int("BLOG_IMAGE_MAX_BYTES", 8 * 1024 * 1024)
         self.BLOG_IMAGE_MAX_DIMENSION = _env_int("BLOG_IMAGE_MAX_DIMENSION", 2000)

@@ -250,6 +250,36 @@ def moderate(comment_ids: Iterable[int], action: str) -> list[Comment]:
     return list(comments)
 
 
+RESTORABLE = frozenset(
+    status.value
+    for status in (
+        CommentStatus.PENDING,
+        CommentStatus.APPROVED,
+        CommentStatus.SPAM,
+        CommentStatus.TRASH,
+    )
+)
+
+
+def restore(previous: dict[int, tuple[str, str]]) -> list[Comment]:
+    """Undo moderation: ``previous`` maps a comment id to ``(status it was given, status it
+    had)``; each comment still in the status it was given goes back (the caller audits and
+    commits). A comment someone has changed since is left alone. An approval's reply
+    notification, once queued, is not called back."""
+    if not previous:
+        return []
+    found = db.session.scalars(sa.select(Comment).where(Comment.id.in_(sorted(previous)))).all()
+    restored = []
+    for comment in found:
+        given, had = previous[comment.id]
+        if comment.status == given and had in RESTORABLE and had != given:
+            comment.status = had
+            restored.append(comment)
+    for post_id in {comment.post_id for comment in restored}:
+        bump_version(post_id)
+    return restored
+
+
 def held_count() -> int:
     return (
         db.session.scalar(

@@ -229,7 +229,7 @@ def notify_parent_of_reply(reply: Comment, parent: Comment | None) -> None:
             "replier": display_name(reply, author),
             "article_title": post.title,
             "excerpt": _excerpt(reply.body_source),
-            "link": external_url("blog.article", slug=post.slug, _anchor=f"comment-{reply.id}"),
+            "link": external_url("blog.comment_link", comment_id=reply.id),  # finds its page
             "stop_link": stop_link,
         },
         headers={

@@ -3,11 +3,12 @@
 A request reads the article's head row (id, version, visibility) first. Then:
 
 - an anonymous reader with nothing personal on the page (no held comment of theirs, no
-  flash message, no reply form) gets the cached page, with this request's CSRF token and
-  comment-form timestamp put in (one SQL statement in all);
-- anyone else gets the page rendered around the cached comment thread, unless the thread
-  itself is personal for them (their held comments, their comments still editable), in
-  which case it is rendered for them alone.
+  flash message or comment notice) gets the cached page for its address (``?page=`` of the
+  comment threads, ``?reply_to=`` with the reply form in place), with this request's CSRF
+  token and comment-form timestamp put in (one SQL statement in all);
+- anyone else gets the page rendered around the cached page of the comment thread, unless
+  the thread itself is personal for them (their held comments, their comments still
+  editable, a notice, a reply form), in which case it is rendered for them alone.
 """
 
 from __future__ import annotations
@@ -20,24 +21,24 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import abort, current_app, render_template, request, session
+from flask import abort, current_app, render_template, request, session, url_for
 from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 from jinja2 import TemplateNotFound
 from markupsafe import Markup, escape
 
-from portal.blog import held
+from portal.blog import held, notices
 from portal.blog.cache import VersionedCache, page_cache
 from portal.blog.comments import EDIT_WINDOW
 from portal.blog.forms import CommentForm, GuestCommentForm
 from portal.blog.posts import SLUG_MAX
-from portal.blog.threads import build_thread, load_comments
+from portal.blog.threads import build_thread, load_comments, page_query, threads_per_page
 from portal.extensions import db
 from portal.hot_reads import HotRead
 from portal.models import Comment, CommentStatus, Post, PostStatus
 from portal.models.types import utcnow
 from portal.signed_cookies import generate_csrf
-from portal.web.pagination import MAX_ID, id_arg
+from portal.web.pagination import MAX_ID, id_arg, page_number
 
 # Markers in cached pages for what differs per request. NUL can be in no stored text (forms
 # refuse it, imports strip it, Markdown replaces it), so no comment can forge a marker.
@@ -148,32 +149,30 @@ def load_article(post_id: int) -> Post:
 
 
 _comments = Comment.__table__
-# A comment its author may still edit: theirs, visible or held, and recent.
-_EDITABLE_BY_AUTHOR = (
+_recent = _comments.c.created_at > sa.bindparam("since", type_=_comments.c.created_at.type)
+_held = _comments.c.status == CommentStatus.PENDING.value
+# A signed-in reader's own comments that make the page theirs: held ones (shown to them on
+# every device they sign in on, however old) and recent ones (they may still edit them).
+_OWN_COMMENTS = (
     _comments.c.author_id == sa.bindparam("author_id"),
-    sa.or_(
-        _comments.c.status == CommentStatus.APPROVED.value,
-        _comments.c.status == CommentStatus.PENDING.value,
-    ),
-    _comments.c.created_at > sa.bindparam("since", type_=_comments.c.created_at.type),
+    sa.or_(_held, sa.and_(_comments.c.status == CommentStatus.APPROVED.value, _recent)),
 )
-# A signed-in reader's head row and their comments still editable, in one statement (one
-# round trip, not two): the head row once per such comment, or once with no comment.
-_HEAD_AND_EDITABLE = HotRead(
+# A signed-in reader's head row and those comments, in one statement (one round trip, not
+# two): the head row once per such comment, or once with no comment.
+_HEAD_AND_OWN = HotRead(
     sa.select(
         _posts.c.id,
         _posts.c.version,
         _posts.c.status,
         _posts.c.publish_at,
-        _comments.c.id.label("editable_id"),
+        _comments.c.id.label("own_id"),
+        _held.label("held"),
+        _recent.label("editable"),
     )
     .select_from(
         _posts.outerjoin(
             _comments,
-            sa.and_(
-                _comments.c.post_id == _posts.c.id,
-                *_EDITABLE_BY_AUTHOR,
-            ),
+            sa.and_(_comments.c.post_id == _posts.c.id, *_OWN_COMMENTS),
         )
     )
     .where(_posts.c.slug == sa.bindparam("slug"))
@@ -181,16 +180,20 @@ _HEAD_AND_EDITABLE = HotRead(
 )
 
 
-def head_and_editable_ids(slug: str) -> tuple[sa.Row, list[int]]:
+def head_and_own_comments(slug: str) -> tuple[sa.Row, list[int], list[int]]:
     """``article_head`` for a signed-in reader, with the ids of their comments on the
-    article they may still edit (a ``HotRead``: it runs on every signed-in article request)."""
+    article they may still edit and of their held ones (a ``HotRead``: it runs on every
+    signed-in article request)."""
     if len(slug) > SLUG_MAX:
         abort(404)
-    rows = _HEAD_AND_EDITABLE.all(
-        slug=slug, author_id=current_user.id, since=utcnow() - EDIT_WINDOW
-    )
+    rows = _HEAD_AND_OWN.all(slug=slug, author_id=current_user.id, since=utcnow() - EDIT_WINDOW)
     head = _public(rows[0] if rows else None)
-    return head, [row.editable_id for row in rows if row.editable_id is not None]
+    own = [row for row in rows if row.own_id is not None]
+    return (
+        head,
+        [row.own_id for row in own if row.editable],
+        [row.own_id for row in own if row.held],
+    )
 
 
 def comment_form(form: CommentForm | None = None) -> CommentForm:
@@ -210,11 +213,32 @@ def comment_form(form: CommentForm | None = None) -> CommentForm:
 
 
 def render_thread(
-    post_id: int, *, held_ids: list[int], editable_ids: list[int]
-) -> tuple[Markup, int]:
+    post_id: int,
+    slug: str,
+    *,
+    number: int,
+    held_ids: list[int],
+    editable_ids: list[int],
+    **personal: object,
+) -> Markup:
+    """One page of the thread (404 past the last page). ``personal``: what only this
+    reader sees in it (``reply_parent`` with its ``form``, a ``notice``)."""
     thread = build_thread(load_comments(post_id, held_ids=held_ids), editable_ids=editable_ids)
-    html = render_template("blog/_thread.html", thread=thread, post_id=post_id)
-    return Markup(html), thread.approved_count  # noqa: S704 (our template's output)
+    reply_parent = personal.get("reply_parent")
+    if isinstance(reply_parent, Comment):
+        number = thread.page_of(reply_parent.id, threads_per_page()) or number
+    page = thread.page(number, threads_per_page())
+    if page is None:
+        abort(404)
+    html = render_template(
+        "blog/_thread.html",
+        page=page,
+        base=url_for("blog.article", slug=slug),
+        slug=slug,
+        reply_to=reply_parent.id if isinstance(reply_parent, Comment) else None,
+        **personal,
+    )
+    return Markup(html)  # noqa: S704 (our template's output)
 
 
 @dataclass(frozen=True)
@@ -245,17 +269,36 @@ def article_parts(head: sa.Row, cache: VersionedCache | None) -> ArticleParts:
 
 
 def thread_html(
-    head: sa.Row, cache: VersionedCache | None, *, held_ids: list[int], editable_ids: list[int]
+    head: sa.Row,
+    slug: str,
+    cache: VersionedCache | None,
+    *,
+    number: int,
+    held_ids: list[int],
+    editable_ids: list[int],
+    **personal: object,
 ) -> Markup:
-    """The comment thread: shared from the cache unless it is personal for this reader
-    (their held comments, their comments still editable)."""
-    shared = not (held_ids or editable_ids)
-    html = cache.get(("thread", head.id), head.version) if cache is not None and shared else None
+    """A page of the comment thread: shared from the cache unless it is personal for this
+    reader (their held comments, their comments still editable, a notice, a reply form)."""
+    shared = not (held_ids or editable_ids or any(personal.values()))
+    key = ("thread", head.id, number)
+    html = cache.get(key, head.version) if cache is not None and shared else None
     if html is None:
-        html, _ = render_thread(head.id, held_ids=held_ids, editable_ids=editable_ids)
+        html = render_thread(
+            head.id,
+            slug,
+            number=number,
+            held_ids=held_ids,
+            editable_ids=editable_ids,
+            **personal,
+        )
         if cache is not None and shared:
-            cache.put(("thread", head.id), head.version, html)
+            cache.put(key, head.version, html)
     return html
+
+
+# The query string of a page that may be cached: which page of comments, which reply form.
+CACHEABLE_ARGS = frozenset({"page", "reply_to"})
 
 
 def article_page(
@@ -263,42 +306,62 @@ def article_page(
 ) -> tuple[str | bytes, int]:
     anonymous = not signed_in()
     editable_ids: list[int]
+    own_held: list[int] = []
     if anonymous:
         head, editable_ids = article_head(slug), []
     else:
-        head, editable_ids = head_and_editable_ids(slug)
+        head, editable_ids, own_held = head_and_own_comments(slug)
     cache = page_cache()
-    held_ids = held.held_ids_for(head.id)
+    held_ids = sorted({*held.held_ids_for(head.id), *own_held})
+    number = page_number()
+    notice = notices.take() if notices.waiting() else None
     # Whole pages are shared by readers who see the same thing: per kind of visitor (the
-    # navigation differs by role), when nothing on the page is theirs alone.
+    # navigation differs by role) and per address, when nothing on the page is theirs alone.
     page_kind = "page:anonymous" if anonymous else f"page:{current_user.role}"
+    page_key = (page_kind, head.id, number, id_arg("reply_to"))
     whole_page = (
         cache is not None
         and form is None
+        and notice is None
         and not held_ids
         and not editable_ids
-        and not request.args
+        and CACHEABLE_ARGS.issuperset(request.args)
         and "_flashes" not in session
     )
     if whole_page and cache is not None:
-        pieces = cache.get((page_kind, head.id), head.version)
+        pieces = cache.get(page_key, head.version)
         if pieces is not None:
             return _fill_placeholders(pieces), 200
 
     parts = article_parts(head, cache)
     form = comment_form(form)
+    reply_parent = _reply_parent(head.id, form)
+    commenter_name = NAME_PLACEHOLDER if whole_page else _name()
     page = render_template(
         "blog/article.html",
         parts=parts,
-        thread_html=thread_html(head, cache, held_ids=held_ids, editable_ids=editable_ids),
+        thread_html=thread_html(
+            head,
+            parts.slug,
+            cache,
+            number=number,
+            held_ids=held_ids,
+            editable_ids=editable_ids,
+            notice=notice,
+            reply_parent=reply_parent,
+            form=form if reply_parent else None,
+            commenter_name=commenter_name if reply_parent else None,
+        ),
         form=form,
-        reply_parent=_reply_parent(head.id, form),
-        commenter_name=NAME_PLACEHOLDER if whole_page else _name(),
+        reply_parent=reply_parent,
+        new_comment_url=url_for("blog.article", slug=parts.slug, **page_query(number))
+        + "#comment-form",
+        commenter_name=commenter_name,
         subscribe_marker=SUBSCRIBE_PLACEHOLDER if whole_page and not anonymous else None,
     )
     if whole_page and cache is not None:
         pieces = _make_placeholders(page, form)
-        cache.put((page_kind, head.id), head.version, pieces)
+        cache.put(page_key, head.version, pieces)
         return _fill_placeholders(pieces), status
     return page, status
 

@@ -24,11 +24,13 @@ from portal.blog import (
     feeds,
     held,
     images,
+    notices,
     notifications,
     pages,
     posts,
     returning,
     search,
+    threads,
 )
 from portal.blog.forms import (
     ButtonForm,
@@ -113,21 +115,50 @@ def add_comment(slug: str) -> BaseResponse | tuple[str | bytes, int]:
         getattr(form, refused.field).errors = [refused.message]
         return pages.article_page(slug, form=form, status=422)
     db.session.commit()
-    target = url_for(".article", slug=slug, _anchor=f"comment-{comment.id}")
+    # The reader lands on their comment, on its page, with what happens next beside it.
     # The same words whether or not the address asked before: nothing here tells a guest
     # what the site knows about an address.
+    target = _comment_path(post, comment)
     notify_note = NOTIFY_NOTE if new.notify and author is None else ""
     if comment.status == CommentStatus.PENDING:
-        flash(
-            "Thank you. Your comment is awaiting moderation: it appears once approved."
-            + notify_note,
-            "info",
+        notices.leave(
+            comment.id,
+            "Thank you. Your comment is awaiting moderation: only you can see it until it is "
+            "approved." + notify_note,
         )
         response = held.remember_held(redirect(target), post.id, comment.id)
     else:
-        flash("Your comment is published." + notify_note, "success")
+        notices.leave(comment.id, "Your comment is published." + notify_note)
         response = redirect(target)
     return returning.remember_comment(response, comment.id) if author is None else response
+
+
+def _comment_path(post: Post, comment: Comment) -> str:
+    """Where ``comment`` is shown: its article's page of comments, at its anchor (its own
+    held comment counts for its author, who is the one sent there)."""
+    held_ids = [comment.id] if comment.status == CommentStatus.PENDING else []
+    thread = threads.build_thread(threads.load_comments(post.id, held_ids=held_ids))
+    return threads.comment_path(post.slug, thread, comment.id)
+
+
+@bp.route("/comments/<int:comment_id>")
+def comment_link(comment_id: int) -> BaseResponse:
+    """A comment's lasting address (emails, the account page, the comment queue): the page
+    of the article that shows it. A held comment is found by its author alone; anything
+    else that is not shown is a 404."""
+    comment = db.session.get(Comment, comment_id)
+    if comment is None:
+        abort(404)
+    own = comment.status == CommentStatus.PENDING and (
+        (current_user.is_authenticated and comment.author_id == current_user.id)
+        or comment.id in held.held_ids_for(comment.post_id)
+    )
+    if comment.status != CommentStatus.APPROVED and not own:
+        abort(404)
+    post = pages.load_article(comment.post_id)
+    if not post.is_public():
+        abort(404)
+    return redirect(_comment_path(post, comment))
 
 
 def _own_comment(comment_id: int) -> Comment:
@@ -138,7 +169,7 @@ def _own_comment(comment_id: int) -> Comment:
 
 def _article_url(comment: Comment, anchor: bool = True) -> str:
     post = db.get_or_404(Post, comment.post_id)
-    return url_for(".article", slug=post.slug, _anchor=f"comment-{comment.id}" if anchor else None)
+    return _comment_path(post, comment) if anchor else url_for(".article", slug=post.slug)
 
 
 def _too_late(comment: Comment) -> tuple[str, int]:
@@ -161,11 +192,14 @@ def edit_comment(comment_id: int) -> str | BaseResponse | tuple[str, int]:
     if form.validate_on_submit():
         comments.edit_comment(comment, form.body.data, author=current_user)
         db.session.commit()
+        post = pages.load_article(comment.post_id)
         if comment.status == CommentStatus.PENDING:
-            flash("Your comment is saved and awaiting moderation.", "info")
-            return held.remember_held(redirect(_article_url(comment)), comment.post_id, comment.id)
-        flash("Your comment is saved.", "success")
-        return redirect(_article_url(comment))
+            notices.leave(comment.id, "Your comment is saved and awaiting moderation.")
+            return held.remember_held(
+                redirect(_comment_path(post, comment)), comment.post_id, comment.id
+            )
+        notices.leave(comment.id, "Your comment is saved.")
+        return redirect(_comment_path(post, comment))
     status = 422 if request.method == "POST" else 200
     return (
         render_template(

@@ -6,6 +6,12 @@ narrower than a phone screen. A comment that was deleted, trashed or marked as s
 visible replies leaves a placeholder, so the replies still read as answers to something.
 
 One query loads the comments with their authors, whatever their number.
+
+A long conversation comes in pages of top-level threads (``COMMENT_THREADS_PER_PAGE``, 50 by
+default), oldest first as WordPress does: a thread is never split, a reply is on the page
+of the comment it answers, and ``page_of`` finds the page of any comment, so its link
+(``comment_path``) always lands on it. Page 1 is the article's own address; the others add
+``?page=N``. What a page shows depends on the URL alone, so it can be cached per URL.
 """
 
 from __future__ import annotations
@@ -13,9 +19,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask import current_app, url_for
 
 from portal.extensions import db
 from portal.models import Comment, CommentStatus
@@ -60,6 +68,52 @@ class Thread:
     roots: list[ThreadNode]
     approved_count: int
     by_id: dict[int, ThreadNode]
+    root_index: dict[int, int] = field(default_factory=dict)  # comment id → its thread's index
+
+    def page_of(self, comment_id: int, per_page: int) -> int | None:
+        """The page (from 1) that shows ``comment_id``; None if it is not shown at all."""
+        index = self.root_index.get(comment_id)
+        return None if index is None else index // per_page + 1
+
+    def page_count(self, per_page: int) -> int:
+        return max(1, -(-len(self.roots) // per_page))
+
+    def page(self, number: int, per_page: int) -> ThreadPage | None:
+        """Page ``number`` of the threads; None past the last page."""
+        count = self.page_count(per_page)
+        if not 1 <= number <= count:
+            return None
+        start = (number - 1) * per_page
+        return ThreadPage(
+            thread=self, number=number, count=count, roots=self.roots[start : start + per_page]
+        )
+
+
+@dataclass
+class ThreadPage:
+    thread: Thread
+    number: int
+    count: int
+    roots: list[ThreadNode]
+
+    @property
+    def approved_count(self) -> int:
+        return self.thread.approved_count
+
+
+def threads_per_page() -> int:
+    return int(current_app.config["COMMENT_THREADS_PER_PAGE"])
+
+
+def page_query(number: int) -> dict[str, Any]:
+    """The query string of page ``number``: page 1 is the article's own address."""
+    return {} if number <= 1 else {"page": number}
+
+
+def comment_path(slug: str, thread: Thread, comment_id: int) -> str:
+    """The address of a comment on its page, with its anchor."""
+    number = thread.page_of(comment_id, threads_per_page()) or 1
+    return url_for("blog.article", slug=slug, **page_query(number), _anchor=f"comment-{comment_id}")
 
 
 def load_comments(post_id: int, *, held_ids: Iterable[int] = ()) -> list[Comment]:
@@ -119,7 +173,14 @@ def build_thread(comments: list[Comment], *, editable_ids: Iterable[int] = ()) -
             shown.append(root)
     roots = sorted(shown, key=lambda n: (n.created_at is None, n.created_at, n.id))
     approved = sum(1 for c in comments if c.status == CommentStatus.APPROVED)
-    return Thread(roots=roots, approved_count=approved, by_id=nodes)
+    root_index: dict[int, int] = {}
+    for index, root in enumerate(roots):
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            root_index[node.id] = index
+            stack.extend(node.children)
+    return Thread(roots=roots, approved_count=approved, by_id=nodes, root_index=root_index)
 
 
 def _flatten_deep(node: ThreadNode, depth: int) -> None:

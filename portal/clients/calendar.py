@@ -18,8 +18,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
@@ -184,3 +185,31 @@ def build_calendar(client: User) -> bytes:
 
 def subscription_url(user_id: int) -> str:
     return external_url("clients.calendar_feed", token=calendar_token(user_id))
+
+
+@dataclass(frozen=True)
+class SubscribeLinks:
+    """One-tap ways to subscribe to a feed: the ``webcal:`` address (Apple Calendar, and
+    whatever a phone offers for it) and the add-by-address pages of Google and Outlook."""
+
+    webcal: str
+    google: str
+    outlook: str
+    office: str
+
+
+def subscribe_links(feed_url: str, name: str) -> SubscribeLinks:
+    """Links only: nothing is sent anywhere until the client follows one."""
+    webcal = "webcal://" + feed_url.split("://", 1)[1]
+    return SubscribeLinks(
+        webcal=webcal,
+        google="https://calendar.google.com/calendar/r?cid=" + quote(webcal, safe=""),
+        outlook="https://outlook.live.com/calendar/0/addfromweb?url="
+        + quote(feed_url, safe="")
+        + "&name="
+        + quote(name, safe=""),
+        office="https://outlook.office.com/calendar/0/addfromweb?url="
+        + quote(feed_url, safe="")
+        + "&name="
+        + quote(name, safe=""),
+    )

@@ -123,6 +123,17 @@ def last_session(client_id: int) -> MassageSession | None:
     )
 
 
+def sessions_on(client_id: int, day: date) -> list[MassageSession]:
+    """The client's sessions held on ``day`` (a second one that day may be a duplicate)."""
+    return list(
+        db.session.scalars(
+            sa.select(MassageSession)
+            .where(MassageSession.client_id == client_id, MassageSession.held_on == day)
+            .order_by(MassageSession.id)
+        )
+    )
+
+
 def session_count(client_id: int) -> int:
     return (
         db.session.scalar(sa.select(sa.func.count()).where(MassageSession.client_id == client_id))

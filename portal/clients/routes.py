@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from portal.auth.permissions import client_required
 from portal.clients import bp, cache, calendar, guidance, pictures, queries, records
 from portal.clients.forms import HistoryFilterForm, TrainingProfileForm
+from portal.core import practice
 from portal.core.clock import local_today
 from portal.extensions import db
 from portal.models import TrainingProfile
@@ -163,9 +164,9 @@ def profile() -> str | BaseResponse:
 @bp.route("/calendar")
 @client_required
 def calendar_page() -> str:
-    return render_template(
-        "clients/calendar.html", subscription_url=calendar.subscription_url(current_user.id)
-    )
+    url = calendar.subscription_url(current_user.id)
+    links = calendar.subscribe_links(url, f"{practice.current().name} sessions")
+    return render_template("clients/calendar.html", subscription_url=url, links=links)
 
 
 @bp.post("/calendar/reset")

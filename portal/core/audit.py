@@ -77,6 +77,8 @@ class AuditAction(LabelledChoice):
     COMMENT_APPROVE = "comment.approve", "approved a comment"
     COMMENT_SPAM = "comment.spam", "marked a comment as spam"
     COMMENT_TRASH = "comment.trash", "moved a comment to the trash"
+    COMMENT_UNDO = "comment.undo", "undid a moderation action on a comment"
+    COMMENT_REPLY = "comment.reply", "replied to a comment from the queue"
     COMMENT_WORDS = "comment.words", "changed the words that hold comments"
 
 

@@ -246,6 +246,43 @@ class Progress:
         return self.total - self.unfinished
 
 
+# What each outbox state means to the staff watching a campaign, in the order a message
+# moves through them.
+PLAIN_WORDS = {
+    OutboxStatus.PENDING.value: "Waiting to be sent",
+    OutboxStatus.HELD.value: "Held back while paused",
+    OutboxStatus.SENDING.value: "Being sent now",
+    OutboxStatus.SENT.value: "Sent",
+    OutboxStatus.FAILED.value: "Failed (the mail server refused it)",
+    OutboxStatus.SUPPRESSED.value: "Not sent: the address bounced or unsubscribed",
+}
+
+
+def status_label(campaign: Campaign, unfinished: int | None) -> str:
+    """The campaign's state in plain words: a queued campaign is "sending" until its last
+    message has left the outbox (``unfinished``: its messages still to go), then "sent"."""
+    if campaign.status == CampaignStatus.QUEUED:
+        return "sending" if unfinished else "sent"
+    return str(campaign.status)
+
+
+def unfinished_counts(mailings: list[str]) -> dict[str, int]:
+    """Messages still to go per mailing (one GROUP BY for a whole list of campaigns)."""
+    if not mailings:
+        return {}
+    rows = db.session.execute(
+        sa.select(OutboxMessage.mailing, sa.func.count())
+        .where(
+            OutboxMessage.mailing.in_(mailings),
+            OutboxMessage.status.in_(
+                [OutboxStatus.PENDING.value, OutboxStatus.SENDING.value, OutboxStatus.HELD.value]
+            ),
+        )
+        .group_by(OutboxMessage.mailing)
+    ).all()
+    return {str(mailing): int(count) for mailing, count in rows}
+
+
 def progress(mailing: str) -> Progress:
     """Counts by status from the outbox (one indexed GROUP BY)."""
     rows = db.session.execute(

@@ -177,6 +177,13 @@ def record_session(client_id: int) -> str | Response:
     form = SessionForm(therapist_id=current_user.id, held_on=local_today())
     form.therapist_id.choices = options(_therapist_choices())
     if form.validate_on_submit():
+        same_day = queries.sessions_on(client.id, form.held_on.data)
+        if same_day and request.form.get("record_another") != "yes":
+            # Pressing Save twice, or two therapists typing up one visit: ask first, with
+            # everything typed kept in the form.
+            return render_template(
+                "staff/clients/session_form.html", form=form, client=client, same_day=same_day
+            )
         session = records.record_session(client, form.values())
         db.session.commit()
         flash(

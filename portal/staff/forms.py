@@ -35,6 +35,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from portal.blog.forms import comment_body_field
 from portal.clients.links import is_web_url
 from portal.core.clock import local_now, local_today, practice_zone
 from portal.core.locale import local_date
@@ -577,7 +578,7 @@ class PostForm(Form):
             Length(max=ARTICLE_MAX_LENGTH, message="An article can be at most 100,000 characters."),
         ],
         description="Markdown: ## headings, *emphasis*, [links](https://…), lists, > quotes, "
-        "tables, and images uploaded on the Images page.",
+        "tables, and images (“Add an image” below).",
     )
     status = SelectField("Status", choices=options(POST_STATUS_CHOICES), default="draft")
     publish_at = DateTimeLocalField(
@@ -630,6 +631,13 @@ class ImageUploadForm(Form):
         description="Say what the picture shows, e.g. “Foam-rolling the outer thigh”.",
     )
     submit = SubmitField("Upload")
+
+
+class QueueReplyForm(Form):
+    """A reply written from the comment queue, posted as the staff member."""
+
+    body = comment_body_field()
+    submit = SubmitField("Post reply")
 
 
 class BlockedWordsForm(Form):

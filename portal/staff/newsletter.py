@@ -37,6 +37,17 @@ from portal.web.pagination import paginate
 PER_PAGE = 25
 
 
+def preview_policy() -> str:
+    """The email's own document in the preview frame: no script and no network but the
+    site's own images (the logo), and of the page's origin (``allow-same-origin``, never
+    ``allow-scripts``) so that the page's ``static/js/email-frame.js`` can size the frame."""
+    return email_html_policy().replace("sandbox", "sandbox allow-same-origin")
+
+
+# The progress page reloads itself this often while messages are still to go.
+REFRESH_SECONDS = 5
+
+
 def _campaign_or_404(campaign_id: int) -> Campaign:
     return db.get_or_404(Campaign, campaign_id)
 
@@ -51,8 +62,17 @@ def campaigns_list() -> str:
         sa.select(Campaign).order_by(Campaign.created_at.desc(), Campaign.id.desc()),
         per_page=PER_PAGE,
     )
+    unfinished = campaigns.unfinished_counts(
+        [campaign.mailing for campaign in page.items if not campaign.is_editable]
+    )
+    labels = {
+        campaign.id: campaigns.status_label(campaign, unfinished.get(campaign.mailing, 0))
+        for campaign in page.items
+    }
     health = mailing_health(c.mailing for c in page.items if not c.is_editable)
-    return render_template("staff/newsletter/campaigns.html", page=page, health=health)
+    return render_template(
+        "staff/newsletter/campaigns.html", page=page, labels=labels, health=health
+    )
 
 
 @bp.route("/newsletter/new", methods=["GET", "POST"])
@@ -99,12 +119,16 @@ def _render_detail(
     local_schedule = (
         campaign.scheduled_for.astimezone(practice_zone()) if campaign.scheduled_for else None
     )
+    progress = None if editable else campaigns.progress(campaign.mailing)
     return render_template(
         "staff/newsletter/campaign.html",
         campaign=campaign,
         preview=campaigns.preview(campaign),
         audience=campaigns.audience_size(campaign) if editable else campaign.recipients,
-        progress=None if editable else campaigns.progress(campaign.mailing),
+        progress=progress,
+        plain_words=campaigns.PLAIN_WORDS,
+        status_label=campaigns.status_label(campaign, progress.unfinished if progress else None),
+        refresh_seconds=REFRESH_SECONDS,
         health=None if editable else mailing_health([campaign.mailing])[campaign.mailing],
         schedule_form=schedule_form or ScheduleForm(formdata=None),
         local_schedule=local_schedule,
@@ -113,7 +137,7 @@ def _render_detail(
 
 @bp.route("/newsletter/<int:campaign_id>")
 def campaign_detail(campaign_id: int) -> ResponseReturnValue:
-    """The preview, the audience, and once sent the progress (reload to update)."""
+    """The preview, the audience, and once sent the progress (reloading itself while sending)."""
     return _render_detail(_campaign_or_404(campaign_id))
 
 
@@ -122,7 +146,7 @@ def campaign_preview_html(campaign_id: int) -> Response:
     """The HTML part alone, for the sandboxed frame of the campaign page."""
     campaign = _campaign_or_404(campaign_id)
     response = Response(campaigns.preview(campaign).html, mimetype="text/html")
-    response.headers["Content-Security-Policy"] = email_html_policy()
+    response.headers["Content-Security-Policy"] = preview_policy()
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -170,6 +194,21 @@ def campaign_unschedule(campaign_id: int) -> BaseResponse:
     return redirect(url_for(".campaign_detail", campaign_id=campaign.id))
 
 
+@bp.get("/newsletter/<int:campaign_id>/send")
+def campaign_send_confirm(campaign_id: int) -> ResponseReturnValue:
+    """Sending cannot be undone: the button on the campaign page leads here, to the subject
+    and the number of subscribers it goes to, and the sending button is on this page."""
+    campaign = _campaign_or_404(campaign_id)
+    if not campaign.is_editable:
+        flash("This campaign has already been sent.", "info")
+        return redirect(url_for(".campaign_detail", campaign_id=campaign.id))
+    return render_template(
+        "staff/newsletter/send_confirm.html",
+        campaign=campaign,
+        audience=campaigns.audience_size(campaign),
+    )
+
+
 @bp.post("/newsletter/<int:campaign_id>/send")
 def campaign_send(campaign_id: int) -> BaseResponse:
     campaign = db.session.get(Campaign, campaign_id, with_for_update=True)
@@ -181,7 +220,7 @@ def campaign_send(campaign_id: int) -> BaseResponse:
         return _refused(campaign, refusal)
     _record(AuditAction.CAMPAIGN_SEND, campaign, f"{queued} recipients")
     db.session.commit()
-    flash(f"Sending to {queued} subscribers. Reload this page to follow it.", "success")
+    flash(f"Sending to {queued} subscribers. This page updates itself until it is done.", "success")
     return redirect(url_for(".campaign_detail", campaign_id=campaign.id))
 
 

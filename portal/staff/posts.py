@@ -7,6 +7,13 @@ that became public. Every change is audited.
 
 The address (slug) of an article that has been public never changes: the form refuses it,
 because links, feeds and search engines point at it.
+
+Images are added from the editor itself: "Upload and insert" sends the whole form with the
+chosen file; the image is kept (re-encoded by ``portal.blog.images``) and its Markdown line
+put into the text where the writer wants it (the cursor, which a small script records; the
+``[image]`` marker; else the end), and the editor comes back with everything as typed and
+nothing else saved, so no unsaved text is lost and a published article does not change
+until "Save".
 """
 
 from __future__ import annotations
@@ -75,8 +82,17 @@ def _slug_problem(form: PostForm, post: Post | None) -> str | None:
     return None
 
 
+IMAGE_MARKER = "[image]"
+
+
 def _editor(
-    form: PostForm, post: Post | None, status: int = 200, preview: str | None = None
+    form: PostForm,
+    post: Post | None,
+    status: int = 200,
+    preview: str | None = None,
+    image_form: ImageUploadForm | None = None,
+    inserted: BlogImage | None = None,
+    caret: int | None = None,
 ) -> tuple[str, int]:
     return (
         render_template(
@@ -84,12 +100,77 @@ def _editor(
             form=form,
             post=post,
             preview=Markup(preview) if preview is not None else None,  # noqa: S704 (sanitized)
+            image_form=image_form or ImageUploadForm(formdata=None),
+            inserted=inserted,
+            caret=caret,
+            marker=IMAGE_MARKER,
         ),
         status,
     )
 
 
+def insert_block(text: str, block: str, position: int | None) -> tuple[str, int]:
+    """``text`` with ``block`` as a paragraph of its own at ``position`` (else in place of
+    the first ``[image]`` marker, else at the end); returns it and where the block ends."""
+    text = text.replace("\r\n", "\n")
+    if position is None or not 0 <= position <= len(text):
+        marker = text.find(IMAGE_MARKER)
+        if marker >= 0:
+            text = text[:marker] + text[marker + len(IMAGE_MARKER) :]
+            position = marker
+        else:
+            position = len(text)
+    before, after = text[:position].rstrip(" "), text[position:].lstrip(" ")
+    lead = (
+        "" if not before or before.endswith("\n\n") else "\n" if before.endswith("\n") else "\n\n"
+    )
+    tail = (
+        "" if not after or after.startswith("\n\n") else "\n" if after.startswith("\n") else "\n\n"
+    )
+    start = before + lead + block
+    return start + tail + after, len(start)
+
+
+def _insert_position() -> int | None:
+    """The cursor position the editor's script recorded (a number of characters)."""
+    value = request.form.get("insert_at", "")
+    if not (value.isascii() and value.isdigit() and len(value) <= 7):
+        return None
+    return int(value)
+
+
+def _store_upload(upload: ImageUploadForm) -> BlogImage | None:
+    """Keep the uploaded image (audited, committed); None with the problem on the form."""
+    with upload.image.data.stream as stream:  # closed at once: it may be a temporary file
+        data = stream.read()
+    try:
+        image = images.store_image(data, alt_text=upload.alt_text.data, uploader=current_user)
+    except images.ImageRefused as refused:
+        upload.image.errors = [str(refused)]
+        return None
+    db.session.flush()
+    audit.record(AuditAction.IMAGE_UPLOAD, target_type=AuditTarget.BLOG_IMAGE, target_id=image.id)
+    db.session.commit()
+    return image
+
+
+def _insert_image(form: PostForm, post: Post | None) -> tuple[str, int]:
+    upload = ImageUploadForm()
+    if not upload.validate_on_submit():
+        return _editor(form, post, 422, image_form=upload)
+    image = _store_upload(upload)
+    if image is None:
+        return _editor(form, post, 422, image_form=upload)
+    text, caret = insert_block(
+        form.body_source.data or "", images.markdown_for(image), _insert_position()
+    )
+    form.body_source.data = text
+    return _editor(form, post, inserted=image, caret=caret)
+
+
 def _save(form: PostForm, post: Post | None) -> str | Response | tuple[str, int]:
+    if request.method == "POST" and "insert_image" in request.form:
+        return _insert_image(form, post)
     if form.preview.data:
         # The preview never saves: it shows the sanitized article beside the form as typed.
         form.validate()
@@ -179,21 +260,27 @@ def delete_post(post_id: int) -> str | Response:
     return render_template("staff/posts/delete.html", post=post)
 
 
-def _upload_limit() -> int:
-    return current_app.config["BLOG_IMAGE_MAX_BYTES"] + 64 * 1024  # the photo and the form
+# The pages whose form may carry a photo: the images page, and the editor (with the article).
+UPLOAD_ENDPOINTS = frozenset({"staff.post_images", "staff.new_post", "staff.edit_post"})
+
+
+def _upload_limit(endpoint: str) -> int:
+    # The photo and the rest of the form: in the editor, an article (100,000 characters).
+    rest = 64 * 1024 if endpoint == "staff.post_images" else 512 * 1024
+    return current_app.config["BLOG_IMAGE_MAX_BYTES"] + rest
 
 
 @bp.url_value_preprocessor
 def _allow_photo_uploads(endpoint: str | None, values: dict[str, Any] | None) -> None:
     """Photos are larger than any other form's body (``MAX_CONTENT_LENGTH``): the upload view
     accepts up to the image limit. This runs before the CSRF check reads the body."""
-    if endpoint == "staff.post_images":
-        request.max_content_length = _upload_limit()
+    if endpoint in UPLOAD_ENDPOINTS:
+        request.max_content_length = _upload_limit(endpoint)
 
 
 @bp.errorhandler(RequestEntityTooLarge)
 def _upload_too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
-    if request.endpoint != "staff.post_images":
+    if request.endpoint not in UPLOAD_ENDPOINTS:
         from portal.web.errors import handle_http_error
 
         return handle_http_error(error)
@@ -203,6 +290,9 @@ def _upload_too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
         f"This file is larger than {limit:.1f} MB, the most an image can be. Export it smaller "
         "(2000 pixels wide is plenty) and upload it again."
     ]
+    if request.endpoint != "staff.post_images":
+        # The body was too large to read: the text typed is still in the browser's form.
+        return render_template("staff/posts/image_too_large.html", form=form), 413
     return _images_page(form, 413)
 
 
@@ -221,19 +311,10 @@ def post_images() -> str | Response | tuple[str, int]:
     form = ImageUploadForm()
     status = 200
     if form.validate_on_submit():
-        with form.image.data.stream as upload:  # closed at once: it may be a temporary file
-            data = upload.read()
-        try:
-            image = images.store_image(data, alt_text=form.alt_text.data, uploader=current_user)
-        except images.ImageRefused as refused:
-            form.image.errors = [str(refused)]
+        image = _store_upload(form)
+        if image is None:
             status = 422
         else:
-            db.session.flush()
-            audit.record(
-                AuditAction.IMAGE_UPLOAD, target_type=AuditTarget.BLOG_IMAGE, target_id=image.id
-            )
-            db.session.commit()
             flash(f"Uploaded. Paste this into an article: {images.markdown_for(image)}", "success")
             return redirect(url_for(".post_images"))
     elif request.method == "POST":

@@ -51,7 +51,7 @@ def init_app(app: Flask) -> None:
 # its template with ``fill_slot`` when its blueprint is registered. The page never names
 # the other feature, and an app without that feature simply shows nothing there.
 SLOTS = {
-    "account": "the account page, after the signed-in devices",
+    "account": "the account page, after the signed-in devices (newsletter, own comments)",
     "client_dashboard": "the client dashboard, at its end",
     "subscribe_box": "the home page and every article, after the content",
 }

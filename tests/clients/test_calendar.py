@@ -108,3 +108,25 @@ def test_a_changed_secret_key_invalidates_addresses(app, client, rosa):
     path = subscription_path(client)
     app.config["SECRET_KEY"] = "another-secret-key-for-this-test-only-0123456789"
     assert app.test_client().get(path).status_code == 404
+
+
+def test_calendar_page_offers_one_tap_subscriptions(app, client, rosa):
+    """``webcal:`` for Apple Calendar and phones, the add-by-address pages of Google and
+    Outlook; each carries the same private feed address (links only: nothing is fetched)."""
+    from html import unescape
+    from urllib.parse import parse_qs, urlsplit
+
+    page = client.get("/portal/calendar").get_data(as_text=True)
+    base = app.config["PORTAL_BASE_URL"]
+    feed_url = base + subscription_path(client)
+    links = {unescape(href) for href in re.findall(r'href="([^"]+)"', page)}
+    webcal = "webcal://" + feed_url.split("://", 1)[1]
+    assert webcal in links
+    google = next(link for link in links if link.startswith("https://calendar.google.com/"))
+    assert parse_qs(urlsplit(google).query)["cid"] == [webcal]
+    outlook = next(link for link in links if link.startswith("https://outlook.live.com/"))
+    assert urlsplit(outlook).path == "/calendar/0/addfromweb"
+    assert parse_qs(urlsplit(outlook).query)["url"] == [feed_url]
+    assert any(
+        link.startswith("https://outlook.office.com/calendar/0/addfromweb?") for link in links
+    )

@@ -101,7 +101,7 @@ def test_subscribe_confirm_change_preferences_and_unsubscribe(
     _check(page, axe, fits_phone)
 
 
-def test_the_back_office_campaign_pages(app, page, axe, fits_phone, make_user):
+def test_the_back_office_campaign_pages(app, smtp_server, page, axe, fits_phone, make_user):
     make_user("theo@example.com", role="staff", name="Theo Therapist")
     Newsletter(app).many(3, topics=("news",))
     browser_sign_in(page, "theo@example.com", "correct-horse-battery-staple")
@@ -116,8 +116,23 @@ def test_the_back_office_campaign_pages(app, page, axe, fits_phone, make_user):
     frame = page.frame_locator("iframe.email-frame")
     expect(frame.get_by_text("See you")).to_be_visible()
     _check(page, axe, fits_phone)
+    # The whole email shows: the frame grows to the email's height (no box to scroll in).
+    handle = page.locator("iframe.email-frame")
+    expect(frame.get_by_text("Unsubscribe").first).to_be_attached()
+    page.wait_for_function(
+        "f => f.contentDocument && f.getBoundingClientRect().height + 4 >= "
+        "f.contentDocument.documentElement.scrollHeight",
+        arg=handle.element_handle(),
+    )
+    page.get_by_role("link", name=re.compile("Send now to 3 subscribers")).click()
+    expect(page.get_by_role("heading", name="Send this campaign now?")).to_be_visible()
+    _check(page, axe, fits_phone)
     page.get_by_role("button", name=re.compile("Send now to 3 subscribers")).click()
     expect(page.get_by_role("heading", name="Progress")).to_be_visible()
+    expect(page.locator("[data-campaign-status]")).to_have_text("sending")
+    _deliver(app, smtp_server, 3)  # sent over SMTP: the page notices by itself, no reload
+    expect(page.locator("[data-campaign-status]")).to_have_text("sent", timeout=15_000)
+    expect(page.locator('tr[data-state="sent"] td')).to_have_text("3")
     _check(page, axe, fits_phone)
     page.goto("/staff/newsletter/tips")
     _check(page, axe, fits_phone)

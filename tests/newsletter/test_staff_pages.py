@@ -3,13 +3,14 @@ pause; the tip sequences; bounds, bad input and query counts."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import AuditEntry, Campaign, OutboxMessage, TipSequence, TipStep
+from portal.models import AuditEntry, BouncedAddress, Campaign, OutboxMessage, TipSequence, TipStep
 from tests.fixtures.mail import deliver, rows
 
 CAMPAIGN = {
@@ -23,6 +24,15 @@ def create(client, **changes) -> int:  # type: ignore[no-untyped-def]
     response = client.post("/staff/newsletter/new", data={**CAMPAIGN, **changes})
     assert response.status_code == 302, response.get_data(as_text=True)
     return int(response.headers["Location"].rsplit("/", 1)[1])
+
+
+def count_of(page: str, state: str) -> int:
+    """The progress table's count of messages in outbox state ``state``."""
+    found = re.search(
+        rf'<tr data-state="{state}"><th scope="row">[^<]+</th><td class="number">(\d+)</td>', page
+    )
+    assert found, state
+    return int(found.group(1))
 
 
 def actions(app) -> list[str]:  # type: ignore[no-untyped-def]
@@ -39,7 +49,7 @@ def test_compose_preview_test_send_and_watch(app, client, auth, newsletter):
     assert "List-Unsubscribe-Post" in page and "List-Unsubscribe=One-Click" in page
     assert "MORNINGS" not in page  # the text part keeps the case
     assert "Mornings\n========" in page  # the text part, from the same Markdown
-    assert f'src="/staff/newsletter/{campaign_id}/preview.html" sandbox' in page
+    assert f'src="/staff/newsletter/{campaign_id}/preview.html" sandbox="allow-same-origin"' in page
 
     frame = client.get(f"/staff/newsletter/{campaign_id}/preview.html")
     assert frame.status_code == 200
@@ -56,10 +66,10 @@ def test_compose_preview_test_send_and_watch(app, client, auth, newsletter):
     response = client.post(f"/staff/newsletter/{campaign_id}/send")
     assert response.status_code == 302
     page = client.get(f"/staff/newsletter/{campaign_id}").get_data(as_text=True)
-    assert "<dt>Waiting to go</dt><dd>3</dd>" in page and "Pause sending" in page
+    assert count_of(page, "pending") == 3 and "Pause sending" in page
     deliver(app)
     page = client.get(f"/staff/newsletter/{campaign_id}").get_data(as_text=True)
-    assert "<dt>Sent</dt><dd>3</dd>" in page and "Pause sending" not in page
+    assert count_of(page, "sent") == 3 and "Pause sending" not in page
     assert actions(app) == ["campaign.create", "campaign.test", "campaign.send"]
 
     # Sent: it can no longer be edited or sent again, and it is in the public archive.
@@ -79,7 +89,7 @@ def test_pause_and_resume_from_the_page(app, client, auth, newsletter):
     client.post(f"/staff/newsletter/{campaign_id}/send")
     client.post(f"/staff/newsletter/{campaign_id}/pause")
     page = client.get(f"/staff/newsletter/{campaign_id}").get_data(as_text=True)
-    assert "<dt>Held back</dt><dd>4</dd>" in page and "Resume sending" in page
+    assert count_of(page, "held") == 4 and "Resume sending" in page
     assert deliver(app).sent == 0
     assert client.get(f"/newsletter/archive/{campaign_id}").status_code == 404  # paused
     client.post(f"/staff/newsletter/{campaign_id}/resume")
@@ -285,3 +295,59 @@ def test_a_test_copy_received_over_smtp_has_no_dead_link(smtp_app, smtp_server, 
     for link in own:
         assert visitor.get(urlsplit(link).path).status_code == 200, link
     assert "own links here" in html and "own links here" in text
+
+
+def test_sending_asks_on_its_own_page_then_speaks_plain_words(app, client, auth, newsletter):
+    auth.login_staff("theo@example.com")
+    newsletter.many(3, topics=("news",))
+    newsletter.subscriber("gone@example.com", topics=("news",))
+    campaign_id = create(client)
+    detail = client.get(f"/staff/newsletter/{campaign_id}").get_data(as_text=True)
+    # The campaign page only links to the question; nothing is sent from it.
+    assert f'href="/staff/newsletter/{campaign_id}/send">Send now to 4 subscribers…</a>' in detail
+
+    confirm = client.get(f"/staff/newsletter/{campaign_id}/send")
+    page = confirm.get_data(as_text=True)
+    assert confirm.status_code == 200 and rows(app) == []  # a GET sends nothing
+    assert "Send this campaign now?" in page
+    assert "<dd>Summer opening hours</dd>" in page and "<dd>4 subscribers</dd>" in page
+    assert f'action="/staff/newsletter/{campaign_id}/send"' in page
+    assert ">Send now to 4 subscribers</button>" in page
+
+    assert client.post(f"/staff/newsletter/{campaign_id}/send").status_code == 302
+    with app.app_context():  # the address bounces for good while the campaign is queued
+        db.session.add(BouncedAddress(address="gone@example.com", hard_failures=99))
+        db.session.commit()
+    page = client.get(f"/staff/newsletter/{campaign_id}").get_data(as_text=True)
+    assert "<dd data-campaign-status>sending</dd>" in page
+    assert 'id="progress" data-refresh-seconds="5"' in page  # it follows itself (a script)
+    assert re.search(r'<script src="/static/js/progress-refresh\.\w+\.js" defer>', page)
+    assert "Waiting to be sent" in page and "Being sent now" in page
+    assert "Not sent: the address bounced or unsubscribed" in page
+    listing = client.get("/staff/newsletter/").get_data(as_text=True)
+    assert "<td>sending</td>" in listing
+
+    deliver(app)
+    page = client.get(f"/staff/newsletter/{campaign_id}").get_data(as_text=True)
+    assert "<dd data-campaign-status>sent</dd>" in page and "data-refresh-seconds" not in page
+    assert count_of(page, "sent") + count_of(page, "suppressed") == 4
+    listing = client.get("/staff/newsletter/").get_data(as_text=True)
+    assert "<td>sent</td>" in listing
+
+    # Asking again after it went: back to the campaign, nothing queued twice.
+    again = client.get(f"/staff/newsletter/{campaign_id}/send")
+    assert again.status_code == 302 and again.headers["Location"].endswith(f"/{campaign_id}")
+
+
+def test_the_preview_frame_is_sized_to_the_whole_email(app, client, auth):
+    """The frame's document shares the page's origin (so the page's script can measure it)
+    yet runs no script: the policy allows none and the sandbox lacks ``allow-scripts``."""
+    auth.login_staff()
+    campaign_id = create(client)
+    page = client.get(f"/staff/newsletter/{campaign_id}").get_data(as_text=True)
+    assert re.search(r'<script src="/static/js/email-frame\.\w+\.js" defer>', page)
+    assert "Open the whole email in its own tab" in page
+    frame = client.get(f"/staff/newsletter/{campaign_id}/preview.html")
+    policy = frame.headers["Content-Security-Policy"]
+    assert "sandbox allow-same-origin" in policy and "allow-scripts" not in policy
+    assert "default-src 'none'" in policy

@@ -421,3 +421,35 @@ def test_a_stored_unpublished_article_stays_offered_when_editing(app, client, st
         data={"title": "Read this", "article_slug": "a-draft-article", "session_id": "0"},
     )
     assert response.status_code == 302
+
+
+def test_a_second_session_on_the_same_day_asks_first_and_keeps_what_was_typed(
+    app, client, staff, rosa
+):
+    yesterday = date.today() - timedelta(days=1)
+    assert (
+        client.post(f"/staff/clients/{rosa}/sessions/new", data=session_form()).status_code == 302
+    )
+    second = session_form(client_notes="Second visit: hamstrings only.", areas=["hamstrings"])
+
+    asked = client.post(f"/staff/clients/{rosa}/sessions/new", data=second)
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200
+    assert count(app, MassageSession) == 1  # nothing saved yet
+    assert re.search(
+        rf"Rosa Runner already has a session on \w+ {yesterday.day} {yesterday:%b %Y}", page
+    )
+    assert "record another?" in page
+    assert "Second visit: hamstrings only." in page  # the typed text is kept
+    assert re.search(r'checked[^>]*value="hamstrings"|value="hamstrings"[^>]*checked', page)
+    assert 'name="record_another" value="yes"' in page
+
+    confirmed = client.post(
+        f"/staff/clients/{rosa}/sessions/new", data={**second, "record_another": "yes"}
+    )
+    assert confirmed.status_code == 302
+    assert count(app, MassageSession) == 2
+
+    other_day = session_form(held_on=(yesterday - timedelta(days=1)).isoformat())
+    assert client.post(f"/staff/clients/{rosa}/sessions/new", data=other_day).status_code == 302
+    assert count(app, MassageSession) == 3

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import AuditEntry, BlockedWord, CommentStatus
-from tests.blog.conftest import Blog
+from tests.blog.conftest import Blog, guest
+from tests.conftest import sign_in
 
 
 @pytest.fixture
@@ -111,3 +114,109 @@ def test_staff_edit_the_word_list(app, staff):
     with app.app_context():
         assert list(db.session.scalars(sa.select(BlockedWord.word))) == ["cheap pills"]
     assert staff.post("/staff/comments/words", data={"words": "bad\x00word"}).status_code == 422
+
+
+def test_the_queue_shows_what_each_comment_answers(staff, blog, count_queries):
+    post_id = blog.post(slug="calves")
+    asked = blog.comment(post_id, "How often should I foam roll my calves?", name="Rosa")
+    for n in range(5):
+        blog.comment(post_id, f"Answer {n}", status=CommentStatus.PENDING, parent_id=asked)
+    blog.comment(post_id, "A new thread", status=CommentStatus.PENDING)
+    with count_queries() as log:
+        page = staff.get("/staff/comments").get_data(as_text=True)
+    assert page.count("In reply to") == 5
+    assert f'In reply to <a href="/blog/comments/{asked}">Rosa</a>' in page
+    assert "<q>How often should I foam roll my calves?</q>" in page
+    assert log.count <= 7, log.statements  # one query for all the parents
+
+
+def test_select_all_on_this_page_without_javascript(staff, blog):
+    post_id = blog.post(slug="calves")
+    ids = [blog.comment(post_id, f"c{n}", status=CommentStatus.PENDING) for n in range(3)]
+    page = staff.get("/staff/comments").get_data(as_text=True)
+    assert 'href="/staff/comments?status=pending&amp;select=all">Select all on this page' in page
+    assert " checked" not in page
+    page = staff.get("/staff/comments?status=pending&select=all").get_data(as_text=True)
+    for comment_id in ids:
+        assert f'value="{comment_id}" id="tick-{comment_id}" checked>' in page
+    assert "Select none" in page
+
+
+def test_a_moderation_action_can_be_undone_by_who_did_it(app, staff, blog, make_user):
+    post_id = blog.post(slug="calves")
+    ids = [blog.comment(post_id, f"c{n}", status=CommentStatus.PENDING) for n in range(3)]
+    already = blog.comment(post_id, "Was already spam", status=CommentStatus.SPAM)
+    staff.post(
+        "/staff/comments/moderate",
+        data={"action": "trash", "ids": [str(i) for i in [*ids, already]]},
+    )
+    assert {blog.get_comment(i).status for i in [*ids, already]} == {"trash"}
+    page = staff.get("/staff/comments").get_data(as_text=True)
+    assert "4 comments moved to the trash." in page
+    first, last = re.search(
+        r'name="first" value="(\d+)">\s*<input type="hidden" name="last" value="(\d+)">', page
+    ).groups()
+    assert "Undo</button>" in page
+    assert "Undo</button>" not in staff.get("/staff/comments").get_data(as_text=True)  # once
+
+    # Someone else cannot undo it; an edited comment since is left alone.
+    other = app.test_client()
+    make_user("other-staff@example.com", role="staff")
+    sign_in(other, "other-staff@example.com")
+    other.post("/staff/comments/undo", data={"first": first, "last": last})
+    assert blog.get_comment(ids[0]).status == "trash"
+    staff.post("/staff/comments/moderate", data={"action": f"approve:{ids[2]}"})
+
+    response = staff.post("/staff/comments/undo", data={"first": first, "last": last})
+    assert response.status_code == 302
+    statuses = [blog.get_comment(i).status for i in [*ids, already]]
+    assert statuses == ["pending", "pending", "approved", "spam"]
+    with app.app_context():
+        actions = db.session.scalars(sa.select(AuditEntry.action)).all()
+    assert actions.count("comment.undo") == 3
+    # Undoing again changes nothing; bad numbers are a 400.
+    staff.post("/staff/comments/undo", data={"first": first, "last": last})
+    assert blog.get_comment(ids[0]).status == "pending"
+    for bad in ({"first": "x", "last": last}, {"first": last, "last": first}, {}):
+        if bad.get("first") == bad.get("last"):
+            continue
+        assert staff.post("/staff/comments/undo", data=bad).status_code == 400
+
+
+def test_staff_reply_from_the_queue_as_themselves(app, staff, blog):
+    post_id = blog.post(slug="calves")
+    held = blog.comment(post_id, "Is ice better than heat?", status=CommentStatus.PENDING)
+    page = staff.get("/staff/comments").get_data(as_text=True)
+    assert f'href="/staff/comments/{held}/reply"' in page
+    form = staff.get(f"/staff/comments/{held}/reply").get_data(as_text=True)
+    assert "Is ice better than heat?" in form and "replying approves it" in form
+    assert staff.post(f"/staff/comments/{held}/reply", data={"body": ""}).status_code == 422
+    assert blog.get_comment(held).status == "pending"  # nothing half-done
+
+    response = staff.post(f"/staff/comments/{held}/reply", data={"body": "Heat before, ice after."})
+    assert response.status_code == 302
+    reply = blog.comments(post_id)[-1]
+    assert reply.parent_id == held and reply.status == "approved"
+    assert reply.body_source == "Heat before, ice after." and reply.author_id is not None
+    assert blog.get_comment(held).status == "approved"
+    public = app.test_client().get("/blog/calves").get_data(as_text=True)
+    assert "Heat before, ice after." in public and "Is ice better than heat?" in public
+    assert staff.get("/staff/comments/999999/reply").status_code == 404
+    trashed = blog.comment(post_id, "gone", status=CommentStatus.TRASH)
+    assert staff.get(f"/staff/comments/{trashed}/reply").status_code == 404
+
+
+def test_three_links_to_one_shop_hold_a_trusted_readers_comment(app, blog):
+    post_id = blog.post(slug="calves")
+    blog.comment(post_id, "An earlier approved comment", email="gina@example.com")
+    body = (
+        "Great tips! I buy my rollers at https://shop.example/rollers, "
+        "[the calf sleeves](https://shop.example/sleeves) and www.shop.example/balls too."
+    )
+    reader = app.test_client()
+    reader.post("/blog/calves/comments", data=guest(app, body))
+    assert blog.comments(post_id)[-1].status == CommentStatus.PENDING
+    reader.post(
+        "/blog/calves/comments", data=guest(app, "Two: https://a.example https://b.example")
+    )
+    assert blog.comments(post_id)[-1].status == CommentStatus.APPROVED

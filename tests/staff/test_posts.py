@@ -3,6 +3,7 @@ and deleting articles; image uploads."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
@@ -378,3 +379,123 @@ def test_an_uploaded_image_goes_into_an_article_by_its_markdown(app, staff, imag
     staff.post("/staff/posts/new", data=_article(body_source=markdown))
     page = app.test_client().get("/blog/it-band-myths").get_data(as_text=True)
     assert f'<img src="/blog/images/{image.filename}" alt="Rolling the calf"' in page
+
+
+# --- images from the editor ----------------------------------------------------------------
+
+
+def _insert(staff, url: str, article: dict, data: bytes, **fields: str):  # type: ignore[no-untyped-def]
+    stream, length, boundary = stream_encode_multipart(
+        {
+            **article,
+            "image": FileStorage(BytesIO(data), filename="photo.jpg"),
+            "alt_text": "Rolling the calf",
+            "insert_image": "yes",
+            **fields,
+        },
+        use_tempfile=False,
+    )
+    return staff.post(
+        url,
+        input_stream=stream,
+        content_length=length,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+
+
+def _textarea(page: str) -> str:
+    from html import unescape
+
+    found = re.search(r'<textarea[^>]*id="body_source"[^>]*>\r?\n?(.*?)</textarea>', page, re.S)
+    assert found
+    return unescape(found.group(1))
+
+
+def test_an_image_is_uploaded_and_inserted_from_the_editor_keeping_unsaved_text(
+    app, staff, image_dir
+):
+    staff.post("/staff/posts/new", data=_article(status="published", title="Calf care"))
+    post = _post(app, "calf-care")
+    typed = "Warm up first.\n\nThen roll slowly.\n\nUnsaved last line."
+    cursor = len("Warm up first.\n\n")
+    response = _insert(
+        staff,
+        f"/staff/posts/{post.id}",
+        _article(status="published", title="Calf care, edited", body_source=typed),
+        _jpeg_with_gps((800, 400)),
+        insert_at=str(cursor),
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    with app.app_context():
+        image = db.session.scalar(sa.select(BlogImage))
+    line = f"![Rolling the calf](/blog/images/{image.filename})"
+    assert _textarea(page) == f"Warm up first.\n\n{line}\n\nThen roll slowly.\n\nUnsaved last line."
+    assert 'value="Calf care, edited"' in page  # every field as typed
+    assert "Press Save to keep the change." in page
+    assert f'data-caret="{cursor + len(line)}"' in page
+    # Nothing but the image was saved: the published article is unchanged until Save.
+    assert _post(app, "calf-care").title == "Calf care"
+    assert "Unsaved last line." not in _post(app, "calf-care").body_source
+
+
+def test_without_a_script_the_image_goes_at_the_marker_or_the_end(app, staff, image_dir):
+    with_marker = _insert(
+        staff,
+        "/staff/posts/new",
+        _article(title="New one", body_source="Intro.\n\n[image]\n\nMore."),
+        _png(),
+    )
+    text = _textarea(with_marker.get_data(as_text=True))
+    assert re.fullmatch(
+        r"Intro\.\n\n!\[Rolling the calf\]\(/blog/images/\w+\.png\)\n\nMore\.", text
+    )
+    at_end = _insert(
+        staff, "/staff/posts/new", _article(title="New one", body_source="Only text."), _png()
+    )
+    text = _textarea(at_end.get_data(as_text=True))
+    assert re.fullmatch(r"Only text\.\n\n!\[Rolling the calf\]\(/blog/images/\w+\.png\)", text)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Post)) == 0
+
+
+def test_a_bad_image_in_the_editor_comes_back_with_the_text_and_a_reason(app, staff, image_dir):
+    typed = "Do not lose me."
+    response = _insert(
+        staff, "/staff/posts/new", _article(title="Kept", body_source=typed), b"not an image"
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert _textarea(page) == typed and "not a JPEG, PNG or WebP image" in page
+    no_alt = _insert(
+        staff,
+        "/staff/posts/new",
+        _article(title="Kept", body_source=typed),
+        _png(),
+        alt_text="",
+    )
+    assert no_alt.status_code == 422 and _textarea(no_alt.get_data(as_text=True)) == typed
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(BlogImage)) == 0
+
+
+def test_insert_block_places_a_paragraph_of_its_own():
+    from portal.staff.posts import insert_block
+
+    assert insert_block("ab", "X", 1) == ("a\n\nX\n\nb", 4)
+    assert insert_block("a\n\nb", "X", 3) == ("a\n\nX\n\nb", 4)
+    assert insert_block("", "X", 0) == ("X", 1)
+    assert insert_block("a\r\nb", "X", None) == ("a\nb\n\nX", 6)
+    assert insert_block("ab", "X", 99) == ("ab\n\nX", 5)  # out of range: the end
+
+
+def test_a_photo_too_large_to_read_in_the_editor_says_the_text_is_still_there(
+    app, staff, image_dir
+):
+    app.config["BLOG_IMAGE_MAX_BYTES"] = 100_000
+    far_over = _noise_png(620)
+    assert len(far_over) > 100_000 + 512 * 1024
+    response = _insert(staff, "/staff/posts/new", _article(body_source="Mine."), far_over)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 413
+    assert "larger than 0.1 MB" in page and "the text you typed is still in the editor" in page
