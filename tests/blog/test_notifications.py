@@ -210,15 +210,18 @@ def test_the_answer_is_the_same_whether_or_not_the_address_confirmed_before(
     (confirm,) = outbox.messages("comment_notify_confirm")
     app.test_client().post(_path(confirm["context"]["link"]))
 
-    def flashed(email: str) -> str:
+    def notice(email: str) -> str:
+        """The words the guest reads beside their comment, where they land after posting."""
         client = app.test_client()
         response = client.post(
             "/blog/calves/comments", data=guest(app, "Again", email=email, notify="y")
         )
         page = client.get(response.location).get_data(as_text=True)
-        return re.search(r'<p class="flash [^"]*">(.*?)</p>', page, re.S).group(1)
+        return re.search(r'<p class="comment-notice"[^>]*>(.*?)</p>', page, re.S).group(1)
 
-    assert flashed("gina@example.com") == flashed("nora@example.com")
+    said = notice("gina@example.com")
+    assert said == notice("nora@example.com")
+    assert "reply notifications" in said
 
 
 def test_the_confirmation_email_carries_no_text_the_requester_chose(smtp_app, smtp_server):
