@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.extensions import db
 from portal.models import User
 from tests.conftest import PASSWORD, sign_in
+from tests.fixtures.accounts import PRODUCTION_HASHING
 
 GOOD = {
     "name": "Nina Reader",
@@ -153,8 +154,22 @@ def test_signed_in_people_are_sent_away_from_register(client, auth):
     assert client.get("/register").status_code == 302
 
 
+@pytest.mark.config(**PRODUCTION_HASHING)
 def test_password_is_hashed_with_argon2id_at_asvs_parameters(app, make_user, get_user):
     make_user("hash@example.com", password=PASSWORD)
     stored = get_user("hash@example.com").password_hash
     assert stored.startswith("$argon2id$")
     assert "m=19456,t=2,p=1" in stored
+
+
+def test_the_suite_hashes_cheaply_and_production_keeps_the_asvs_parameters(
+    app, make_user, get_user, monkeypatch
+):
+    """Tests hash at t=1, 64 KiB (TestingConfig); every other environment at the defaults."""
+    make_user("cheap@example.com", password=PASSWORD)
+    assert "m=64,t=1,p=1" in get_user("cheap@example.com").password_hash
+    from config import ProductionConfig
+
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    production = ProductionConfig()
+    assert (production.PASSWORD_HASH_TIME_COST, production.PASSWORD_HASH_MEMORY_KIB) == (2, 19456)
