@@ -28,7 +28,13 @@ from portal.models.newsletter import (
     TipStep,
     Topic,
 )
-from portal.models.outbox import MailCategory, MailPriority, OutboxMessage, OutboxStatus
+from portal.models.outbox import (
+    MailCategory,
+    MailingHold,
+    MailPriority,
+    OutboxMessage,
+    OutboxStatus,
+)
 from portal.models.practice import PracticeSettings
 from portal.models.recommendations import Recommendation
 from portal.models.render import RenderVersion
@@ -70,6 +76,7 @@ __all__ = [
     "Modality",
     "OutboxMessage",
     "OutboxStatus",
+    "MailingHold",
     "PracticeSettings",
     "Pressure",
     "Recommendation",
