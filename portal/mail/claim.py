@@ -108,7 +108,7 @@ def claim_batch(
         .returning(*CLAIMED_COLUMNS, outbox.c.next_attempt_at)
     )
     _begin_write(conn)
-    claimed = conn.execute(statement).all()  # RETURNING keeps no order of its own
+    claimed = list(conn.execute(statement))  # RETURNING keeps no order of its own
     conn.commit()
     claimed.sort(key=lambda row: (row.priority, row.next_attempt_at, row.id))
     return [ClaimedRow(**{name: row._mapping[name] for name in CLAIMED_NAMES}) for row in claimed]

@@ -18,7 +18,6 @@ from flask import current_app
 
 from portal import practice
 from portal.clock import local_today
-from portal.database import rowcount
 from portal.extensions import db
 from portal.mail import enqueue_email
 from portal.mail.holds import hold_mailing, release_mailing
