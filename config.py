@@ -174,6 +174,10 @@ class Config:
         # process of a deployment sees the same counts.
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_HEADERS_ENABLED = True
+        # Redis stopped: the limits fail open instead of answering 500. Flask-Limiter logs
+        # the error and counts in this process's memory until Redis answers again.
+        self.RATELIMIT_SWALLOW_ERRORS = True
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
         self.LOGIN_LIMIT_PER_IP = env.get("LOGIN_LIMIT_PER_IP") or "30 per minute;300 per hour"
         # Failed sign-ins without a device cookie for the account, from anywhere.
         self.LOGIN_FAILURES_PER_ACCOUNT = env.get("LOGIN_FAILURES_PER_ACCOUNT") or "100 per hour"

@@ -49,9 +49,12 @@ def healthz() -> ResponseReturnValue:
 @bp.route("/readyz")
 @limiter.exempt
 def readyz() -> ResponseReturnValue:
-    """Ready to serve: the database answers, Redis too when configured (503 otherwise).
+    """Ready to serve: the database answers (503 otherwise).
 
-    The outbox backlog is reported for monitoring (``due``, ``oldest_due_seconds``) but never
+    Redis, when configured, is reported but makes the answer "degraded" (200), not 503: every
+    web host shares it, so failing them all at once would leave a load balancer nothing to
+    send to, while pages keep working (rate limits fail open, mail waits in the outbox). The
+    outbox backlog is reported for monitoring (``due``, ``oldest_due_seconds``) but never
     makes the check fail: a slow SMTP server must not take the web processes out of the
     load balancer.
     """
@@ -65,10 +68,11 @@ def readyz() -> ResponseReturnValue:
         current_app.logger.warning("readiness: database unavailable: %s", exc)
         checks["database"] = "error"
         ready = False
+    degraded = False
     if current_app.config.get("REDIS_URL"):
         checks["redis"] = "ok" if redis_answers(current_app.config["REDIS_URL"]) else "error"
-        ready = ready and checks["redis"] == "ok"
-    status = "ok" if ready else "unavailable"
+        degraded = checks["redis"] != "ok"
+    status = "unavailable" if not ready else "degraded" if degraded else "ok"
     return jsonify(status=status, **checks), 200 if ready else 503
 
 
