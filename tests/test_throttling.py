@@ -47,5 +47,7 @@ def test_rate_limits_fail_open_with_a_warning_when_redis_is_down(database_url, c
     assert "Check your email" in subscribe.get_data(as_text=True)
     assert login.status_code == 200  # the form again, with its message
     assert "do not match an account" in login.get_data(as_text=True)
-    assert any(record.levelname == "WARNING" and "limit" in record.getMessage().lower()
-               for record in caplog.records)
+    assert any(
+        record.levelname == "WARNING" and "limit" in record.getMessage().lower()
+        for record in caplog.records
+    )
