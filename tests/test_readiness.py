@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.models import OutboxMessage
 from portal.models.types import utcnow
-from tests.conftest import make_test_app
+from tests.conftest import built_app, make_test_app
 from tests.fixtures.mail import queue
 from tests.fixtures.smtp import free_port
 
@@ -31,10 +31,18 @@ def test_ready_reports_the_backlog_of_due_mail(app, client):
         "waiting": 0,
         "sending": 0,
         "oldest_due_seconds": None,
+        "oldest_waiting_seconds": None,
     }
     first, second, later = queue(app, 3)
     _age(app, first, minutes=10)
-    _age(app, later, minutes=-30)  # a retry, due in half an hour
+    _age(app, later, minutes=-30)  # a retry, due in half an hour…
+    with app.app_context():  # … of a message queued two hours ago, refused since (4xx)
+        db.session.execute(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.to_address == later)
+            .values(created_at=utcnow() - timedelta(hours=2))
+        )
+        db.session.commit()
 
     response = client.get("/readyz")
     assert response.status_code == 200
@@ -42,6 +50,8 @@ def test_ready_reports_the_backlog_of_due_mail(app, client):
     backlog = response.json["outbox"]
     assert (backlog["due"], backlog["waiting"], backlog["sending"]) == (2, 1, 0)
     assert 600 <= backlog["oldest_due_seconds"] < 700
+    # When the server refuses everything, nothing is due: the waiting age still grows.
+    assert 7200 <= backlog["oldest_waiting_seconds"] < 7300
 
 
 def test_ready_is_503_when_the_database_is_down():
@@ -74,3 +84,17 @@ def test_the_back_office_home_shows_the_same_backlog(app, client, auth):
     page = client.get("/staff/").get_data(as_text=True)
     assert "2 messages waiting to be sent" in page
     assert "The oldest has waited 1 hour 30 minutes" in page or "1 hour 31 minutes" in page
+
+
+def test_ready_is_503_when_the_database_reads_but_refuses_writes(database_url):
+    """A read-only database (or a full disk) answers every read: only a write tells."""
+    from tests.test_database_faults import read_only
+
+    with built_app(database_url):
+        pass  # the tables
+    app = make_test_app(read_only(database_url))
+    response = app.test_client().get("/readyz")
+    with app.app_context():
+        db.engine.dispose()
+    assert response.status_code == 503
+    assert response.json["database"] == "error"

@@ -1,4 +1,4 @@
-"""mailing holds: a paused campaign's rows are never sent
+"""mailing holds (a paused campaign's rows are never sent); readiness checks (a write per check)
 
 Revision ID: 0012_h17c
 Revises: 0011
@@ -24,6 +24,11 @@ def upgrade():
     sa.Column('held_at', portal.models.types.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('mailing', name=op.f('pk_mailing_holds'))
     )
+    op.create_table('readiness_checks',
+    sa.Column('host', sa.String(length=64), nullable=False),
+    sa.Column('checked_at', portal.models.types.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('host', name=op.f('pk_readiness_checks'))
+    )
     # Campaigns paused before this revision keep their rows held.
     op.execute(
         "INSERT INTO mailing_holds (mailing, held_at) "
@@ -32,4 +37,5 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_table('readiness_checks')
     op.drop_table('mailing_holds')

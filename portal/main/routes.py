@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from portal.extensions import db, limiter
 from portal.mail.backlog import outbox_backlog
 from portal.main import bp
+from portal.main.readiness import record_check
 from portal.models.types import utcnow
 
 
@@ -49,7 +50,7 @@ def healthz() -> ResponseReturnValue:
 @bp.route("/readyz")
 @limiter.exempt
 def readyz() -> ResponseReturnValue:
-    """Ready to serve: the database answers (503 otherwise).
+    """Ready to serve: the database answers and commits a write (503 otherwise).
 
     Redis, when configured, is reported but makes the answer "degraded" (200), not 503: every
     web host shares it, so failing them all at once would leave a load balancer nothing to
@@ -63,6 +64,8 @@ def readyz() -> ResponseReturnValue:
     try:
         with db.engine.connect() as conn:
             checks["outbox"] = outbox_backlog(conn, now=utcnow()).as_dict()
+            conn.rollback()
+            record_check(conn)  # a database that reads but cannot write is not ready
         checks["database"] = "ok"
     except SQLAlchemyError as exc:
         current_app.logger.warning("readiness: database unavailable: %s", exc)

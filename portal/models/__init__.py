@@ -14,6 +14,7 @@ from portal.models.blog import (
     Tag,
 )
 from portal.models.guidance import Audience, BookingRule, RuleKind
+from portal.models.health import ReadinessCheck
 from portal.models.mailbox import MailboxMessage
 from portal.models.newsletter import (
     ArticleMailing,
@@ -77,6 +78,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "MailingHold",
+    "ReadinessCheck",
     "PracticeSettings",
     "Pressure",
     "Recommendation",
