@@ -37,7 +37,7 @@ pytest_plugins = [
 ]
 
 # The suite runs on the practice's clock: the app's "today" is the date in PRACTICE_TIMEZONE
-# (default Europe/London, portal/clock.py), and tests that build records with date.today()
+# (default Europe/London, portal/core/clock.py), and tests that build records with date.today()
 # must agree with it at every hour, also on a machine whose clock is in another zone.
 os.environ["TZ"] = os.environ.get("PRACTICE_TIMEZONE") or "Europe/London"
 time.tzset()

@@ -1,7 +1,7 @@
 """Flask-Login wiring: users are loaded by their revocable session token, not their id.
 
 The statement that loads the signed-in person also reads the render versions of their own
-pages (``portal.render_cache.own_scopes``: their records, what every page shows, their
+pages (``portal.core.render_cache.own_scopes``: their records, what every page shows, their
 subscription): a client's cached page then needs no second round trip, and the versions are
 still read before anything they cover.
 
@@ -24,13 +24,13 @@ import sqlalchemy.orm as so
 from flask import Flask, current_app, g, request, session
 from flask_login import user_loaded_from_cookie, user_logged_in, user_logged_out
 
-from portal import security_log
+from portal.core.render_cache import own_versions_columns
 from portal.extensions import db, login_manager
 from portal.hot_reads import HotRead
 from portal.models import User
 from portal.models.types import table_of
 from portal.orm_session import join_when_created
-from portal.render_cache import own_versions_columns
+from portal.web import security_log
 
 SIGNED_IN_AT = "_signed_in_at"
 SEEN_AT = "_seen_at"

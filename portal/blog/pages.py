@@ -36,8 +36,8 @@ from portal.extensions import db
 from portal.hot_reads import HotRead
 from portal.models import Comment, CommentStatus, Post, PostStatus
 from portal.models.types import utcnow
-from portal.pagination import MAX_ID, id_arg
 from portal.signed_cookies import generate_csrf
+from portal.web.pagination import MAX_ID, id_arg
 
 # Markers in cached pages for what differs per request. NUL can be in no stored text (forms
 # refuse it, imports strip it, Markdown replaces it), so no comment can forge a marker.

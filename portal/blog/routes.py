@@ -29,7 +29,7 @@ from portal.blog.forms import (
 )
 from portal.extensions import csrf, db, limiter
 from portal.models import Comment, CommentStatus, Post
-from portal.token_links import register_token_route
+from portal.web.token_links import register_token_route
 
 
 def _comment_limit() -> str:

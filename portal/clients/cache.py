@@ -1,5 +1,5 @@
 """The portal's pages, rendered once per change: each client's dashboard and history parts
-are kept per web process under the versions of what they show (``portal.render_cache``).
+are kept per web process under the versions of what they show (``portal.core.render_cache``).
 
 What a cached part shows, and the scope whose version covers it:
 
@@ -33,10 +33,7 @@ from flask import Flask, current_app, g, render_template, request, session
 from flask_login import current_user
 from markupsafe import Markup
 
-from portal import static_files
-from portal.extensions import db
-from portal.models import BookingRule, MassageSession, Recommendation, TrainingProfile, User
-from portal.render_cache import (
+from portal.core.render_cache import (
     GLOBAL,
     VersionedCache,
     client_scope,
@@ -44,7 +41,10 @@ from portal.render_cache import (
     track,
     versions,
 )
+from portal.extensions import db
+from portal.models import BookingRule, MassageSession, Recommendation, TrainingProfile, User
 from portal.signed_cookies import generate_csrf
+from portal.web import static_files
 
 # Stands for this request's CSRF token in a cached part (NUL: no text of a page contains it;
 # forms refuse it and migration 0007 removed it from stored text).

@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 
 from portal.extensions import db
 from portal.mail.outages import RepeatedErrors
-from portal.request_log import configure_logging
+from portal.web.request_log import configure_logging
 
 
 @click.command("worker")

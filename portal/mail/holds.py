@@ -21,7 +21,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from portal.database import rowcount
+from portal.core.database import rowcount
 from portal.extensions import db
 from portal.mail.queue import request_delivery_after_commit
 from portal.models.outbox import MailingHold, OutboxMessage, OutboxStatus

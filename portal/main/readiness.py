@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from portal.database import rowcount
+from portal.core.database import rowcount
 from portal.models.health import ReadinessCheck
 from portal.models.types import table_of, utcnow
 

@@ -17,11 +17,11 @@ from flask import current_app, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 
+from portal.core.render_cache import VersionedCache
 from portal.extensions import db
 from portal.models import Subscriber, TrainingProfile
 from portal.newsletter import bp, subscriptions, tips
 from portal.newsletter.forms import SubscribeForm
-from portal.render_cache import VersionedCache
 from portal.signed_cookies import generate_csrf
 
 BOX_TEMPLATE = "newsletter/_subscribe_box_form.html"

@@ -297,7 +297,7 @@ def test_the_box_is_kept_per_page_and_reader_and_carries_each_visitors_own_token
 
     from flask import template_rendered
 
-    from portal.blog.rendering import render_article_markdown
+    from portal.core.rendering import render_article_markdown
     from portal.models import Post, PostStatus, User
     from portal.newsletter.templating import BOX_TEMPLATE
     from tests.conftest import sign_in

@@ -4,7 +4,7 @@ Every form derives from ``Form`` (POST, with a CSRF token) or ``FilterForm`` (GE
 searches, which change nothing). Both check every field before anything else runs:
 
 - single-line fields (names, titles, subjects, emails, search terms…) refuse control
-  characters and line breaks (``portal.text``);
+  characters and line breaks (``portal.core.text``);
 - multi-line fields (``TextAreaField``) refuse control characters other than tab and line
   breaks; passwords only refuse NUL;
 - dates (and the day of date-times) must fall between ``EARLIEST_DATE`` and
@@ -36,8 +36,8 @@ from wtforms import Form as PlainForm
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.clock import local_today
-from portal.text import (
+from portal.core.clock import local_today
+from portal.core.text import (
     MULTI_LINE_MESSAGE,
     SINGLE_LINE_MESSAGE,
     clean_text,

@@ -12,8 +12,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InternalError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from portal import security_log
 from portal.extensions import db, limiter
+from portal.web import security_log
 
 MESSAGES = {
     400: ("Bad request", "The request could not be understood. Please go back and try again."),
