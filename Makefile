@@ -4,6 +4,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
+# What is installed: the runtime (`make run`), the runtime and the development tools
+# (`make test`, `make lint`), and the load-test tools. Each target needs only its own stamp.
+RUN_STAMP  := $(VENV)/.installed-run
 STAMP  := $(VENV)/.installed
 LOAD_STAMP := $(VENV)/.installed-load
 HOST   ?= 127.0.0.1
@@ -20,20 +23,28 @@ export TEST_DATABASE_URL REDIS_URL BENCH_DATABASE_URL
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+
+$(RUN_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
 	touch $@
 
-run: $(STAMP)
+$(STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@ $(RUN_STAMP)
+
+run: $(RUN_STAMP)
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 	$(FLASK) demo-logins --url http://$(HOST):$(PORT)
 	PORTAL_BASE_URL='$(PORTAL_BASE_URL)' $(BIN)/python -m portal.devserver --host $(HOST) --port $(PORT)
 
+# The suite's own summary line, then how long the suite took.
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@start=$$(date +%s); $(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
+	echo "make test: $$(( $$(date +%s) - start )) s"; exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

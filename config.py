@@ -210,6 +210,10 @@ class Config:
         # process of a deployment sees the same counts.
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_HEADERS_ENABLED = True
+        # Redis stopped: the limits fail open instead of answering 500. Flask-Limiter logs
+        # the error and counts in this process's memory until Redis answers again.
+        self.RATELIMIT_SWALLOW_ERRORS = True
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
         self.LOGIN_LIMIT_PER_IP = env.get("LOGIN_LIMIT_PER_IP") or "30 per minute;300 per hour"
         # Failed sign-ins without a device cookie for the account, from anywhere.
         self.LOGIN_FAILURES_PER_ACCOUNT = env.get("LOGIN_FAILURES_PER_ACCOUNT") or "100 per hour"
@@ -217,6 +221,9 @@ class Config:
         # cookie, portal/auth/devices.py), counted apart from the anonymous ones above.
         self.LOGIN_FAILURES_PER_DEVICE = env.get("LOGIN_FAILURES_PER_DEVICE") or "10 per hour"
         self.DEVICE_COOKIE_DAYS = _env_int("DEVICE_COOKIE_DAYS", 365)
+        # argon2id's cost (portal/auth/passwords.py): the OWASP ASVS parameters by default.
+        self.PASSWORD_HASH_TIME_COST = _env_int("PASSWORD_HASH_TIME_COST", 2)
+        self.PASSWORD_HASH_MEMORY_KIB = _env_int("PASSWORD_HASH_MEMORY_KIB", 19 * 1024)
         self.REGISTER_LIMIT_PER_IP = env.get("REGISTER_LIMIT_PER_IP") or "5 per minute;30 per hour"
         self.REGISTER_LIMIT_PER_ACCOUNT = env.get("REGISTER_LIMIT_PER_ACCOUNT") or "5 per hour"
         self.RESET_LIMIT_PER_IP = env.get("RESET_LIMIT_PER_IP") or "5 per minute;30 per hour"
@@ -325,6 +332,10 @@ class TestingConfig(Config):
         # Tests post forms directly; CSRF is switched back on by the CSRF tests and by every
         # browser test (``live_url``), where real pages carry real tokens.
         self.WTF_CSRF_ENABLED = False
+        # Thousands of accounts are made and signed in: hash cheaply. The tests of the
+        # production parameters ask for them (``PRODUCTION_HASHING`` in tests/auth).
+        self.PASSWORD_HASH_TIME_COST = 1
+        self.PASSWORD_HASH_MEMORY_KIB = 64
 
 
 class ProductionConfig(Config):

@@ -126,7 +126,7 @@ def realistic_messages(count: int, workdir: Path) -> list[tuple[str, bytes]]:
                 **{
                     name: values[name]
                     for name in ClaimedRow.__dataclass_fields__
-                    if name not in ("id", "attempts")
+                    if name not in ("id", "attempts") and name in values
                 },
             )
             messages.append(

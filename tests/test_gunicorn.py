@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -101,3 +103,33 @@ def test_gunicorn_access_log_never_holds_a_token(gunicorn, tmp_path):
     assert "SECRET" not in text
     assert "/reset-password/[redacted]" in text
     assert "calendar.ics?token=[redacted]" in text
+
+
+# gunicorn's own lines ("[time] [pid] [LEVEL] message") and its access lines (redacted, in
+# gunicorn's default format); the app's lines are JSON objects (LOG_FORMAT=json).
+_GUNICORN_LINE = re.compile(r"^\[[^\]]+\] \[\d+\] \[(DEBUG|INFO|WARNING|ERROR|CRITICAL)\] \S")
+_ACCESS_LINE = re.compile(r'^\S+ - \S+ \[[^\]]+\] "[A-Z]+ \S+ HTTP/1\.[01]" \d{3} ')
+
+
+def _is_app_line(line: str) -> bool:
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        return False
+    return isinstance(entry, dict) and {"time", "level", "logger", "message"} <= entry.keys()
+
+
+def test_every_line_gunicorn_writes_is_a_well_formed_log_line(gunicorn, tmp_path):
+    """With the production logging, gunicorn's own lines ("Booting worker", "Worker exiting",
+    "WORKER TIMEOUT") are written as lines, not as logging errors."""
+    assert _get(gunicorn + "/").status == 200
+    log = tmp_path / "gunicorn.log"
+    deadline = time.monotonic() + 5
+    while "Booting worker" not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    text = log.read_text()
+    assert "Logging error" not in text and "Traceback" not in text, text
+    lines = text.splitlines()
+    assert any("Booting worker with pid" in line for line in lines), text
+    for line in lines:
+        assert _GUNICORN_LINE.match(line) or _ACCESS_LINE.match(line) or _is_app_line(line), line

@@ -4,8 +4,12 @@ One statement claims a batch on both databases::
 
     UPDATE outbox SET status='sending', leased_by=:owner, lease_expires_at=:until
     WHERE id IN (SELECT id FROM outbox WHERE status='pending' AND next_attempt_at <= :now
+                 AND <not of a held mailing>
                  ORDER BY priority, next_attempt_at LIMIT :n  [FOR UPDATE SKIP LOCKED])
     RETURNING …
+
+The batch is sent in the order it was claimed (priority, then due time): a confirmation
+claimed with campaign rows goes first, not after them.
 
 PostgreSQL: ``SKIP LOCKED`` lets concurrent workers take disjoint batches without waiting,
 and a row another worker just claimed no longer matches ``status='pending'``.
@@ -27,6 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from portal.core.database import is_sqlite
+from portal.mail.holds import not_held, status_when_given_back
 from portal.models.outbox import OutboxMessage, OutboxStatus
 from portal.models.types import table_of
 
@@ -55,9 +60,12 @@ class ClaimedRow:
     attempts: int
     message_id: str
     request_id: str | None
+    priority: int = 0
+    mailing: str | None = None  # a campaign's rows are checked against holds while sending
 
 
-CLAIMED_COLUMNS = [outbox.c[name] for name in ClaimedRow.__dataclass_fields__]
+CLAIMED_NAMES = tuple(ClaimedRow.__dataclass_fields__)
+CLAIMED_COLUMNS = [outbox.c[name] for name in CLAIMED_NAMES]
 
 
 def new_lease_owner() -> str:
@@ -71,12 +79,23 @@ def _begin_write(conn: Connection) -> None:
 
 
 def claim_batch(
-    conn: Connection, *, owner: str, limit: int, now: datetime, lease: timedelta
+    conn: Connection,
+    *,
+    owner: str,
+    limit: int,
+    now: datetime,
+    lease: timedelta,
+    priority: int | None = None,
 ) -> list[ClaimedRow]:
-    """Lease up to ``limit`` due rows to ``owner`` and commit; highest priority first."""
+    """Lease up to ``limit`` due rows to ``owner`` and commit; returned highest priority
+    first, then oldest due first (the order to send them in). ``priority`` claims rows of
+    that priority only."""
+    conditions = [IS_PENDING, outbox.c.next_attempt_at <= now, not_held()]
+    if priority is not None:
+        conditions.append(outbox.c.priority == priority)
     due = (
         sa.select(outbox.c.id)
-        .where(IS_PENDING, outbox.c.next_attempt_at <= now)
+        .where(*conditions)
         .order_by(outbox.c.priority, outbox.c.next_attempt_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -86,17 +105,18 @@ def claim_batch(
         outbox.update()
         .where(outbox.c.id.in_(sa.select(due.c.id)))
         .values(status=OutboxStatus.SENDING, leased_by=owner, lease_expires_at=now + lease)
-        .returning(*CLAIMED_COLUMNS)
+        .returning(*CLAIMED_COLUMNS, outbox.c.next_attempt_at)
     )
     _begin_write(conn)
-    rows = [ClaimedRow(**row._mapping) for row in conn.execute(statement)]
+    claimed = list(conn.execute(statement))  # RETURNING keeps no order of its own
     conn.commit()
-    rows.sort(key=lambda row: row.id)
-    return rows
+    claimed.sort(key=lambda row: (row.priority, row.next_attempt_at, row.id))
+    return [ClaimedRow(**{name: row._mapping[name] for name in CLAIMED_NAMES}) for row in claimed]
 
 
 def release(conn: Connection, *, owner: str, ids: list[int]) -> None:
-    """Give unattempted rows back (pending, due now) and commit."""
+    """Give unattempted rows back (pending and due now, or held if their mailing is) and
+    commit."""
     if not ids:
         return
     conn.execute(
@@ -106,17 +126,18 @@ def release(conn: Connection, *, owner: str, ids: list[int]) -> None:
             outbox.c.leased_by == owner,
             outbox.c.status == OutboxStatus.SENDING,  # never a row already recorded
         )
-        .values(status=OutboxStatus.PENDING, leased_by=None, lease_expires_at=None)
+        .values(status=status_when_given_back(), leased_by=None, lease_expires_at=None)
     )
     conn.commit()
 
 
 def release_expired_leases(conn: Connection, *, now: datetime) -> int:
-    """Put rows of workers that died (their lease ran out) back to pending; commit."""
+    """Put rows of workers that died (their lease ran out) back to pending, or held if their
+    mailing is; commit."""
     result = conn.execute(
         outbox.update()
         .where(outbox.c.status == OutboxStatus.SENDING, outbox.c.lease_expires_at < now)
-        .values(status=OutboxStatus.PENDING, leased_by=None, lease_expires_at=None)
+        .values(status=status_when_given_back(), leased_by=None, lease_expires_at=None)
     )
     conn.commit()
     return result.rowcount
@@ -129,6 +150,16 @@ def due_count(conn: Connection, *, now: datetime) -> int:
         .where(IS_PENDING, outbox.c.next_attempt_at <= now)
     )
     return count or 0
+
+
+def urgent_is_due(conn: Connection, *, now: datetime, priority: int) -> bool:
+    """Whether a row of ``priority`` (or higher) is due: one probe of the claim index."""
+    found = conn.scalar(
+        sa.select(outbox.c.id)
+        .where(IS_PENDING, outbox.c.priority <= priority, outbox.c.next_attempt_at <= now)
+        .limit(1)
+    )
+    return found is not None
 
 
 def next_wake_up(conn: Connection, *, now: datetime) -> datetime | None:

@@ -10,6 +10,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from portal.extensions import db
+from portal.mail.outages import RepeatedErrors
 from portal.web.request_log import configure_logging
 
 
@@ -40,6 +41,12 @@ def worker(workers: int | None, worker_type: str) -> None:
     configure_logging(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"], ("portal", "huey"))
     logging.getLogger("huey").setLevel(logging.WARNING)  # not a line per task run
     logging.getLogger("huey.consumer").setLevel(logging.INFO)  # but starting and stopping
+    repeated = RepeatedErrors()  # an outage: one line a minute per error, with a count
+    for name in ("portal", "huey"):
+        for handler in logging.getLogger(name).handlers:
+            handler.addFilter(repeated)
+    # A queue that failed and answers again may have lost its tasks (Redis restarted empty).
+    queue.huey.storage.on_recovery = queue.sweep
     where = "the development mailbox" if not app.config["MAIL_SERVER"] else "SMTP"
     click.echo(f"worker: {app.config['MAIL_WORKERS']} {worker_type}(es), mail to {where}")
     consumer = queue.huey.create_consumer(

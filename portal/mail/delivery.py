@@ -7,6 +7,11 @@ are recorded (and committed) in small groups: those the server accepted within
 (per message, these two round trips were most of the database's share of the work). Rows
 the batch did not get to (lost connection, lease running out, the worker being stopped)
 are given back at once, after the group is recorded.
+
+Between messages, at most every ``CHECK_SECONDS``, a batch looks up two things a claim made
+seconds ago cannot know: transactional mail that came due since (it is claimed and sent
+next, so a confirmation never waits for a campaign's batch to finish) and holds on the
+mailings of the rows it still has (a paused campaign: those rows go back ``held``).
 """
 
 from __future__ import annotations
@@ -30,8 +35,15 @@ from portal.mail.bookkeeping import (
     record_sent,
     record_suppressed,
 )
-from portal.mail.claim import ClaimedRow, claim_batch, new_lease_owner, release
+from portal.mail.claim import (
+    ClaimedRow,
+    claim_batch,
+    new_lease_owner,
+    release,
+    urgent_is_due,
+)
 from portal.mail.compose import RenderedEmail, Sender, check_address, compose, header_text
+from portal.mail.holds import held_among
 from portal.mail.outgoing import outgoing_envelope
 from portal.mail.pacing import Pacer
 from portal.mail.render import TemplateProblem, personalise, render_parts
@@ -44,7 +56,7 @@ from portal.mail.transport import (
     SmtpChannel,
     open_channel,
 )
-from portal.models.outbox import MailCategory, OutboxStatus
+from portal.models.outbox import MailCategory, MailPriority, OutboxStatus
 from portal.models.types import utcnow
 from portal.web.request_log import REQUEST_ID
 
@@ -53,6 +65,11 @@ log = logging.getLogger(__name__)
 # Stop starting new messages once this share of the lease is used up, so a slow batch hands
 # its remaining rows back before another worker could take them over.
 LEASE_SAFETY = 0.75
+
+# How often (at most) a batch looks for transactional mail that came due and for holds on
+# its mailings, between messages. Under a rate a process's messages are usually further
+# apart than this, so it looks before each of them.
+CHECK_SECONDS = 0.02
 
 
 @dataclass(frozen=True)
@@ -119,7 +136,7 @@ class BatchReport:
     @property
     def full(self) -> bool:
         """A full batch suggests more rows are waiting."""
-        return self.claimed > 0 and self.claimed == self.limit
+        return self.claimed > 0 and self.claimed >= self.limit
 
 
 @dataclass
@@ -141,6 +158,8 @@ class _Batch:
     unmarked: list[Accepted] = field(default_factory=list)  # accepted, not yet recorded
     unmarked_since: float = 0.0  # pacer clock at the first of them
     lease_lost: bool = False
+    next_check: float = 0.0  # pacer clock of the next look for urgent mail and holds
+    announced: int | None = None  # the row whose envelope went out with the last message
 
 
 def sender_of(practice: PracticeDetails) -> Sender:
@@ -260,6 +279,9 @@ def _send_all(batch: _Batch, rows: list[ClaimedRow]) -> None:
                     log.warning("lease nearly over: giving back %d rows", len(remaining))
                     break
                 batch.pacer.wait()
+                _check_in(batch, remaining)
+                if not remaining:
+                    break
                 if _group_is_old(batch):
                     _mark_sent(batch)
                 if batch.lease_lost:
@@ -276,6 +298,50 @@ def _send_all(batch: _Batch, rows: list[ClaimedRow]) -> None:
     finally:
         _mark_sent_before_stopping(batch)
         _give_back(batch, [row.id for row in remaining])
+
+
+def _check_in(batch: _Batch, remaining: list[ClaimedRow]) -> None:
+    """Between messages: give back rows of mailings held since the claim, and put due
+    transactional rows ahead of the rest. ``remaining`` is sent from its end; a row whose
+    envelope the server already has (pipelining) stays next."""
+    now = batch.pacer.clock()
+    if now < batch.next_check:
+        return
+    batch.next_check = now + CHECK_SECONDS
+    fixed = 1 if remaining[-1].id == batch.announced else 0
+    movable = remaining[: len(remaining) - fixed]
+    if not movable:
+        return
+    held = held_among(batch.conn, (row.mailing for row in movable if row.mailing))
+    urgent = movable[0].priority > MailPriority.TRANSACTIONAL and urgent_is_due(
+        batch.conn, now=batch.clock(), priority=MailPriority.TRANSACTIONAL
+    )
+    batch.conn.commit()  # end the read
+    if held:
+        given_back = [row for row in movable if row.mailing in held]
+        movable = [row for row in movable if row.mailing not in held]
+        _mark_sent(batch)  # outcomes in send order: the accepted group first
+        _give_back(batch, [row.id for row in given_back])
+        log.info("mailing held: gave back %d rows", len(given_back))
+    if urgent:
+        movable.extend(reversed(_claim_urgent(batch)))
+    remaining[: len(remaining) - fixed] = movable
+
+
+def _claim_urgent(batch: _Batch) -> list[ClaimedRow]:
+    """Claim the transactional rows that are due (their bounce counts too)."""
+    rows = claim_batch(
+        batch.conn,
+        owner=batch.owner,
+        limit=batch.settings.claim_size(batch.pacer),
+        now=batch.clock(),
+        lease=batch.settings.lease,
+        priority=MailPriority.TRANSACTIONAL,
+    )
+    batch.failures.update(failure_counts(batch.conn, (row.to_address for row in rows)))
+    batch.conn.commit()
+    batch.report.claimed += len(rows)
+    return rows
 
 
 def _prepare(
@@ -330,6 +396,7 @@ def _deliver_row(
     if following is not None:
         next_envelope = _prepare(batch, following, prepared)
         then = next_envelope if isinstance(next_envelope, Envelope) else None
+    batch.announced = following.id if then is not None and following is not None else None
     try:
         channel.send(envelope, then=then)
     except DeliveryFailure as failure:

@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, scoped_session
 
 from config import INSTANCE_DIR
+from portal.mail.outages import PatientRedisStorage, PatientSqliteStorage
 
 log = logging.getLogger(__name__)
 
@@ -60,11 +61,17 @@ def create_huey(app: Flask) -> Huey:
     name = app.config["HUEY_NAME"]
     if app.config.get("HUEY_IMMEDIATE"):
         return MemoryHuey(name, immediate=True, results=False)
+    # Reads back off while the store fails (portal.mail.outages).
     if app.config.get("REDIS_URL"):
-        return RedisHuey(name, url=app.config["REDIS_URL"], results=False)
+        return RedisHuey(
+            name,
+            url=app.config["REDIS_URL"],
+            results=False,
+            storage_class=PatientRedisStorage,
+        )
     path = sqlite_queue_path(app)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey(name, filename=str(path), results=False)
+    return SqliteHuey(name, filename=str(path), results=False, storage_class=PatientSqliteStorage)
 
 
 def current_flask_app() -> Flask:

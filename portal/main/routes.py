@@ -12,6 +12,7 @@ from portal.core.practice import brand_colours
 from portal.extensions import db, limiter
 from portal.mail.backlog import outbox_backlog
 from portal.main import bp
+from portal.main.readiness import record_check
 from portal.models.types import utcnow
 
 
@@ -67,9 +68,12 @@ def healthz() -> ResponseReturnValue:
 @bp.route("/readyz")
 @limiter.exempt
 def readyz() -> ResponseReturnValue:
-    """Ready to serve: the database answers, Redis too when configured (503 otherwise).
+    """Ready to serve: the database answers and commits a write (503 otherwise).
 
-    The outbox backlog is reported for monitoring (``due``, ``oldest_due_seconds``) but never
+    Redis, when configured, is reported but makes the answer "degraded" (200), not 503: every
+    web host shares it, so failing them all at once would leave a load balancer nothing to
+    send to, while pages keep working (rate limits fail open, mail waits in the outbox). The
+    outbox backlog is reported for monitoring (``due``, ``oldest_due_seconds``) but never
     makes the check fail: a slow SMTP server must not take the web processes out of the
     load balancer.
     """
@@ -78,15 +82,18 @@ def readyz() -> ResponseReturnValue:
     try:
         with db.engine.connect() as conn:
             checks["outbox"] = outbox_backlog(conn, now=utcnow()).as_dict()
+            conn.rollback()
+            record_check(conn)  # a database that reads but cannot write is not ready
         checks["database"] = "ok"
     except SQLAlchemyError as exc:
         current_app.logger.warning("readiness: database unavailable: %s", exc)
         checks["database"] = "error"
         ready = False
+    degraded = False
     if current_app.config.get("REDIS_URL"):
         checks["redis"] = "ok" if redis_answers(current_app.config["REDIS_URL"]) else "error"
-        ready = ready and checks["redis"] == "ok"
-    status = "ok" if ready else "unavailable"
+        degraded = checks["redis"] != "ok"
+    status = "unavailable" if not ready else "degraded" if degraded else "ok"
     return jsonify(status=status, **checks), 200 if ready else 503
 
 

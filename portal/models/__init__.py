@@ -14,6 +14,7 @@ from portal.models.blog import (
     Tag,
 )
 from portal.models.guidance import Audience, BookingRule, RuleKind
+from portal.models.health import ReadinessCheck
 from portal.models.mail_budget import MailBudget
 from portal.models.mailbox import MailboxMessage
 from portal.models.newsletter import (
@@ -29,7 +30,13 @@ from portal.models.newsletter import (
     TipStep,
     Topic,
 )
-from portal.models.outbox import MailCategory, MailPriority, OutboxMessage, OutboxStatus
+from portal.models.outbox import (
+    MailCategory,
+    MailingHold,
+    MailPriority,
+    OutboxMessage,
+    OutboxStatus,
+)
 from portal.models.pages import Page, PageFormat, PageStatus
 from portal.models.practice import PracticeSettings
 from portal.models.recommendations import Recommendation
@@ -78,6 +85,8 @@ __all__ = [
     "Page",
     "PageFormat",
     "PageStatus",
+    "MailingHold",
+    "ReadinessCheck",
     "PracticeSettings",
     "Pressure",
     "Recommendation",

@@ -4,7 +4,7 @@ A row moves ``pending → sending → sent | failed | suppressed``. ``sending`` 
 with a lease (``leased_by`` and ``lease_expires_at``): a worker that dies mid-batch leaves
 rows whose lease runs out, and the sweep puts them back to ``pending``. ``held`` rows wait
 outside the queue (a paused campaign): the claim never sees them until they are ``pending``
-again.
+again (``MailingHold``).
 """
 
 from __future__ import annotations
@@ -113,3 +113,18 @@ class OutboxMessage(Model):
     def can_retry(self) -> bool:
         # A scrubbed row no longer has what it takes to render the message again.
         return self.status == OutboxStatus.FAILED and self.scrubbed_at is None
+
+
+class MailingHold(Model):
+    """A mailing (``campaign:12``) whose unsent rows must not go out: a paused campaign.
+
+    The pipeline reads it wherever it could otherwise send a row of the mailing: the claim
+    skips the mailing's rows, a batch checks it before each message, and rows given back
+    (a batch that stopped, a dead worker's lease that ran out) become ``held``, not
+    ``pending``.
+    """
+
+    __tablename__ = "mailing_holds"
+
+    mailing: so.Mapped[str] = so.mapped_column(sa.String(40), primary_key=True)
+    held_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)

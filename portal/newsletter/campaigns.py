@@ -18,10 +18,9 @@ from flask import current_app
 
 from portal.core import practice
 from portal.core.clock import local_today
-from portal.core.database import rowcount
 from portal.extensions import db
 from portal.mail import enqueue_email
-from portal.mail.queue import request_delivery_after_commit
+from portal.mail.holds import hold_mailing, release_mailing
 from portal.mail.render import render_parts
 from portal.models import (
     Campaign,
@@ -167,56 +166,20 @@ def queue(campaign: Campaign, *, now: datetime | None = None) -> int:
 
 
 def pause(campaign: Campaign) -> int:
-    """Hold the campaign's unsent rows: the claim never sees ``held`` rows.
-
-    Rows a worker has already claimed (at most one batch per sending process) still go.
-    """
+    """Hold the campaign's mailing (``portal.mail.holds``): its unsent rows stay ``held``,
+    and a worker in the middle of a batch gives its rows of the campaign back at its next
+    message. Only a message already on the wire still goes."""
     if campaign.status != CampaignStatus.QUEUED:
         raise CampaignLocked("Only a campaign that is being sent can be paused.")
     campaign.status = CampaignStatus.PAUSED.value
-    return hold_rows(campaign.mailing)
+    return hold_mailing(campaign.mailing)
 
 
 def resume(campaign: Campaign) -> int:
     if campaign.status != CampaignStatus.PAUSED:
         raise CampaignLocked("Only a paused campaign can be resumed.")
     campaign.status = CampaignStatus.QUEUED.value
-    result = db.session.execute(
-        sa.update(OutboxMessage)
-        .where(
-            OutboxMessage.mailing == campaign.mailing,
-            OutboxMessage.status == OutboxStatus.HELD.value,
-        )
-        .values(status=OutboxStatus.PENDING.value, next_attempt_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    request_delivery_after_commit(db.session)
-    return rowcount(result)
-
-
-def hold_rows(mailing: str) -> int:
-    result = db.session.execute(
-        sa.update(OutboxMessage)
-        .where(
-            OutboxMessage.mailing == mailing,
-            OutboxMessage.status == OutboxStatus.PENDING.value,
-        )
-        .values(status=OutboxStatus.HELD.value)
-        .execution_options(synchronize_session=False)
-    )
-    return rowcount(result)
-
-
-def hold_paused_campaigns() -> int:
-    """Catch rows of paused campaigns that a worker gave back to ``pending`` after the pause
-    (a batch that stopped early releases what it did not send). Runs every minute."""
-    mailings = [
-        campaign.mailing
-        for campaign in db.session.scalars(
-            sa.select(Campaign).where(Campaign.status == CampaignStatus.PAUSED.value)
-        )
-    ]
-    return sum(hold_rows(mailing) for mailing in mailings)
+    return release_mailing(campaign.mailing)
 
 
 PROGRESS_STATES = (

@@ -1,7 +1,6 @@
 """The newsletter's periodic tasks, run by ``flask worker`` (``portal.core.tasks``).
 
-- every minute: queue scheduled campaigns whose time has come; hold rows of paused
-  campaigns that a worker gave back after the pause;
+- every minute: queue scheduled campaigns whose time has come;
 - every 15 minutes: queue the training tips that are due (the scheduler itself waits for
   ``TIPS_SEND_HOUR`` in the practice's time zone, and sends each step once);
 - hourly: delete unconfirmed subscriptions older than ``NEWSLETTER_PENDING_DAYS``.
@@ -28,12 +27,11 @@ def register(huey: Huey, app: Flask) -> None:
         with app.app_context():
             try:
                 dispatched = campaigns.dispatch_scheduled()
-                held = campaigns.hold_paused_campaigns()
                 db.session.commit()
             finally:
                 db.session.remove()
-            if dispatched or held:
-                log.info("newsletter: queued campaigns %s, held %d rows", dispatched, held)
+            if dispatched:
+                log.info("newsletter: queued campaigns %s", dispatched)
 
     @huey.periodic_task(crontab(minute="*/15"), name="newsletter_tips")
     def newsletter_tips() -> None:

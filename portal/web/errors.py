@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 import time
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InternalError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.extensions import db, limiter
@@ -22,13 +23,22 @@ MESSAGES = {
     413: ("Too large", "What you sent is larger than this site accepts."),
     429: ("Too many attempts", "You have tried this too often."),
     500: ("Something went wrong", "The error has been logged. Please try again shortly."),
+    503: ("Unavailable", "This page cannot be shown just now. Please try again in a minute."),
 }
+NOT_SAVED = (
+    "Not saved",
+    "What you sent could not be saved just now. Nothing was changed: please try again in a minute.",
+)
+# Seconds a person (or a client honouring Retry-After) waits before sending again.
+RETRY_AFTER_UNAVAILABLE = 60
 
 
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InternalServerError, handle_server_error)
+    app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(InternalError, handle_database_internal_error)
 
 
 def handle_http_error(error: HTTPException) -> ResponseReturnValue:
@@ -75,6 +85,29 @@ def handle_server_error(error: Exception) -> ResponseReturnValue:
         render_template("errors/error.html", code=500, title=title, message=message),
         500,
     )
+
+
+def handle_database_unavailable(error: OperationalError | InternalError) -> ResponseReturnValue:
+    """The database refused or could not take the work (read-only, disk full, gone): the
+    transaction is rolled back whole, and the person is asked to try again (503), not shown
+    an error of ours (500)."""
+    db.session.rollback()
+    current_app.logger.warning("database unavailable: %s", str(error.orig)[:200])
+    title, message = MESSAGES[503] if request.method in ("GET", "HEAD") else NOT_SAVED
+    page = render_template("errors/error.html", code=503, title=title, message=message)
+    return page, 503, {"Retry-After": str(RETRY_AFTER_UNAVAILABLE)}
+
+
+# PostgreSQL's "read_only_sql_transaction": a server (or replica) set to refuse writes.
+READ_ONLY_SQLSTATE = "25006"
+
+
+def handle_database_internal_error(error: InternalError) -> ResponseReturnValue:
+    """A read-only PostgreSQL refuses a write as an "internal error": that one is a 503 too;
+    any other is ours (500)."""
+    if getattr(error.orig, "sqlstate", None) == READ_ONLY_SQLSTATE:
+        return handle_database_unavailable(error)
+    return handle_server_error(error)
 
 
 def _retry_after_seconds() -> int | None:

@@ -105,12 +105,14 @@ def configure_logging(
 ) -> None:
     """Send the records of the loggers ``names`` (and below) to stderr, once per process.
 
-    Neither format shows where a call was made from or which thread or process made it,
-    so the records skip collecting that (the logging HOWTO's "Optimization"): the caller's
-    frame lookup is a large part of the access line's cost on every request.
+    Neither format shows where a call was made from or which thread made it, so the
+    records skip collecting that (the logging HOWTO's "Optimization"): the caller's frame
+    lookup is a large part of the access line's cost on every request. The
+    process id stays: other handlers in the same process (gunicorn's ``[%(process)d]``)
+    format it, and a record without one turns each of their lines into a logging error.
     """
     logging._srcfile = None
-    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
+    logging.logThreads = logging.logMultiprocessing = False
     handler = _StderrHandler()
     handler.addFilter(RequestIdFilter())
     handler.setFormatter(JsonFormatter() if fmt == "json" else _TextFormatter())

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.extensions import db
 from portal.models import OutboxMessage, User
 from tests.conftest import PASSWORD, sign_in
+from tests.fixtures.accounts import PRODUCTION_HASHING
 
 GOOD = {
     "name": "Nina Reader",
@@ -153,6 +154,7 @@ def test_signed_in_people_are_sent_away_from_register(client, auth):
     assert client.get("/register").status_code == 302
 
 
+@pytest.mark.config(**PRODUCTION_HASHING)
 def test_password_is_hashed_with_argon2id_at_asvs_parameters(app, make_user, get_user):
     make_user("hash@example.com", password=PASSWORD)
     stored = get_user("hash@example.com").password_hash
@@ -170,3 +172,16 @@ def test_the_confirmation_greets_nobody_by_the_name_the_registrant_typed(client,
             sa.select(OutboxMessage).where(OutboxMessage.template == "confirm_email")
         )
         assert row.to_name is None
+
+
+def test_the_suite_hashes_cheaply_and_production_keeps_the_asvs_parameters(
+    app, make_user, get_user, monkeypatch
+):
+    """Tests hash at t=1, 64 KiB (TestingConfig); every other environment at the defaults."""
+    make_user("cheap@example.com", password=PASSWORD)
+    assert "m=64,t=1,p=1" in get_user("cheap@example.com").password_hash
+    from config import ProductionConfig
+
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    production = ProductionConfig()
+    assert (production.PASSWORD_HASH_TIME_COST, production.PASSWORD_HASH_MEMORY_KIB) == (2, 19456)

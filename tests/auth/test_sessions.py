@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import PASSWORD, sign_in
+from tests.fixtures.accounts import PRODUCTION_HASHING
 
 NEW = "intervals-on-the-track"
 
@@ -73,6 +76,7 @@ def test_a_switched_off_account_cannot_sign_in(app, client, make_user):
     assert "do not match an account" in response.get_data(as_text=True)
 
 
+@pytest.mark.config(**PRODUCTION_HASHING)
 def test_rehash_on_login_when_parameters_change(app, client, make_user):
     import sqlalchemy as sa
     from argon2 import PasswordHasher

@@ -26,6 +26,7 @@ from portal.extensions import db
 from portal.mail import enqueue_email
 from portal.mail.queue import mail_queue
 from portal.models import OutboxMessage, User
+from tests.fixtures.accounts import PRODUCTION_HASHING
 
 WARM_UP, PAIRS, ATTEMPTS, BOUND = 3, 15, 5, 1.25
 GENEROUS_LIMITS = {
@@ -71,7 +72,7 @@ def _assert_alike(post, known: str, unknown: Callable[[int, int], str]) -> None:
     pytest.fail("medians differ by more than 25% in every attempt: " + "; ".join(seen))
 
 
-@pytest.mark.config(**GENEROUS_LIMITS)
+@pytest.mark.config(**GENEROUS_LIMITS, **PRODUCTION_HASHING)
 def test_register_takes_as_long_for_a_known_address_as_for_a_new_one(app, make_user):
     make_user("known@example.com")
     client = app.test_client()
@@ -83,7 +84,7 @@ def test_register_takes_as_long_for_a_known_address_as_for_a_new_one(app, make_u
     _assert_alike(post, "known@example.com", lambda a, p: f"new-{a}-{p}@example.com")
 
 
-@pytest.mark.config(**GENEROUS_LIMITS)
+@pytest.mark.config(**GENEROUS_LIMITS, **PRODUCTION_HASHING)
 def test_reset_takes_as_long_for_a_known_address_as_for_an_unknown_one(app, make_user):
     make_user("known@example.com")
     client = app.test_client()

@@ -220,21 +220,33 @@ def test_pause_holds_the_rest_from_a_real_delivery_and_resume_sends_it(app, news
     assert max(received.values()) == 1
 
 
-def test_rows_given_back_after_a_pause_are_held_again_by_the_minute_task(app, newsletter):
+def test_rows_given_back_after_a_pause_are_held_not_pending(app, newsletter):
+    """A batch that claimed rows before the pause, and a dead worker's rows whose lease ran
+    out, come back ``held``; the claim never takes a row of a held mailing."""
+    from datetime import timedelta
+
+    from portal.mail.claim import claim_batch, release, release_expired_leases
+    from portal.models.types import utcnow
+
     newsletter.many(5)
     campaign_id = make_campaign(app)
     send(app, campaign_id)
-    with app.app_context():
+    with app.app_context(), db.engine.connect() as conn:
+        now = utcnow()
+        live = claim_batch(conn, owner="live", limit=2, now=now, lease=timedelta(minutes=2))
+        dead = claim_batch(conn, owner="dead", limit=2, now=now, lease=timedelta(seconds=-1))
         campaign = db.session.get(Campaign, campaign_id)
         campaigns.pause(campaign)
-        # A worker that had claimed two rows before the pause gives them back unsent.
+        db.session.commit()
+        release(conn, owner="live", ids=[row.id for row in live])
+        assert release_expired_leases(conn, now=now) == 2
+        assert status_counts(app) == {"held": 5}
+        # A row made pending by hand is still not claimed while the mailing is held.
         db.session.execute(
-            sa.update(OutboxMessage).where(OutboxMessage.id <= 2).values(status="pending")
+            sa.update(OutboxMessage).where(OutboxMessage.id == dead[0].id).values(status="pending")
         )
         db.session.commit()
-        assert campaigns.hold_paused_campaigns() == 2
-        db.session.commit()
-    assert status_counts(app) == {"held": 5}
+        assert claim_batch(conn, owner="x", limit=10, now=now, lease=timedelta(minutes=2)) == []
 
 
 def test_a_scheduled_campaign_is_dispatched_once_its_time_comes(app, newsletter):

@@ -4,6 +4,7 @@ campaign to its last message."""
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 
 import pytest
@@ -13,6 +14,7 @@ from portal.mail.delivery import sent_group_limit
 from portal.models import Campaign
 from portal.newsletter import campaigns
 from tests.conftest import make_test_app
+from tests.fixtures.mail import queue as queue_mail
 from tests.fixtures.mail import status_counts, wait_until
 from tests.fixtures.newsletter import Newsletter
 
@@ -129,3 +131,53 @@ def test_newsletter_send_here_delivers_without_a_worker(smtp_app, smtp_server):
     assert "already queued" in again.output and len(smtp_server.messages) == 30
     for bad in ("0", "abc", "99999999999", "999"):
         assert runner.invoke(args=["newsletter", "status", bad]).exit_code != 0, bad
+
+
+def test_a_paused_campaign_sends_nothing_more_when_a_killed_workers_leases_end(
+    app, smtp_server, worker_processes
+):
+    """Pause while one worker is dead (its claimed rows under a lease) and another sends: the
+    sweep gives the dead worker's rows back held, and the live worker stops at its next
+    message. Only what was on the wire when pause was pressed goes out."""
+    Newsletter(app).many(600, topics=("news",))
+    campaign_id = make_campaign(app)
+    queue(app, campaign_id)
+    killed = worker_processes.start(workers=1, rate=20)
+    alive = worker_processes.start(workers=1, rate=20)
+    worker_processes.request_delivery(2)
+    wait_until(lambda: len(smtp_server.messages) >= 20, 60, "the campaign did not start")
+    worker_processes.kill(killed)
+    with app.app_context():
+        campaigns.pause(db.session.get(Campaign, campaign_id))
+        db.session.commit()
+    # At most one message per sending process was on the wire: the killed one's last write,
+    # which the server may still be reading, and the live one's next, whose envelope the
+    # server already has (pipelining).
+    on_the_wire = len(smtp_server.messages) + 2
+    assert on_the_wire < 300, "the campaign went too fast to be paused in the middle"
+
+    time.sleep(2.5)  # the killed worker's leases (2 s in these tests) run out
+    queue_mail(app, 1, prefix="later")  # transactional mail still flows
+    worker_processes.request_sweep()
+    wait_until(
+        lambda: any(m.recipients == ["later0@example.com"] for m in smtp_server.messages),
+        30,
+        "the live worker sent nothing after the pause",
+    )
+    wait_until(
+        lambda: not {"pending", "sending"} & set(_campaign_counts(app, campaign_id)),
+        30,
+        f"campaign rows still queued: {_campaign_counts(app, campaign_id)}",
+    )
+    worker_processes.stop(alive)
+    campaign_mail = [m for m in smtp_server.messages if m.recipients != ["later0@example.com"]]
+    assert len(campaign_mail) <= on_the_wire
+    counts = _campaign_counts(app, campaign_id)
+    assert set(counts) == {"sent", "held"} and sum(counts.values()) == 600
+
+
+def _campaign_counts(app, campaign_id: int) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        counts = campaigns.progress(f"campaign:{campaign_id}").counts
+        db.session.rollback()
+    return {state: count for state, count in counts.items() if count}
