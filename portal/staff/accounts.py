@@ -14,7 +14,7 @@ from portal.core.audit import AuditAction, AuditTarget
 from portal.extensions import db
 from portal.models import Role, User
 from portal.staff import bp
-from portal.staff.forms import InviteStaffForm
+from portal.staff.forms.accounts import InviteStaffForm
 
 
 def staff_members() -> list[User]:

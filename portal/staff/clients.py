@@ -27,7 +27,7 @@ from portal.core.clock import local_today
 from portal.extensions import db
 from portal.models import MassageSession, Recommendation, Role, User
 from portal.staff import bp
-from portal.staff.forms import (
+from portal.staff.forms.clients import (
     NO_SESSION,
     ClientSearchForm,
     InviteClientForm,

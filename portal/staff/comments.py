@@ -29,7 +29,7 @@ from portal.extensions import db
 from portal.models import AuditEntry, BlockedWord, Comment, CommentStatus, Post
 from portal.models.types import utcnow
 from portal.staff import bp
-from portal.staff.forms import BlockedWordsForm, QueueReplyForm
+from portal.staff.forms.comments import BlockedWordsForm, QueueReplyForm
 from portal.web.pagination import MAX_ID, paginate
 
 COMMENTS_PER_PAGE = 50

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from portal.extensions import db
 from portal.models import BookingRule
 from portal.staff import bp
-from portal.staff.forms import BookingRuleForm
+from portal.staff.forms.guidance import BookingRuleForm
 
 
 @bp.route("/clients/guidance")

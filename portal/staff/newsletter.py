@@ -25,12 +25,7 @@ from portal.mail.mailing_health import mailing_health
 from portal.models import Campaign, TipSequence, TipStep, User
 from portal.newsletter import campaigns
 from portal.staff import bp
-from portal.staff.forms import (
-    CampaignForm,
-    ScheduleForm,
-    TipSequenceForm,
-    TipStepForm,
-)
+from portal.staff.forms.newsletter import CampaignForm, ScheduleForm, TipSequenceForm, TipStepForm
 from portal.staff.mail import email_html_policy
 from portal.web.pagination import paginate
 

@@ -37,7 +37,7 @@ from portal.core.rendering import render_article
 from portal.extensions import db
 from portal.models import BlogImage, Post, PostStatus
 from portal.staff import bp
-from portal.staff.forms import ImageUploadForm, PostForm
+from portal.staff.forms.posts import ImageUploadForm, PostForm
 from portal.web.pagination import paginate
 
 POSTS_PER_PAGE = 25

@@ -16,7 +16,7 @@ from portal.blog import images
 from portal.core import practice
 from portal.extensions import db
 from portal.staff import bp
-from portal.staff.forms import PracticeSettingsForm
+from portal.staff.forms.settings import PracticeSettingsForm
 from portal.web.forms import options
 
 FORM_FIELDS = (
