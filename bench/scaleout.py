@@ -236,7 +236,7 @@ def run_once(number: int) -> RunResult:
                 )
                 time.sleep(_setting("SCALE_RESTART_AFTER", 2))
                 workers[0] = deployment.start_worker("worker-1-restarted")
-            unfinished = sum(counts.get(status, 0) for status in ("pending", "sending", "held"))
+            unfinished = sum(counts.get(status, 0) for status in ("pending", "sending", "paused"))
             if killed and unfinished == 0:
                 break
             if time.monotonic() > deadline:

@@ -4,7 +4,7 @@ One statement claims a batch on both databases::
 
     UPDATE outbox SET status='sending', leased_by=:owner, lease_expires_at=:until
     WHERE id IN (SELECT id FROM outbox WHERE status='pending' AND next_attempt_at <= :now
-                 AND <not of a held mailing>
+                 AND <not of a paused mailing>
                  ORDER BY priority, next_attempt_at LIMIT :n  [FOR UPDATE SKIP LOCKED])
     RETURNING …
 
@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from portal.core.database import is_sqlite
-from portal.mail.holds import not_held, status_when_given_back
+from portal.mail.pauses import not_paused, status_when_given_back
 from portal.models.outbox import OutboxMessage, OutboxStatus
 from portal.models.types import table_of
 
@@ -61,7 +61,7 @@ class ClaimedRow:
     message_id: str
     request_id: str | None
     priority: int = 0
-    mailing: str | None = None  # a campaign's rows are checked against holds while sending
+    mailing: str | None = None  # a campaign's rows are checked against pauses while sending
 
 
 CLAIMED_NAMES = tuple(ClaimedRow.__dataclass_fields__)
@@ -90,7 +90,7 @@ def claim_batch(
     """Lease up to ``limit`` due rows to ``owner`` and commit; returned highest priority
     first, then oldest due first (the order to send them in). ``priority`` claims rows of
     that priority only."""
-    conditions = [IS_PENDING, outbox.c.next_attempt_at <= now, not_held()]
+    conditions = [IS_PENDING, outbox.c.next_attempt_at <= now, not_paused()]
     if priority is not None:
         conditions.append(outbox.c.priority == priority)
     due = (
@@ -115,7 +115,7 @@ def claim_batch(
 
 
 def release(conn: Connection, *, owner: str, ids: list[int]) -> None:
-    """Give unattempted rows back (pending and due now, or held if their mailing is) and
+    """Give unattempted rows back (pending and due now, or paused if their mailing is) and
     commit."""
     if not ids:
         return
@@ -132,7 +132,7 @@ def release(conn: Connection, *, owner: str, ids: list[int]) -> None:
 
 
 def release_expired_leases(conn: Connection, *, now: datetime) -> int:
-    """Put rows of workers that died (their lease ran out) back to pending, or held if their
+    """Put rows of workers that died (their lease ran out) back to pending, or paused if their
     mailing is; commit."""
     result = conn.execute(
         outbox.update()

@@ -10,8 +10,8 @@ are given back at once, after the group is recorded.
 
 Between messages, at most every ``CHECK_SECONDS``, a batch looks up two things a claim made
 seconds ago cannot know: transactional mail that came due since (it is claimed and sent
-next, so a confirmation never waits for a campaign's batch to finish) and holds on the
-mailings of the rows it still has (a paused campaign: those rows go back ``held``).
+next, so a confirmation never waits for a campaign's batch to finish) and pauses of the
+mailings of the rows it still has (a paused campaign: those rows go back ``paused``).
 """
 
 from __future__ import annotations
@@ -43,9 +43,9 @@ from portal.mail.claim import (
     urgent_is_due,
 )
 from portal.mail.compose import RenderedEmail, Sender, check_address, compose, header_text
-from portal.mail.holds import held_among
 from portal.mail.outgoing import outgoing_envelope
 from portal.mail.pacing import Pacer
+from portal.mail.pauses import paused_among
 from portal.mail.render import TemplateProblem, personalise, render_parts
 from portal.mail.suppression import failure_counts
 from portal.mail.transport import (
@@ -66,7 +66,7 @@ log = logging.getLogger(__name__)
 # its remaining rows back before another worker could take them over.
 LEASE_SAFETY = 0.75
 
-# How often (at most) a batch looks for transactional mail that came due and for holds on
+# How often (at most) a batch looks for transactional mail that came due and for pauses of
 # its mailings, between messages. Under a rate a process's messages are usually further
 # apart than this, so it looks before each of them.
 CHECK_SECONDS = 0.02
@@ -158,7 +158,7 @@ class _Batch:
     unmarked: list[Accepted] = field(default_factory=list)  # accepted, not yet recorded
     unmarked_since: float = 0.0  # pacer clock at the first of them
     lease_lost: bool = False
-    next_check: float = 0.0  # pacer clock of the next look for urgent mail and holds
+    next_check: float = 0.0  # pacer clock of the next look for urgent mail and pauses
     announced: int | None = None  # the row whose envelope went out with the last message
 
 
@@ -301,7 +301,7 @@ def _send_all(batch: _Batch, rows: list[ClaimedRow]) -> None:
 
 
 def _check_in(batch: _Batch, remaining: list[ClaimedRow]) -> None:
-    """Between messages: give back rows of mailings held since the claim, and put due
+    """Between messages: give back rows of mailings paused since the claim, and put due
     transactional rows ahead of the rest. ``remaining`` is sent from its end; a row whose
     envelope the server already has (pipelining) stays next."""
     now = batch.pacer.clock()
@@ -312,17 +312,17 @@ def _check_in(batch: _Batch, remaining: list[ClaimedRow]) -> None:
     movable = remaining[: len(remaining) - fixed]
     if not movable:
         return
-    held = held_among(batch.conn, (row.mailing for row in movable if row.mailing))
+    paused = paused_among(batch.conn, (row.mailing for row in movable if row.mailing))
     urgent = movable[0].priority > MailPriority.TRANSACTIONAL and urgent_is_due(
         batch.conn, now=batch.clock(), priority=MailPriority.TRANSACTIONAL
     )
     batch.conn.commit()  # end the read
-    if held:
-        given_back = [row for row in movable if row.mailing in held]
-        movable = [row for row in movable if row.mailing not in held]
+    if paused:
+        given_back = [row for row in movable if row.mailing in paused]
+        movable = [row for row in movable if row.mailing not in paused]
         _mark_sent(batch)  # outcomes in send order: the accepted group first
         _give_back(batch, [row.id for row in given_back])
-        log.info("mailing held: gave back %d rows", len(given_back))
+        log.info("mailing paused: gave back %d rows", len(given_back))
     if urgent:
         movable.extend(reversed(_claim_urgent(batch)))
     remaining[: len(remaining) - fixed] = movable

@@ -76,7 +76,7 @@ def withhold_newsletter_mail(address: str, *, reason: str) -> int:
         .where(
             OutboxMessage.to_address == address,
             OutboxMessage.category == MailCategory.NEWSLETTER.value,
-            OutboxMessage.status.in_([OutboxStatus.PENDING.value, OutboxStatus.HELD.value]),
+            OutboxMessage.status.in_([OutboxStatus.PENDING.value, OutboxStatus.PAUSED.value]),
         )
         .values(status=OutboxStatus.SUPPRESSED.value, last_error=reason)
         .execution_options(synchronize_session=False)

@@ -32,10 +32,10 @@ from portal.models.newsletter import (
 )
 from portal.models.outbox import (
     MailCategory,
-    MailingHold,
     MailPriority,
     OutboxMessage,
     OutboxStatus,
+    PausedMailing,
 )
 from portal.models.pages import Page, PageFormat, PageStatus
 from portal.models.practice import PracticeSettings
@@ -85,7 +85,7 @@ __all__ = [
     "Page",
     "PageFormat",
     "PageStatus",
-    "MailingHold",
+    "PausedMailing",
     "ReadinessCheck",
     "PracticeSettings",
     "Pressure",

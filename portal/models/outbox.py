@@ -4,7 +4,7 @@ A row moves ``pending → sending → sent | failed | suppressed``. ``sending`` 
 with a lease (``leased_by`` and ``lease_expires_at``): a worker that dies mid-batch leaves
 rows whose lease runs out, and the sweep puts them back to ``pending``. ``held`` rows wait
 outside the queue (a paused campaign): the claim never sees them until they are ``pending``
-again (``MailingHold``).
+again (``PausedMailing``).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ class OutboxStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     SUPPRESSED = "suppressed"
-    HELD = "held"
+    PAUSED = "paused"
 
 
 class MailCategory(StrEnum):
@@ -60,7 +60,7 @@ class OutboxMessage(Model):
             postgresql_where=sa.text("status = 'pending'"),
         ),
         sa.CheckConstraint(
-            "status IN ('pending', 'sending', 'sent', 'failed', 'suppressed', 'held')",
+            "status IN ('pending', 'sending', 'sent', 'failed', 'suppressed', 'paused')",
             name="status_known",
         ),
         sa.CheckConstraint(
@@ -115,16 +115,16 @@ class OutboxMessage(Model):
         return self.status == OutboxStatus.FAILED and self.scrubbed_at is None
 
 
-class MailingHold(Model):
+class PausedMailing(Model):
     """A mailing (``campaign:12``) whose unsent rows must not go out: a paused campaign.
 
     The pipeline reads it wherever it could otherwise send a row of the mailing: the claim
     skips the mailing's rows, a batch checks it before each message, and rows given back
-    (a batch that stopped, a dead worker's lease that ran out) become ``held``, not
+    (a batch that stopped, a dead worker's lease that ran out) become ``paused``, not
     ``pending``.
     """
 
-    __tablename__ = "mailing_holds"
+    __tablename__ = "paused_mailings"
 
     mailing: so.Mapped[str] = so.mapped_column(sa.String(40), primary_key=True)
-    held_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    paused_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)

@@ -4,7 +4,7 @@ Queueing freezes the campaign (its HTML and text are stored as sent, for the ema
 in the queue and for the archive) and writes one outbox row per confirmed, unsuppressed,
 unpaused subscriber of the audience, in one transaction and one statement
 (``portal.newsletter.audience``). Progress is read back from the outbox by the campaign's
-``mailing``: pending, sending, held, sent, failed, suppressed.
+``mailing``: pending, sending, paused, sent, failed, suppressed.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from portal.core import practice
 from portal.core.clock import local_today
 from portal.extensions import db
 from portal.mail import enqueue_email
-from portal.mail.holds import hold_mailing, release_mailing
+from portal.mail.pauses import pause_mailing, resume_mailing
 from portal.mail.render import render_parts
 from portal.models import (
     Campaign,
@@ -166,26 +166,26 @@ def queue(campaign: Campaign, *, now: datetime | None = None) -> int:
 
 
 def pause(campaign: Campaign) -> int:
-    """Hold the campaign's mailing (``portal.mail.holds``): its unsent rows stay ``held``,
+    """Pause the campaign's mailing (``portal.mail.pauses``): its unsent rows stay ``paused``,
     and a worker in the middle of a batch gives its rows of the campaign back at its next
     message. Only a message already on the wire still goes."""
     if campaign.status != CampaignStatus.QUEUED:
         raise CampaignLocked("Only a campaign that is being sent can be paused.")
     campaign.status = CampaignStatus.PAUSED.value
-    return hold_mailing(campaign.mailing)
+    return pause_mailing(campaign.mailing)
 
 
 def resume(campaign: Campaign) -> int:
     if campaign.status != CampaignStatus.PAUSED:
         raise CampaignLocked("Only a paused campaign can be resumed.")
     campaign.status = CampaignStatus.QUEUED.value
-    return release_mailing(campaign.mailing)
+    return resume_mailing(campaign.mailing)
 
 
 PROGRESS_STATES = (
     OutboxStatus.PENDING,
     OutboxStatus.SENDING,
-    OutboxStatus.HELD,
+    OutboxStatus.PAUSED,
     OutboxStatus.SENT,
     OutboxStatus.FAILED,
     OutboxStatus.SUPPRESSED,
@@ -202,7 +202,7 @@ class Progress:
 
     @property
     def unfinished(self) -> int:
-        return sum(self.counts[state] for state in ("pending", "sending", "held"))
+        return sum(self.counts[state] for state in ("pending", "sending", "paused"))
 
     @property
     def done(self) -> int:
@@ -213,7 +213,7 @@ class Progress:
 # moves through them.
 PLAIN_WORDS = {
     OutboxStatus.PENDING.value: "Waiting to be sent",
-    OutboxStatus.HELD.value: "Held back while paused",
+    OutboxStatus.PAUSED.value: "Paused",
     OutboxStatus.SENDING.value: "Being sent now",
     OutboxStatus.SENT.value: "Sent",
     OutboxStatus.FAILED.value: "Failed (the mail server refused it)",
@@ -238,7 +238,7 @@ def unfinished_counts(mailings: list[str]) -> dict[str, int]:
         .where(
             OutboxMessage.mailing.in_(mailings),
             OutboxMessage.status.in_(
-                [OutboxStatus.PENDING.value, OutboxStatus.SENDING.value, OutboxStatus.HELD.value]
+                [OutboxStatus.PENDING.value, OutboxStatus.SENDING.value, OutboxStatus.PAUSED.value]
             ),
         )
         .group_by(OutboxMessage.mailing)

@@ -60,13 +60,13 @@ def send(campaign_id: int, here: bool, poll: float) -> None:
             db.session.rollback()
             bar.update(progress.done - shown)
             shown = progress.done
-            if progress.unfinished == 0 or progress.counts["held"] == progress.unfinished:
+            if progress.unfinished == 0 or progress.counts["paused"] == progress.unfinished:
                 break
             if not here:
                 time.sleep(poll)
     _print_counts(progress.counts)
-    if progress.counts["held"]:
-        click.echo("the campaign is paused: held messages wait for `resume` in the back office")
+    if progress.counts["paused"]:
+        click.echo("the campaign is paused: paused messages wait for `resume` in the back office")
 
 
 def _print_counts(counts: dict[str, int]) -> None:

@@ -64,7 +64,7 @@ STATE_WORDS = {
     OutboxStatus.SENT.value: "sent",
     OutboxStatus.FAILED.value: "could not be delivered",
     OutboxStatus.SUPPRESSED.value: "not sent on purpose",
-    OutboxStatus.HELD.value: "held back",
+    OutboxStatus.PAUSED.value: "paused",
 }
 
 

@@ -196,21 +196,23 @@ def test_pause_holds_the_rest_from_a_real_delivery_and_resume_sends_it(app, news
     with app.app_context():
         # Ten go out, then staff press pause.
         db.session.execute(
-            sa.update(OutboxMessage).where(OutboxMessage.id > 10).values(status="held")
+            sa.update(OutboxMessage).where(OutboxMessage.id > 10).values(status="paused")
         )
         db.session.commit()
     deliver(app)
     with app.app_context():
         db.session.execute(
-            sa.update(OutboxMessage).where(OutboxMessage.status == "held").values(status="pending")
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.status == "paused")
+            .values(status="pending")
         )
         campaign = db.session.get(Campaign, campaign_id)
         assert campaigns.pause(campaign) == 20
         db.session.commit()
     assert deliver(app).sent == 0  # the worker's claim never sees held rows
-    assert status_counts(app) == {"sent": 10, "held": 20}
+    assert status_counts(app) == {"sent": 10, "paused": 20}
     with app.app_context():
-        assert campaigns.progress(f"campaign:{campaign_id}").counts["held"] == 20
+        assert campaigns.progress(f"campaign:{campaign_id}").counts["paused"] == 20
         campaign = db.session.get(Campaign, campaign_id)
         assert campaigns.resume(campaign) == 20
         db.session.commit()
@@ -240,7 +242,7 @@ def test_rows_given_back_after_a_pause_are_held_not_pending(app, newsletter):
         db.session.commit()
         release(conn, owner="live", ids=[row.id for row in live])
         assert release_expired_leases(conn, now=now) == 2
-        assert status_counts(app) == {"held": 5}
+        assert status_counts(app) == {"paused": 5}
         # A row made pending by hand is still not claimed while the mailing is held.
         db.session.execute(
             sa.update(OutboxMessage).where(OutboxMessage.id == dead[0].id).values(status="pending")

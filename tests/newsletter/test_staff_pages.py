@@ -89,7 +89,7 @@ def test_pause_and_resume_from_the_page(app, client, auth, newsletter):
     client.post(f"/staff/newsletter/{campaign_id}/send")
     client.post(f"/staff/newsletter/{campaign_id}/pause")
     page = client.get(f"/staff/newsletter/{campaign_id}").get_data(as_text=True)
-    assert count_of(page, "held") == 4 and "Resume sending" in page
+    assert count_of(page, "paused") == 4 and "Resume sending" in page
     assert deliver(app).sent == 0
     assert client.get(f"/newsletter/archive/{campaign_id}").status_code == 404  # paused
     client.post(f"/staff/newsletter/{campaign_id}/resume")
@@ -325,14 +325,14 @@ def test_sending_asks_on_its_own_page_then_speaks_plain_words(app, client, auth,
     assert "Waiting to be sent" in page and "Being sent now" in page
     assert "Not sent: the address bounced or unsubscribed" in page
     listing = client.get("/staff/newsletter/").get_data(as_text=True)
-    assert "<td>sending</td>" in listing
+    assert '<td data-label="Status">sending</td>' in listing
 
     deliver(app)
     page = client.get(f"/staff/newsletter/{campaign_id}").get_data(as_text=True)
     assert "<dd data-campaign-status>sent</dd>" in page and "data-refresh-seconds" not in page
     assert count_of(page, "sent") + count_of(page, "suppressed") == 4
     listing = client.get("/staff/newsletter/").get_data(as_text=True)
-    assert "<td>sent</td>" in listing
+    assert '<td data-label="Status">sent</td>' in listing
 
     # Asking again after it went: back to the campaign, nothing queued twice.
     again = client.get(f"/staff/newsletter/{campaign_id}/send")

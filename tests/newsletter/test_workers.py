@@ -111,7 +111,7 @@ def test_newsletter_send_follows_the_campaign_to_its_last_message(
         db.engine.dispose()  # its connections are closed now, not whenever it is collected
     assert result.exit_code == 0, result.output
     assert f"queued 120 messages for campaign {campaign_id}" in result.output
-    assert "pending 0, sending 0, held 0, sent 120, failed 0, suppressed 0" in result.output
+    assert "pending 0, sending 0, paused 0, sent 120, failed 0, suppressed 0" in result.output
     assert len(smtp_server.messages) == 120  # the bar ended when the last one was sent
     worker_processes.stop(worker)
 
@@ -173,7 +173,7 @@ def test_a_paused_campaign_sends_nothing_more_when_a_killed_workers_leases_end(
     campaign_mail = [m for m in smtp_server.messages if m.recipients != ["later0@example.com"]]
     assert len(campaign_mail) <= on_the_wire
     counts = _campaign_counts(app, campaign_id)
-    assert set(counts) == {"sent", "held"} and sum(counts.values()) == 600
+    assert set(counts) == {"sent", "paused"} and sum(counts.values()) == 600
 
 
 def _campaign_counts(app, campaign_id: int) -> dict[str, int]:  # type: ignore[no-untyped-def]
