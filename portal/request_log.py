@@ -109,7 +109,7 @@ def configure_logging(
     so the records skip collecting that (the logging HOWTO's "Optimization"): the caller's
     frame lookup alone was a tenth of the access line's cost on every request (measured).
     """
-    logging._srcfile = None
+    logging._srcfile = None  # noqa: SLF001 (the logging HOWTO's documented switch)
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     handler = _StderrHandler()
     handler.addFilter(RequestIdFilter())

@@ -11,7 +11,7 @@ import os
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -262,26 +262,6 @@ def count_queries(app: Flask):
             sa.event.remove(engine, "before_cursor_execute", before_cursor_execute)
 
     return _count
-
-
-@pytest.fixture
-def orm_sessions_created(monkeypatch: pytest.MonkeyPatch) -> Callable[[], list[object]]:
-    """``start = orm_sessions_created``; ``sessions = start()`` then holds every ORM session
-    created from that moment on (``portal.orm_session.Session``)."""
-    from portal import orm_session
-
-    def _start() -> list[object]:
-        created: list[object] = []
-        original = orm_session.Session.__init__
-
-        def counting(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-            created.append(self)
-            original(self, *args, **kwargs)
-
-        monkeypatch.setattr(orm_session.Session, "__init__", counting)
-        return created
-
-    return _start
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import abort, current_app, render_template, request, session
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 from jinja2 import TemplateNotFound
 from markupsafe import Markup, escape
@@ -33,11 +34,9 @@ from portal.blog.forms import CommentForm, GuestCommentForm
 from portal.blog.posts import SLUG_MAX
 from portal.blog.threads import build_thread, load_comments
 from portal.extensions import db
-from portal.hot_reads import HotRead
 from portal.models import Comment, CommentStatus, Post, PostStatus
 from portal.models.types import utcnow
 from portal.pagination import MAX_ID, id_arg
-from portal.signed_cookies import generate_csrf
 
 # Markers in cached pages for what differs per request. NUL can be in no stored text (forms
 # refuse it, imports strip it, Markdown replaces it), so no comment can forge a marker.
@@ -117,10 +116,8 @@ def signed_in() -> bool:
 # Built once: this runs on every article request, cache hits included, so it is a plain Core
 # statement (no ORM entity, no per-request construction); visibility is checked in Python.
 _posts = Post.__table__
-_HEAD = HotRead(
-    sa.select(_posts.c.id, _posts.c.version, _posts.c.status, _posts.c.publish_at).where(
-        _posts.c.slug == sa.bindparam("slug")
-    )
+_HEAD = sa.select(_posts.c.id, _posts.c.version, _posts.c.status, _posts.c.publish_at).where(
+    _posts.c.slug == sa.bindparam("slug")
 )
 _PUBLIC_STATUSES = (PostStatus.PUBLISHED.value, PostStatus.SCHEDULED.value)
 
@@ -130,7 +127,7 @@ def article_head(slug: str) -> sa.Row:
     articles, unknown slugs)."""
     if len(slug) > SLUG_MAX:
         abort(404)
-    return _public(_HEAD.first(slug=slug))  # outside the ORM session: no BEGIN, ROLLBACK
+    return _public(db.session.execute(_HEAD, {"slug": slug}).first())
 
 
 def _public(head: sa.Row | None) -> sa.Row:
@@ -159,7 +156,7 @@ _EDITABLE_BY_AUTHOR = (
 )
 # A signed-in reader's head row and their comments still editable, in one statement (one
 # round trip, not two): the head row once per such comment, or once with no comment.
-_HEAD_AND_EDITABLE = HotRead(
+_HEAD_AND_EDITABLE = (
     sa.select(
         _posts.c.id,
         _posts.c.version,
@@ -183,12 +180,13 @@ _HEAD_AND_EDITABLE = HotRead(
 
 def head_and_editable_ids(slug: str) -> tuple[sa.Row, list[int]]:
     """``article_head`` for a signed-in reader, with the ids of their comments on the
-    article they may still edit (a ``HotRead``: it runs on every signed-in article request)."""
+    article they may still edit."""
     if len(slug) > SLUG_MAX:
         abort(404)
-    rows = _HEAD_AND_EDITABLE.all(
-        slug=slug, author_id=current_user.id, since=utcnow() - EDIT_WINDOW
-    )
+    rows = db.session.execute(
+        _HEAD_AND_EDITABLE,
+        {"slug": slug, "author_id": current_user.id, "since": utcnow() - EDIT_WINDOW},
+    ).all()
     head = _public(rows[0] if rows else None)
     return head, [row.editable_id for row in rows if row.editable_id is not None]
 

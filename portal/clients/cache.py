@@ -31,6 +31,7 @@ from typing import Any
 
 from flask import Flask, current_app, g, render_template, request, session
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from portal import static_files
@@ -44,7 +45,6 @@ from portal.render_cache import (
     track,
     versions,
 )
-from portal.signed_cookies import generate_csrf
 
 # Stands for this request's CSRF token in a cached part (NUL: no text of a page contains it;
 # forms refuse it and migration 0007 removed it from stored text).

@@ -89,7 +89,7 @@ def claim_batch(
         .returning(*CLAIMED_COLUMNS)
     )
     _begin_write(conn)
-    rows = [ClaimedRow(**row._mapping) for row in conn.execute(statement)]
+    rows = [ClaimedRow(**row._mapping) for row in conn.execute(statement)]  # noqa: SLF001 (public)
     conn.commit()
     rows.sort(key=lambda row: row.id)
     return rows

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from flask import current_app, render_template, request
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from portal.extensions import db
@@ -22,7 +23,6 @@ from portal.models import Subscriber, TrainingProfile
 from portal.newsletter import bp, subscriptions, tips
 from portal.newsletter.forms import SubscribeForm
 from portal.render_cache import VersionedCache
-from portal.signed_cookies import generate_csrf
 
 BOX_TEMPLATE = "newsletter/_subscribe_box_form.html"
 # Stands for this request's CSRF token in a kept box (NUL: in no address that is kept).
