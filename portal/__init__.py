@@ -57,6 +57,10 @@ def create_app(config: Config | str | Mapping[str, Any] | None = None) -> Flask:
 
     configure_login(app)
 
+    from portal import cross_origin
+
+    cross_origin.init_app(app)
+
     from portal import (
         compression,
         log_redaction,

@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal import security_log
+from portal.cross_origin import CrossSiteRequest
 from portal.extensions import db, limiter
 
 MESSAGES = {
@@ -36,11 +37,14 @@ def handle_http_error(error: HTTPException) -> ResponseReturnValue:
     if code == 500:
         return handle_server_error(error)
     title, message = MESSAGES.get(code, (error.name, error.description or ""))
+    cross_site = isinstance(error, CrossSiteRequest)  # logged as such where it was refused
+    if cross_site:
+        message = error.description or message
     retry_after = None
     if code == 429:
         retry_after = _retry_after_seconds()
         security_log.event("rate_limited", warning=True, limit=str(limiter.current_limit or "-"))
-    elif code == 403:
+    elif code == 403 and not cross_site:
         security_log.event("access_denied", user_id=_user_id(), warning=True)
     response = render_template(
         "errors/error.html", code=code, title=title, message=message, retry_after=retry_after

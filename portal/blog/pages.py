@@ -3,8 +3,13 @@
 A request reads the article's head row (id, version, visibility) first. Then:
 
 - an anonymous reader with nothing personal on the page (no held comment of theirs, no
-  flash message, no reply form) gets the cached page, with this request's CSRF token and
-  comment-form timestamp put in (one SQL statement in all);
+  flash message, no reply form) gets the shared page: the same bytes for every such reader
+  of this version of the article, with an ``ETag`` (a conditional request gets 304) and a
+  ``Cache-Control`` that lets a shared cache keep it for ``SHARED_PAGE_SECONDS``
+  (docs/blog.md, "Shared pages"). It carries no cookie, no CSRF token and nothing else of
+  the reader's (one SQL statement in all);
+- a signed-in reader with nothing personal on the page gets the cached page of their
+  role, with this request's CSRF token and their name put in;
 - anyone else gets the page rendered around the cached comment thread, unless the thread
   itself is personal for them (their held comments, their comments still editable), in
   which case it is rendered for them alone.
@@ -12,18 +17,15 @@ A request reads the article's head row (id, version, visibility) first. Then:
 
 from __future__ import annotations
 
+import hashlib
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import abort, current_app, render_template, request, session
+from flask import Response, abort, current_app, make_response, render_template, request, session
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
-from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 from jinja2 import TemplateNotFound
 from markupsafe import Markup, escape
 
@@ -33,6 +35,7 @@ from portal.blog.comments import EDIT_WINDOW
 from portal.blog.forms import CommentForm, GuestCommentForm
 from portal.blog.posts import SLUG_MAX
 from portal.blog.threads import build_thread, load_comments
+from portal.cross_origin import form_token, signed_in
 from portal.extensions import db
 from portal.models import Comment, CommentStatus, Post, PostStatus
 from portal.models.types import utcnow
@@ -41,7 +44,6 @@ from portal.pagination import MAX_ID, id_arg
 # Markers in cached pages for what differs per request. NUL can be in no stored text (forms
 # refuse it, imports strip it, Markdown replaces it), so no comment can forge a marker.
 CSRF_PLACEHOLDER = "\x00csrf\x00"
-STARTED_PLACEHOLDER = "\x00started\x00"
 NAME_PLACEHOLDER = "\x00name\x00"
 # The newsletter's subscribe box (another feature's template) may be personal for a
 # signed-in reader, e.g. say whether they are subscribed: on their pages it is rendered per
@@ -50,67 +52,10 @@ NAME_PLACEHOLDER = "\x00name\x00"
 # for it from the database that could change (``portal.newsletter.templating``).
 SUBSCRIBE_PLACEHOLDER = "\x00subscribe\x00"
 SUBSCRIBE_BOX = "newsletter/_subscribe_box.html"
-PLACEHOLDERS = re.compile(
-    f"({CSRF_PLACEHOLDER}|{STARTED_PLACEHOLDER}|{NAME_PLACEHOLDER}|{SUBSCRIBE_PLACEHOLDER})"
-)
-
-
-# --- the comment form's signed timestamp --------------------------------------------------
-
-
-def _timestamp_signer() -> TimestampSigner:
-    signer = current_app.extensions.get("blog.form_signer")
-    if signer is None:
-        signer = TimestampSigner(current_app.config["SECRET_KEY"], salt="blog.comment-form")
-        current_app.extensions["blog.form_signer"] = signer
-    return signer
-
-
-def form_started_token() -> str:
-    """The signed time the form was served. It only says which second that was, so one
-    token serves every request of that second (the same bytes signing would give)."""
-    signer = _timestamp_signer()
-    second = int(time.time())
-    made = current_app.extensions.get("blog.form_started")
-    if made is None or made[0] != second or made[1] is not signer:
-        made = (second, signer, signer.sign(b"comment-form").decode())
-        current_app.extensions["blog.form_started"] = made
-    return made[2]
-
-
-class TooQuick(ValueError):
-    pass
-
-
-def check_form_time(token: str | None) -> None:
-    """Refuse a form sent sooner than ``COMMENT_MIN_SECONDS`` after it was served (robots),
-    or older than ``COMMENT_FORM_MAX_AGE`` or unsigned (replayed or forged)."""
-    config = current_app.config
-    if not token or len(token) > 100:
-        raise TooQuick("The form was incomplete. Please send your comment again.")
-    try:
-        _, signed_at = _timestamp_signer().unsign(
-            token, max_age=config["COMMENT_FORM_MAX_AGE"], return_timestamp=True
-        )
-    except SignatureExpired:
-        raise TooQuick("The form was open for too long. Please send your comment again.") from None
-    except BadSignature:
-        raise TooQuick("The form was incomplete. Please send your comment again.") from None
-    if utcnow() - signed_at < timedelta(seconds=config["COMMENT_MIN_SECONDS"]):
-        raise TooQuick("That was very quick. Please read your comment over once and send it again.")
+PLACEHOLDERS = re.compile(f"({CSRF_PLACEHOLDER}|{NAME_PLACEHOLDER}|{SUBSCRIBE_PLACEHOLDER})")
 
 
 # --- lookups -------------------------------------------------------------------------------
-
-
-def signed_in() -> bool:
-    """``current_user.is_authenticated``, answered without asking Flask-Login (and so the
-    database) when the request carries neither a login session nor a remember-me cookie:
-    the common case of an anonymous reader."""
-    remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-    if "_user_id" not in session and remember not in request.cookies:
-        return False
-    return bool(current_user.is_authenticated)
 
 
 # Built once: this runs on every article request, cache hits included, so it is a plain Core
@@ -193,11 +138,9 @@ def head_and_editable_ids(slug: str) -> tuple[sa.Row, list[int]]:
 
 def comment_form(form: CommentForm | None = None) -> CommentForm:
     if form is not None:
-        form.started.data = form_started_token()
         return form
-    form_class = CommentForm if current_user.is_authenticated else GuestCommentForm
+    form_class = CommentForm if signed_in() else GuestCommentForm
     form = form_class(formdata=None)
-    form.started.data = form_started_token()
     reply_to = id_arg("reply_to")
     if reply_to:
         form.parent_id.data = reply_to
@@ -256,9 +199,7 @@ def thread_html(
     return html
 
 
-def article_page(
-    slug: str, form: CommentForm | None = None, status: int = 200
-) -> tuple[str | bytes, int]:
+def article_page(slug: str, form: CommentForm | None = None, status: int = 200) -> Response:
     anonymous = not signed_in()
     editable_ids: list[int]
     if anonymous:
@@ -271,8 +212,7 @@ def article_page(
     # navigation differs by role), when nothing on the page is theirs alone.
     page_kind = "page:anonymous" if anonymous else f"page:{current_user.role}"
     whole_page = (
-        cache is not None
-        and form is None
+        form is None
         and not held_ids
         and not editable_ids
         and not request.args
@@ -281,7 +221,7 @@ def article_page(
     if whole_page and cache is not None:
         pieces = cache.get((page_kind, head.id), head.version)
         if pieces is not None:
-            return _fill_placeholders(pieces), 200
+            return _whole_page_response(pieces)
 
     parts = article_parts(head, cache)
     form = comment_form(form)
@@ -291,14 +231,45 @@ def article_page(
         thread_html=thread_html(head, cache, held_ids=held_ids, editable_ids=editable_ids),
         form=form,
         reply_parent=_reply_parent(head.id, form),
-        commenter_name=NAME_PLACEHOLDER if whole_page else _name(),
+        commenter_name=NAME_PLACEHOLDER if whole_page and not anonymous else _name(),
         subscribe_marker=SUBSCRIBE_PLACEHOLDER if whole_page and not anonymous else None,
     )
-    if whole_page and cache is not None:
-        pieces = _make_placeholders(page, form)
-        cache.put((page_kind, head.id), head.version, pieces)
-        return _fill_placeholders(pieces), status
-    return page, status
+    if whole_page:
+        pieces = SharedPage.of(page) if anonymous else _make_placeholders(page)
+        if cache is not None:
+            cache.put((page_kind, head.id), head.version, pieces)
+        return _whole_page_response(pieces)
+    response = make_response(page, status)
+    if anonymous:  # their held comment, a message for them, their form: theirs alone
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@dataclass(frozen=True)
+class SharedPage:
+    """The page every anonymous reader of one version of an article gets, and its
+    ``ETag`` (a digest of exactly these bytes, so it changes whenever they do)."""
+
+    body: bytes
+    etag: str
+
+    @classmethod
+    def of(cls, page: str) -> SharedPage:
+        body = page.encode()
+        return cls(body, hashlib.blake2b(body, digest_size=16).hexdigest())
+
+
+def _whole_page_response(pieces: SharedPage | tuple[bytes | str, ...]) -> Response:
+    if not isinstance(pieces, SharedPage):
+        return make_response(_fill_placeholders(pieces))
+    response = current_app.response_class(pieces.body, mimetype="text/html")
+    response.set_etag(pieces.etag)
+    # Anyone may keep it, a browser must ask again each time (a 304 when unchanged), and a
+    # shared cache (nginx's microcache, deploy/nginx/) may answer from it for a moment.
+    response.cache_control.public = True
+    response.cache_control.max_age = 0
+    response.cache_control.s_maxage = current_app.config["SHARED_PAGE_SECONDS"]
+    return response.make_conditional(request)
 
 
 def _subscribe_box() -> bytes:
@@ -334,13 +305,12 @@ def _reply_parent(post_id: int, form: CommentForm) -> Comment | None:
     )
 
 
-def _make_placeholders(page: str, form: CommentForm) -> tuple[bytes | str, ...]:
-    """The page cut at this request's CSRF token and form timestamp: ``(text, CSRF, text,
-    STARTED, text…)`` with the personal values replaced by markers, joined again per
-    request (one copy of the page instead of a search through it)."""
-    marked = page.replace(generate_csrf(), CSRF_PLACEHOLDER).replace(
-        form.started.data, STARTED_PLACEHOLDER
-    )
+def _make_placeholders(page: str) -> tuple[bytes | str, ...]:
+    """A signed-in reader's page cut at this request's CSRF token: ``(text, CSRF, text,
+    NAME, text…)`` with the personal values replaced by markers, joined again per request
+    (one copy of the page instead of a search through it)."""
+    token = form_token()
+    marked = page.replace(token, CSRF_PLACEHOLDER) if token else page
     # Text kept encoded (the response needs bytes), markers kept as str at odd positions.
     return tuple(
         part if index % 2 else part.encode()
@@ -365,8 +335,7 @@ def _fill_placeholders(parts: tuple[bytes | str, ...]) -> bytes:
 
 
 _PLACEHOLDER_VALUES: dict[str, Callable[[], bytes]] = {
-    CSRF_PLACEHOLDER: lambda: generate_csrf().encode(),
-    STARTED_PLACEHOLDER: lambda: form_started_token().encode(),
+    CSRF_PLACEHOLDER: lambda: form_token().encode(),
     NAME_PLACEHOLDER: lambda: str(escape(_name())).encode(),
     SUBSCRIBE_PLACEHOLDER: lambda: _subscribe_box(),
 }

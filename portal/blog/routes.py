@@ -74,11 +74,6 @@ def add_comment(slug: str) -> BaseResponse | tuple[str | bytes, int]:
         # Only robots see the honeypot. Answer as if held, keep nothing.
         flash("Thank you. Your comment is awaiting moderation.", "info")
         return redirect(url_for(".article", slug=slug))
-    try:
-        pages.check_form_time(form.started.data)
-    except pages.TooQuick as problem:
-        form.body.errors = [*form.body.errors, str(problem)]
-        return pages.article_page(slug, form=form, status=422)
     post = pages.load_article(head.id)
     new = comments.NewComment(
         body=form.body.data,
