@@ -24,10 +24,11 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import Response, abort, current_app, make_response, render_template, request, session
+from flask import abort, current_app, make_response, render_template, request, session
 from flask_login import current_user
 from jinja2 import TemplateNotFound
 from markupsafe import Markup, escape
+from werkzeug.wrappers import Response as BaseResponse
 
 from portal.blog import held
 from portal.blog.cache import VersionedCache, page_cache
@@ -199,7 +200,7 @@ def thread_html(
     return html
 
 
-def article_page(slug: str, form: CommentForm | None = None, status: int = 200) -> Response:
+def article_page(slug: str, form: CommentForm | None = None, status: int = 200) -> BaseResponse:
     anonymous = not signed_in()
     editable_ids: list[int]
     if anonymous:
@@ -259,7 +260,7 @@ class SharedPage:
         return cls(body, hashlib.blake2b(body, digest_size=16).hexdigest())
 
 
-def _whole_page_response(pieces: SharedPage | tuple[bytes | str, ...]) -> Response:
+def _whole_page_response(pieces: SharedPage | tuple[bytes | str, ...]) -> BaseResponse:
     if not isinstance(pieces, SharedPage):
         return make_response(_fill_placeholders(pieces))
     response = current_app.response_class(pieces.body, mimetype="text/html")

@@ -58,13 +58,13 @@ def tag(tag: str) -> str:
 
 
 @bp.route("/<slug>")
-def article(slug: str) -> tuple[str | bytes, int]:
+def article(slug: str) -> BaseResponse:
     return pages.article_page(slug)
 
 
 @bp.post("/<slug>/comments")
 @limiter.limit(_comment_limit, methods=["POST"])
-def add_comment(slug: str) -> BaseResponse | tuple[str | bytes, int]:
+def add_comment(slug: str) -> BaseResponse:
     head = pages.article_head(slug)
     form_class = CommentForm if current_user.is_authenticated else GuestCommentForm
     form = form_class()
