@@ -22,6 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, current_app, g, session
 from flask_login import user_loaded_from_cookie, user_logged_in, user_logged_out
+from flask_wtf.csrf import generate_csrf
 
 from portal import security_log
 from portal.extensions import db, login_manager
@@ -77,7 +78,11 @@ def _load_statement() -> sa.Select[Any]:
 
 
 def _stamp() -> None:
+    """At sign-in: the session's clock starts, and it gets its CSRF secret now (a signed-in
+    person's forms carry a token, ``portal.cross_origin``), with the cookie the sign-in
+    sends anyway, rather than with a second cookie on their first page."""
     session[SIGNED_IN_AT] = session[SEEN_AT] = now()
+    generate_csrf()
 
 
 def _session_started(_app: Flask, user: User, **_extra: Any) -> None:

@@ -21,6 +21,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -73,7 +74,15 @@ def article_head(slug: str) -> sa.Row:
     articles, unknown slugs)."""
     if len(slug) > SLUG_MAX:
         abort(404)
-    return _public(db.session.execute(_HEAD, {"slug": slug}).first())
+    return _public(_read(_HEAD, slug=slug)[0])
+
+
+def _read(statement: sa.Select[Any], **params: Any) -> list[Any]:
+    """The rows of ``statement`` read on a pooled connection of the Core, at least one
+    (None when it found nothing). Not through the ORM session: a cached page needs no
+    session, and making one to read a row was a third of such a request's time."""
+    with db.engine.connect() as connection:
+        return list(connection.execute(statement, params)) or [None]
 
 
 def _public(head: sa.Row | None) -> sa.Row:
@@ -129,11 +138,10 @@ def head_and_editable_ids(slug: str) -> tuple[sa.Row, list[int]]:
     article they may still edit."""
     if len(slug) > SLUG_MAX:
         abort(404)
-    rows = db.session.execute(
-        _HEAD_AND_EDITABLE,
-        {"slug": slug, "author_id": current_user.id, "since": utcnow() - EDIT_WINDOW},
-    ).all()
-    head = _public(rows[0] if rows else None)
+    rows = _read(
+        _HEAD_AND_EDITABLE, slug=slug, author_id=current_user.id, since=utcnow() - EDIT_WINDOW
+    )
+    head = _public(rows[0])
     return head, [row.editable_id for row in rows if row.editable_id is not None]
 
 
@@ -267,9 +275,8 @@ def _whole_page_response(pieces: SharedPage | tuple[bytes | str, ...]) -> BaseRe
     response.set_etag(pieces.etag)
     # Anyone may keep it, a browser must ask again each time (a 304 when unchanged), and a
     # shared cache (nginx's microcache, deploy/nginx/) may answer from it for a moment.
-    response.cache_control.public = True
-    response.cache_control.max_age = 0
-    response.cache_control.s_maxage = current_app.config["SHARED_PAGE_SECONDS"]
+    seconds = int(current_app.config["SHARED_PAGE_SECONDS"])
+    response.headers["Cache-Control"] = f"public, max-age=0, s-maxage={seconds}"
     return response.make_conditional(request)
 
 
