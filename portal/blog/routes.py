@@ -27,6 +27,7 @@ from portal.blog.forms import (
     GuestCommentForm,
     SearchForm,
 )
+from portal.cross_origin import tokens_apply
 from portal.extensions import csrf, db, limiter
 from portal.models import Comment, CommentStatus, Post
 from portal.token_links import register_token_route
@@ -207,11 +208,12 @@ def stop_notifications(token: str) -> str | BaseResponse | tuple[str, int]:
     """Stop the reply emails of one comment.
 
     Mail providers POST ``List-Unsubscribe=One-Click`` here (RFC 8058): the signed token is
-    the authority, no CSRF token can exist. Every other POST needs the page's CSRF token,
-    and a GET only shows the button, so link scanners stop nothing.
+    the authority, no CSRF token can exist. Every POST passed the cross-site check
+    (``portal.cross_origin``); any other POST of a signed-in person also needs the page's
+    CSRF token, and a GET only shows the button, so link scanners stop nothing.
     """
     one_click = request.method == "POST" and request.form.get("List-Unsubscribe") == "One-Click"
-    if request.method == "POST" and not one_click and current_app.config["WTF_CSRF_ENABLED"]:
+    if request.method == "POST" and not one_click and tokens_apply():
         csrf.protect()
     try:
         subscription = notifications.subscription_for_stop_token(token)
