@@ -21,7 +21,7 @@ NGINX = "/usr/sbin/nginx"
 SNIPPET = ROOT / "deploy" / "nginx" / "portal-microcache.conf"
 
 CONFIG = """
-worker_processes 1;
+worker_processes auto;
 pid {folder}/nginx.pid;
 error_log {folder}/error.log warn;
 daemon off;
