@@ -105,7 +105,7 @@ class Config:
         self.MAIL_DEV_MAILBOX = _env_bool("MAIL_DEV_MAILBOX")
         # Whether the mailbox shows one-time links (reset, invitation, confirmation…) as
         # they are. Only development does, so a person trying the demo can follow them;
-        # everywhere else they are redacted (portal/token_links.py): whoever reads the
+        # everywhere else they are redacted (portal/web/token_links.py): whoever reads the
         # mailbox must not be able to act as the recipient.
         self.MAILBOX_SHOW_TOKEN_LINKS = False
         self.MAIL_PORT = _env_int("MAIL_PORT", 25)

@@ -109,10 +109,10 @@ def _bench_app(database_url: str):  # type: ignore[no-untyped-def]
 
 def realistic_messages(count: int, workdir: Path) -> list[tuple[str, bytes]]:
     """``count`` composed messages, exactly as the pipeline would send them."""
+    from portal.core.practice import from_config
     from portal.mail.claim import ClaimedRow
     from portal.mail.compose import Sender
     from portal.mail.delivery import compose_row
-    from portal.practice import from_config
 
     app = _bench_app(f"sqlite:///{workdir / 'compose.sqlite'}")
     sender = Sender.parse(app.config["MAIL_DEFAULT_SENDER"])

@@ -40,7 +40,7 @@ def create_app(config: Config | str | Mapping[str, Any] | None = None) -> Flask:
         )
 
     from portal import extensions, models  # noqa: F401 (models: tables)
-    from portal.database import configure_database
+    from portal.core.database import configure_database
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db)
@@ -57,7 +57,7 @@ def create_app(config: Config | str | Mapping[str, Any] | None = None) -> Flask:
 
     configure_login(app)
 
-    from portal import cross_origin
+    from portal.web import cross_origin
 
     cross_origin.init_app(app)
 
@@ -75,7 +75,7 @@ def create_app(config: Config | str | Mapping[str, Any] | None = None) -> Flask:
 
     log_redaction.install()
     request_log.init_app(app)
-    from portal.errors import register_error_handlers
+    from portal.web.errors import register_error_handlers
 
     static_files.init_app(app)
     compression.init_app(app)
@@ -103,11 +103,11 @@ def create_app(config: Config | str | Mapping[str, Any] | None = None) -> Flask:
     init_blog_cache(app)
     init_client_cache(app)
 
-    from portal import render_cache
+    from portal.core import render_cache
 
     render_cache.listen()  # versions of cached parts follow every change made through the ORM
 
-    from portal.throttling import check_limits_only_where_set
+    from portal.web.throttling import check_limits_only_where_set
 
     check_limits_only_where_set(app)
 

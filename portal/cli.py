@@ -12,11 +12,11 @@ from flask.cli import with_appcontext
 from config import INSTANCE_DIR
 from portal.auth.passwords import hash_password
 from portal.blog import cli as blog_cli
+from portal.core.text import normalise_email
 from portal.extensions import db
 from portal.mail import cli as mail_cli
 from portal.models import Role, User
 from portal.models.types import utcnow
-from portal.text import normalise_email
 
 
 def register_commands(app: Flask) -> None:
@@ -96,7 +96,7 @@ def backup_group() -> None:
 @with_appcontext
 def backup_create(path: Path | None) -> None:
     """Write a consistent backup while the site runs (default: instance/backups/…)."""
-    from portal.backup import BackupError, create_backup, summarise
+    from portal.core.backup import BackupError, create_backup, summarise
 
     url = db.engine.url
     if path is None:
@@ -116,7 +116,7 @@ def backup_create(path: Path | None) -> None:
 @with_appcontext
 def backup_restore(path: Path, yes: bool) -> None:
     """Replace the database with a backup. Stop the web processes and workers first."""
-    from portal.backup import BackupError, restore_backup, summarise
+    from portal.core.backup import BackupError, restore_backup, summarise
 
     if not yes:
         raise click.ClickException("restoring replaces the whole database: add --yes to confirm")

@@ -37,7 +37,7 @@ pytest_plugins = [
 ]
 
 # The suite runs on the practice's clock: the app's "today" is the date in PRACTICE_TIMEZONE
-# (default Europe/London, portal/clock.py), and tests that build records with date.today()
+# (default Europe/London, portal/core/clock.py), and tests that build records with date.today()
 # must agree with it at every hour, also on a machine whose clock is in another zone.
 os.environ["TZ"] = os.environ.get("PRACTICE_TIMEZONE") or "Europe/London"
 time.tzset()
@@ -178,7 +178,7 @@ def sign_in(client: FlaskClient, email: str, password: str = PASSWORD, remember:
     """Sign in through the real login form, as a person would; returns the response.
 
     Works with CSRF switched on too: an anonymous reader's login form carries no token (the
-    origin check protects it, ``portal.cross_origin``), a signed-in person's does.
+    origin check protects it, ``portal.web.cross_origin``), a signed-in person's does.
     """
     data = {"email": email, "password": password, "remember": "y" if remember else ""}
     if client.application.config.get("WTF_CSRF_ENABLED"):

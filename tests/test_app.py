@@ -167,7 +167,7 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
 
 
 def test_external_urls_use_the_configured_base_outside_requests(app):
-    from portal.urls import external_url
+    from portal.web.urls import external_url
 
     app.config["PORTAL_BASE_URL"] = "https://portal.example.test/sub"
     with app.app_context():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from portal.backup import BackupError, create_backup, restore_backup, summarise
+from portal.core.backup import BackupError, create_backup, restore_backup, summarise
 from portal.demo import seed_all
 from portal.extensions import db
 from portal.models import AuditEntry, MassageSession, User

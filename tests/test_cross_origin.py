@@ -1,4 +1,4 @@
-"""Every unsafe request is judged by ``Sec-Fetch-Site``, else ``Origin`` (``portal.cross_origin``);
+"""Every unsafe request is judged by ``Sec-Fetch-Site``, else ``Origin`` (``portal.web.cross_origin``);
 signed-in forms also need their Flask-WTF token."""
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import os
 import pytest
 import sqlalchemy as sa
 
-from portal.database import sqlite_writer_turn
+from portal.core.database import sqlite_writer_turn
 from portal.extensions import db
 from portal.mail import enqueue_email
 from portal.models import OutboxMessage, User

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from portal.log_redaction import RedactTokens, redact
+from portal.web.log_redaction import RedactTokens, redact
 
 
 @pytest.mark.parametrize(

@@ -37,7 +37,7 @@ def test_downgrade_to_base_removes_every_table(database_url):
 
 def test_0006_renames_old_audit_spellings_to_the_vocabulary(database_url):
     """Issue 8, item 11: three spellings of actions became one vocabulary; old rows follow."""
-    from portal.audit import AuditAction
+    from portal.core.audit import AuditAction
 
     app = make_test_app(database_url)
     runner = app.test_cli_runner()

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import OutboxMessage
-from portal.request_log import JsonFormatter, RequestIdFilter
+from portal.web.request_log import JsonFormatter, RequestIdFilter
 from tests.fixtures.mail import deliver, wait_until
 
 

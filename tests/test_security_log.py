@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from portal.models import Role
-from portal.request_log import JsonFormatter
+from portal.web.request_log import JsonFormatter
 from tests.conftest import PASSWORD, sign_in
 
 

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from portal import token_links
-from portal.token_links import redact, register_token_route, token_route_prefixes
+from portal.web import token_links
+from portal.web.token_links import redact, register_token_route, token_route_prefixes
 
 
 def test_every_route_with_a_token_in_its_path_is_registered(app):

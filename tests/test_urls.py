@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.urls import local_path
+from portal.web.urls import local_path
 from tests.conftest import PASSWORD
 
 

@@ -9,7 +9,6 @@ from flask import Response, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response as BaseResponse
 
-from portal import security_log
 from portal.auth import bp, services
 from portal.auth.forms import (
     ChangeEmailForm,
@@ -22,11 +21,12 @@ from portal.auth.forms import (
 from portal.auth.personal_data import collect_personal_data
 from portal.auth.routes import token_problem
 from portal.auth.tokens import TokenError, peek_token
+from portal.core.text import clean_text
 from portal.extensions import db
 from portal.models.tokens import TokenPurpose
 from portal.models.types import utcnow
-from portal.text import clean_text
-from portal.token_links import register_token_route
+from portal.web import security_log
+from portal.web.token_links import register_token_route
 
 register_token_route("/account/email/confirm/")  # a one-time token follows
 

@@ -26,8 +26,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
 from portal.auth.services import find_user_by_email
+from portal.core.text import is_single_line, normalise_email
 from portal.models import User
-from portal.text import is_single_line, normalise_email
 
 COOKIE_NAME = "device"  # the default of DEVICE_COOKIE_NAME (production: "__Secure-device")
 _SALT = "portal.device-cookie"  # a signature for this purpose fits no other

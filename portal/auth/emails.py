@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from portal import practice
+from portal.core import practice
+from portal.core.text import single_line
 from portal.mail import enqueue_email
 from portal.models import MailCategory, User
 from portal.models.types import utcnow
-from portal.templating import duration_words
-from portal.text import single_line
-from portal.urls import external_url
+from portal.web.templating import duration_words
+from portal.web.urls import external_url
 
 
 def _token_key(token: str) -> str:

@@ -1,4 +1,4 @@
-"""Account forms. Emails are trimmed and lower-cased before validation (``portal.forms``)."""
+"""Account forms. Emails are trimmed and lower-cased before validation (``portal.web.forms``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from wtforms import BooleanField, Field, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from portal.auth.validation import MAX_PASSWORD_LENGTH, password_problem
-from portal.forms import Form, email_field, name_field
+from portal.web.forms import Form, email_field, name_field
 
 
 def current_password_field(label: str = "Current password") -> PasswordField:

@@ -13,10 +13,10 @@ import sqlalchemy as sa
 from portal.auth.emails import send_invitation as send_invitation_email
 from portal.auth.emails import send_now_a_client
 from portal.auth.tokens import issue_token
+from portal.core.text import normalise_email
 from portal.extensions import db
 from portal.models import Role, User
 from portal.models.tokens import TokenPurpose
-from portal.text import normalise_email
 
 
 class EmailTaken(ValueError):

@@ -11,7 +11,6 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
-from portal import security_log
 from portal.auth import bp, devices, services, throttle
 from portal.auth.devices import remember_device
 from portal.auth.forms import (
@@ -27,8 +26,9 @@ from portal.extensions import db
 from portal.models import User
 from portal.models.tokens import TokenPurpose
 from portal.models.types import utcnow
-from portal.token_links import register_token_route
-from portal.urls import local_path
+from portal.web import security_log
+from portal.web.token_links import register_token_route
+from portal.web.urls import local_path
 
 # The path segment after these is a one-time token: logs and the mailbox must hide it.
 register_token_route("/reset-password/", "/invitation/", "/register/confirm/")

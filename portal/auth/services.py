@@ -15,12 +15,12 @@ from portal.auth.equal_work import rehearsal, stand_in_address
 from portal.auth.passwords import hash_password, verify_password
 from portal.auth.signals import account_deleted
 from portal.auth.tokens import TokenError, TokenProblem, issue_token, redeem_token
+from portal.core.text import normalise_email
 from portal.extensions import db
 from portal.models import Role, User
 from portal.models.tokens import AccountToken, TokenPurpose
 from portal.models.types import utcnow
 from portal.models.users import DELETED_EMAIL_DOMAIN
-from portal.text import normalise_email
 
 
 def find_user_by_email(email: str) -> User | None:

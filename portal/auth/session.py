@@ -1,7 +1,7 @@
 """Flask-Login wiring: users are loaded by their revocable session token, not their id.
 
 The statement that loads the signed-in person also reads the render versions of their own
-pages (``portal.render_cache.own_scopes``: their records, what every page shows, their
+pages (``portal.core.render_cache.own_scopes``: their records, what every page shows, their
 subscription): a client's cached page then needs no second round trip, and the versions are
 still read before anything they cover.
 
@@ -24,11 +24,11 @@ from flask import Flask, current_app, g, session
 from flask_login import user_loaded_from_cookie, user_logged_in, user_logged_out
 from flask_wtf.csrf import generate_csrf
 
-from portal import security_log
+from portal.core.render_cache import own_versions_columns
 from portal.extensions import db, login_manager
 from portal.models import User
 from portal.models.types import table_of
-from portal.render_cache import own_versions_columns
+from portal.web import security_log
 
 SIGNED_IN_AT = "_signed_in_at"
 SEEN_AT = "_seen_at"
@@ -79,7 +79,7 @@ def _load_statement() -> sa.Select[Any]:
 
 def _stamp() -> None:
     """At sign-in: the session's clock starts, and it gets its CSRF secret now (a signed-in
-    person's forms carry a token, ``portal.cross_origin``), with the cookie the sign-in
+    person's forms carry a token, ``portal.web.cross_origin``), with the cookie the sign-in
     sends anyway, rather than with a second cookie on their first page."""
     session[SIGNED_IN_AT] = session[SEEN_AT] = now()
     generate_csrf()

@@ -21,10 +21,10 @@ from datetime import UTC, datetime
 from flask import Response, current_app, request
 from flask_limiter import RequestLimit
 
-from portal import security_log
 from portal.auth import devices, emails, services
+from portal.core.text import normalise_email
 from portal.extensions import db, limiter
-from portal.text import normalise_email
+from portal.web import security_log
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 
-from portal.database import rowcount
+from portal.core.database import rowcount
 from portal.extensions import db
 from portal.models import User
 from portal.models.tokens import AccountToken, TokenPurpose

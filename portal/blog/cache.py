@@ -22,8 +22,8 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
+from portal.core.render_cache import GLOBAL, VersionedCache, track
 from portal.models import Comment, Post, User
-from portal.render_cache import GLOBAL, VersionedCache, track
 
 
 def page_cache() -> VersionedCache | None:

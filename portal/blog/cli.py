@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.cli import AppGroup
 
+from portal.core.text import normalise_email
 from portal.extensions import db
 from portal.models import Role, User
-from portal.text import normalise_email
 
 blog_group = AppGroup("blog", help="The blog: import from WordPress.")
 

@@ -27,7 +27,7 @@ from flask import current_app
 
 from portal.blog import notifications
 from portal.blog.posts import bump_version
-from portal.blog.rendering import count_links, render_comment_markdown
+from portal.core.rendering import count_links, render_comment_markdown
 from portal.extensions import db
 from portal.models import BlockedWord, Comment, CommentStatus, Post, User
 from portal.models.types import utcnow

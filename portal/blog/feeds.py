@@ -18,7 +18,7 @@ from portal.extensions import db
 from portal.models import Post, Tag
 from portal.models.blog import post_tags, public_posts_filter
 from portal.models.types import utcnow
-from portal.urls import external_url
+from portal.web.urls import external_url
 
 ATOM = "http://www.w3.org/2005/Atom"
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"

@@ -14,9 +14,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
-from portal.forms import FilterForm, Form, clean_text_filter, email_field, name_field
-from portal.pagination import MAX_ID
-from portal.text import strip
+from portal.core.text import strip
+from portal.web.forms import FilterForm, Form, clean_text_filter, email_field, name_field
+from portal.web.pagination import MAX_ID
 
 COMMENT_MAX_LENGTH = 5000
 COMMENT_TOO_LONG = (

@@ -12,7 +12,7 @@
 
 Links carry signed tokens (itsdangerous, keyed by ``SECRET_KEY``): the confirmation one
 expires after 2 days, the stop one never does (an old email's stop link must keep working).
-Their paths are listed in ``portal.log_redaction`` so they never reach access logs.
+Their paths are listed in ``portal.web.log_redaction`` so they never reach access logs.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
+from portal.core.text import single_line
 from portal.extensions import db
 from portal.mail import enqueue_email
 from portal.models import (
@@ -36,8 +37,7 @@ from portal.models import (
     User,
 )
 from portal.models.types import utcnow
-from portal.text import single_line
-from portal.urls import external_url
+from portal.web.urls import external_url
 
 CONFIRM_MAX_AGE = 2 * 24 * 3600
 _CONFIRM_SALT = "blog.comment-notifications.confirm"

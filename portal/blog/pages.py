@@ -37,11 +37,11 @@ from portal.blog.comments import EDIT_WINDOW
 from portal.blog.forms import CommentForm, GuestCommentForm
 from portal.blog.posts import SLUG_MAX
 from portal.blog.threads import build_thread, load_comments
-from portal.cross_origin import form_token, signed_in
 from portal.extensions import db
 from portal.models import Comment, CommentStatus, Post, PostStatus
 from portal.models.types import utcnow
-from portal.pagination import MAX_ID, id_arg
+from portal.web.cross_origin import form_token, signed_in
+from portal.web.pagination import MAX_ID, id_arg
 
 # Markers in cached pages for what differs per request. NUL can be in no stored text (forms
 # refuse it, imports strip it, Markdown replaces it), so no comment can forge a marker.

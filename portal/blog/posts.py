@@ -19,15 +19,15 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_sqlalchemy.pagination import Pagination
 
-from portal.blog.rendering import render_article
-from portal.database import rowcount
+from portal.core.database import rowcount
+from portal.core.rendering import render_article
+from portal.core.signals import ArticleNotice, article_published
 from portal.extensions import db
 from portal.models import Post, PostStatus, Tag, User
 from portal.models.blog import post_tags, public_posts_filter
 from portal.models.types import utcnow
-from portal.pagination import paginate
-from portal.signals import ArticleNotice, article_published
-from portal.urls import external_url
+from portal.web.pagination import paginate
+from portal.web.urls import external_url
 
 POSTS_PER_PAGE = 10
 SLUG_MAX = 200

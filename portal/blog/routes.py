@@ -27,10 +27,10 @@ from portal.blog.forms import (
     GuestCommentForm,
     SearchForm,
 )
-from portal.cross_origin import tokens_apply
 from portal.extensions import csrf, db, limiter
 from portal.models import Comment, CommentStatus, Post
-from portal.token_links import register_token_route
+from portal.web.cross_origin import tokens_apply
+from portal.web.token_links import register_token_route
 
 
 def _comment_limit() -> str:
@@ -209,7 +209,7 @@ def stop_notifications(token: str) -> str | BaseResponse | tuple[str, int]:
 
     Mail providers POST ``List-Unsubscribe=One-Click`` here (RFC 8058): the signed token is
     the authority, no CSRF token can exist. Every POST passed the cross-site check
-    (``portal.cross_origin``); any other POST of a signed-in person also needs the page's
+    (``portal.web.cross_origin``); any other POST of a signed-in person also needs the page's
     CSRF token, and a GET only shows the button, so link scanners stop nothing.
     """
     one_click = request.method == "POST" and request.form.get("List-Unsubscribe") == "One-Click"

@@ -20,12 +20,12 @@ import sqlalchemy as sa
 from flask_sqlalchemy.pagination import Pagination
 
 from portal.blog.posts import POST_ROW, POSTS_PER_PAGE
-from portal.database import is_sqlite
+from portal.core.database import is_sqlite
 from portal.extensions import db
 from portal.models import Post
 from portal.models.blog import public_posts_filter
 from portal.models.types import utcnow
-from portal.pagination import paginate
+from portal.web.pagination import paginate
 
 MAX_TERMS = 12
 _WORD = re.compile(r"\w+", re.UNICODE)

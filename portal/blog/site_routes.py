@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.models import LegacyRedirect, Post
 from portal.models.blog import public_posts_filter
 from portal.models.types import utcnow
-from portal.pagination import MAX_ID
+from portal.web.pagination import MAX_ID
 
 
 @site_bp.route("/sitemap.xml")

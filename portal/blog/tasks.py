@@ -1,4 +1,4 @@
-"""The blog's periodic work, on the worker (``portal.tasks``).
+"""The blog's periodic work, on the worker (``portal.core.tasks``).
 
 - ``announce_articles`` (every minute): scheduled articles whose time has come are
   announced (``article_published``, once each). Their *visibility* needs no task: the
@@ -16,8 +16,8 @@ from huey import Huey, crontab
 
 from portal.blog.notifications import send_held_digest
 from portal.blog.posts import announce_due_articles
+from portal.core.tasks import feature_tasks
 from portal.extensions import db
-from portal.tasks import feature_tasks
 
 log = logging.getLogger(__name__)
 

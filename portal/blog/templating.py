@@ -8,7 +8,7 @@ from flask.blueprints import BlueprintSetupState
 
 from portal.blog import bp, posts
 from portal.models import Post
-from portal.urls import external_url
+from portal.web.urls import external_url
 
 bp.add_app_template_global(external_url, "external_url")
 

@@ -31,7 +31,8 @@ import sqlalchemy as sa
 from defusedxml import ElementTree as SafeET
 
 from portal.blog.posts import slugify, tags_for, unique_slug
-from portal.blog.rendering import sanitize_article_html, sanitize_comment_html
+from portal.core.rendering import sanitize_article_html, sanitize_comment_html
+from portal.core.text import clean_text, normalise_email, single_line
 from portal.extensions import db
 from portal.models import (
     BodyFormat,
@@ -44,7 +45,6 @@ from portal.models import (
     User,
 )
 from portal.models.types import utcnow
-from portal.text import clean_text, normalise_email, single_line
 
 NS = {
     "wp": "http://wordpress.org/export/1.2/",

@@ -1,5 +1,5 @@
 """The portal's pages, rendered once per change: each client's dashboard and history parts
-are kept per web process under the versions of what they show (``portal.render_cache``).
+are kept per web process under the versions of what they show (``portal.core.render_cache``).
 
 What a cached part shows, and the scope whose version covers it:
 
@@ -34,10 +34,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-from portal import static_files
-from portal.extensions import db
-from portal.models import BookingRule, MassageSession, Recommendation, TrainingProfile, User
-from portal.render_cache import (
+from portal.core.render_cache import (
     GLOBAL,
     VersionedCache,
     client_scope,
@@ -45,6 +42,9 @@ from portal.render_cache import (
     track,
     versions,
 )
+from portal.extensions import db
+from portal.models import BookingRule, MassageSession, Recommendation, TrainingProfile, User
+from portal.web import static_files
 
 # Stands for this request's CSRF token in a cached part (NUL: no text of a page contains it;
 # forms refuse it and migration 0007 removed it from stored text).

@@ -25,9 +25,10 @@ import sqlalchemy as sa
 from flask import current_app
 from icalendar import Calendar, Event
 
-from portal import practice
 from portal.clients.links import further_reading, is_web_url
 from portal.clients.queries import SESSION_ROW
+from portal.core import practice
+from portal.core.text import clean_text, single_line
 from portal.extensions import db
 from portal.models import (
     CalendarFeed,
@@ -38,9 +39,8 @@ from portal.models import (
     User,
 )
 from portal.models.types import utcnow
-from portal.pagination import MAX_ID
-from portal.text import clean_text, single_line
-from portal.urls import external_url
+from portal.web.pagination import MAX_ID
+from portal.web.urls import external_url
 
 
 def _mac(user_id: int, secret: str) -> str:

@@ -7,8 +7,8 @@ from typing import Any
 from wtforms import IntegerField, RadioField, SelectField, SubmitField
 from wtforms.validators import NumberRange, Optional
 
-from portal.forms import FilterForm, Form, line_field, options, race_date_field
 from portal.models import DistanceUnit
+from portal.web.forms import FilterForm, Form, line_field, options, race_date_field
 
 
 class HistoryFilterForm(FilterForm):

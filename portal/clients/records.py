@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from portal import audit
-from portal.audit import AuditAction, AuditTarget
+from portal.core import audit
+from portal.core.audit import AuditAction, AuditTarget
 from portal.extensions import db
 from portal.models import MassageSession, Recommendation, User
 from portal.models.types import utcnow

@@ -12,12 +12,12 @@ from werkzeug.wrappers import Response as BaseResponse
 from portal.auth.permissions import client_required
 from portal.clients import bp, cache, calendar, guidance, pictures, queries, records
 from portal.clients.forms import HistoryFilterForm, TrainingProfileForm
-from portal.clock import local_today
+from portal.core.clock import local_today
 from portal.extensions import db
 from portal.models import TrainingProfile
-from portal.pagination import page_number
-from portal.token_links import register_token_parameter
-from portal.urls import local_path
+from portal.web.pagination import page_number
+from portal.web.token_links import register_token_parameter
+from portal.web.urls import local_path
 
 # ``/portal/calendar.ics?token=…`` works without signing in: the token is a secret.
 register_token_parameter("token")

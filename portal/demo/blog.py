@@ -16,7 +16,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 
 from portal.blog.posts import tags_for
-from portal.blog.rendering import render_article_markdown, render_comment_markdown
+from portal.core.rendering import render_article_markdown, render_comment_markdown
 from portal.demo.articles import (
     ARTICLES,
     FOLLOW_UPS,

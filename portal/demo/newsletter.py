@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from portal.clock import local_today
+from portal.core.clock import local_today
 from portal.extensions import db
 from portal.models import (
     Campaign,

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from flask import current_app
 
+from portal.core.practice import from_config
 from portal.extensions import db
 from portal.models import PracticeSettings
 from portal.models.practice import SETTINGS_ID
-from portal.practice import from_config
 
 DEMO_DETAILS = {
     "phone": "01632 960 123",  # a UK number reserved for drama: it rings nowhere

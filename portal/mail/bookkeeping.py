@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect
 
-from portal.database import sqlite_writer_turn
+from portal.core.database import sqlite_writer_turn
 from portal.mail.claim import ClaimedRow
 from portal.mail.suppression import clear_failures, count_hard_failure
 from portal.mail.transport import DeliveryFailure, FailureKind

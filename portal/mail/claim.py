@@ -26,7 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from portal.database import is_sqlite
+from portal.core.database import is_sqlite
 from portal.models.outbox import OutboxMessage, OutboxStatus
 from portal.models.types import table_of
 

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from portal.extensions import db
-from portal.request_log import configure_logging
+from portal.web.request_log import configure_logging
 
 
 @click.command("worker")

@@ -20,7 +20,8 @@ from datetime import datetime, timedelta
 from flask import Flask
 from sqlalchemy.engine import Connection
 
-from portal.database import is_sqlite
+from portal.core.database import is_sqlite
+from portal.core.practice import PracticeDetails, load
 from portal.extensions import db
 from portal.mail.bookkeeping import (
     Accepted,
@@ -44,8 +45,7 @@ from portal.mail.transport import (
 )
 from portal.models.outbox import MailCategory, OutboxStatus
 from portal.models.types import utcnow
-from portal.practice import PracticeDetails, load
-from portal.request_log import REQUEST_ID
+from portal.web.request_log import REQUEST_ID
 
 log = logging.getLogger(__name__)
 

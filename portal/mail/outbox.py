@@ -21,7 +21,7 @@ from portal.mail.queue import request_delivery_after_commit
 from portal.mail.render import check_templates_exist
 from portal.models.outbox import MailCategory, MailPriority, OutboxMessage, OutboxStatus
 from portal.models.types import utcnow
-from portal.request_log import current_request_id
+from portal.web.request_log import current_request_id
 
 
 def enqueue_email(

@@ -81,8 +81,8 @@ def mail_queue(app: Flask | None = None) -> MailQueue:
     app = app or current_flask_app()
     queue = app.extensions.get("mail_queue")
     if queue is None:
+        from portal.core.tasks import register_feature_tasks
         from portal.mail.tasks import register_tasks
-        from portal.tasks import register_feature_tasks
 
         huey = create_huey(app)
         deliver, sweep = register_tasks(huey, app)

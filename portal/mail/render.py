@@ -17,8 +17,8 @@ from typing import Any
 from flask import Flask
 from jinja2 import Template, TemplateNotFound
 
+from portal.core.practice import PracticeDetails
 from portal.mail.compose import header_text
-from portal.practice import PracticeDetails
 
 
 class TemplateProblem(ValueError):

@@ -17,10 +17,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from portal.database import is_sqlite
+from portal.core.database import is_sqlite
+from portal.core.text import normalise_email
 from portal.models.suppression import BouncedAddress
 from portal.models.types import table_of
-from portal.text import normalise_email
 
 bounced = table_of(BouncedAddress)
 

@@ -1,7 +1,7 @@
 """The practice's own details, as an admin last saved them in the back office.
 
 One row (id 1) or none: until an admin saves, the details come from the configuration
-(``PRACTICE_NAME``, ``PRACTICE_ADDRESS``, ``MAIL_DEFAULT_SENDER``). ``portal/practice.py``
+(``PRACTICE_NAME``, ``PRACTICE_ADDRESS``, ``MAIL_DEFAULT_SENDER``). ``portal/core/practice.py``
 reads them, once per request or per batch of mail.
 """
 

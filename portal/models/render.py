@@ -1,4 +1,4 @@
-"""Version numbers of what cached page parts show (``portal.render_cache``)."""
+"""Version numbers of what cached page parts show (``portal.core.render_cache``)."""
 
 from __future__ import annotations
 

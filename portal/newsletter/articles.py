@@ -1,6 +1,6 @@
 """New articles by email: the blog's ``article_published`` signal, answered here.
 
-The blog sends ``portal.signals.article_published`` with an ``ArticleNotice`` inside its
+The blog sends ``portal.core.signals.article_published`` with an ``ArticleNotice`` inside its
 publishing transaction. When staff ticked "also send by email" (``send_by_email``), the
 article is recorded (``ArticleMailing``: once per article, whatever happens later) and queued
 for confirmed, unsuppressed, unpaused subscribers of the "new articles" topic with the same
@@ -15,15 +15,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from portal.clock import local_today
-from portal.database import is_sqlite, rowcount
+from portal.core.clock import local_today
+from portal.core.database import is_sqlite, rowcount
+from portal.core.signals import ArticleNotice, article_published
 from portal.extensions import db
 from portal.models import ArticleMailing, Subscriber
 from portal.models.types import table_of, utcnow
 from portal.newsletter import audience
 from portal.newsletter.headers import list_headers
 from portal.newsletter.personalise import NAME
-from portal.signals import ArticleNotice, article_published
 
 TEMPLATE = "newsletter_article"
 

@@ -27,7 +27,7 @@ from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
-from portal.database import is_sqlite, rowcount
+from portal.core.database import is_sqlite, rowcount
 from portal.extensions import db
 from portal.mail.compose import Sender, check_extra_headers
 from portal.mail.queue import request_delivery_after_commit
@@ -42,7 +42,7 @@ from portal.models import (
     SubscriberStatus,
 )
 from portal.models.types import UTCDateTime, table_of, utcnow
-from portal.request_log import current_request_id
+from portal.web.request_log import current_request_id
 
 outbox = table_of(OutboxMessage)
 

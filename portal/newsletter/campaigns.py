@@ -16,9 +16,9 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from portal import practice
-from portal.clock import local_today
-from portal.database import rowcount
+from portal.core import practice
+from portal.core.clock import local_today
+from portal.core.database import rowcount
 from portal.extensions import db
 from portal.mail import enqueue_email
 from portal.mail.queue import request_delivery_after_commit
@@ -37,7 +37,7 @@ from portal.models.types import utcnow
 from portal.newsletter import audience, content
 from portal.newsletter.headers import list_headers
 from portal.newsletter.personalise import NAME, preview_values
-from portal.urls import external_url
+from portal.web.urls import external_url
 
 TEMPLATE = "newsletter_campaign"
 

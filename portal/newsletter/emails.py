@@ -16,7 +16,7 @@ from portal.models import MailCategory, Subscriber
 from portal.newsletter.headers import list_headers
 from portal.newsletter.personalise import row_context
 from portal.newsletter.tokens import Purpose, token_for
-from portal.urls import external_url
+from portal.web.urls import external_url
 
 
 def _practice() -> str:

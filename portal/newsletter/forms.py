@@ -8,8 +8,10 @@ from wtforms import Field, HiddenField, RadioField, SubmitField
 from wtforms.fields import DateField
 from wtforms.validators import Length, Optional, ValidationError
 
-from portal.clock import local_today
-from portal.forms import (
+from portal.core.clock import local_today
+from portal.models import Topic
+from portal.newsletter.subscriptions import Choices
+from portal.web.forms import (
     CheckboxGroupField,
     Form,
     date_within,
@@ -19,8 +21,6 @@ from portal.forms import (
     options,
     race_date_field,
 )
-from portal.models import Topic
-from portal.newsletter.subscriptions import Choices
 
 # Element ids of the subscribe form carry this prefix, so the box can sit on a page with
 # other forms (a comment form has its own "email") without two elements sharing an id. The

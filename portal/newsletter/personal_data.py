@@ -12,11 +12,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from portal.auth.signals import account_deleted, personal_data
+from portal.core.render_cache import bump
 from portal.extensions import db
 from portal.models import Consent, Subscriber, User
 from portal.newsletter.render_scopes import newsletter_scope
 from portal.newsletter.subscriptions import find_by_email, withhold_queued_mail
-from portal.render_cache import bump
 
 
 def _iso(value: Any) -> str | None:

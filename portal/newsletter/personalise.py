@@ -23,7 +23,7 @@ from portal.mail.render import TemplateProblem, register_personaliser
 from portal.models import ArticleMailing, Campaign, TipStep
 from portal.newsletter import content
 from portal.newsletter.tokens import Purpose, make_token
-from portal.urls import external_url
+from portal.web.urls import external_url
 
 NAME = "newsletter"
 CACHE_SECONDS = 300.0

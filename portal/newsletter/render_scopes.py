@@ -1,5 +1,5 @@
 """What a client's cached dashboard shows of the newsletter: one render scope per address
-(``portal.render_cache``), bumped by the ORM for changes to a subscription and by hand for
+(``portal.core.render_cache``), bumped by the ORM for changes to a subscription and by hand for
 the bulk statements (tips queued, unconfirmed requests expired)."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from portal.core.render_cache import GLOBAL, person_scope, track
 from portal.models import Subscriber, TipSequence, TipStep, User
-from portal.render_cache import GLOBAL, person_scope, track
 
 PREFIX = "newsletter:"
 

@@ -18,8 +18,8 @@ from portal.models import Campaign, CampaignStatus, Subscriber, TipStep, Trainin
 from portal.newsletter import bp, content, subscriptions, throttle, tips
 from portal.newsletter.forms import ButtonForm, PreferencesForm, SubscribeForm, prefill
 from portal.newsletter.tokens import Purpose, subscriber_for_token, token_for
-from portal.pagination import paginate
-from portal.token_links import register_token_route
+from portal.web.pagination import paginate
+from portal.web.token_links import register_token_route
 
 ARCHIVE_PER_PAGE = 20
 

@@ -19,8 +19,10 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from portal.clock import local_today
-from portal.database import rowcount
+from portal.core.clock import local_today
+from portal.core.database import rowcount
+from portal.core.render_cache import bump_selected
+from portal.core.text import normalise_email
 from portal.extensions import db
 from portal.models import (
     Consent,
@@ -36,8 +38,6 @@ from portal.models import (
 from portal.models.types import utcnow
 from portal.newsletter import emails
 from portal.newsletter.render_scopes import newsletter_scope_of_subscriber
-from portal.render_cache import bump_selected
-from portal.text import normalise_email
 
 # The words beside every subscribe button, stored with each consent exactly as shown.
 SUBSCRIBE_WORDING = (

@@ -1,4 +1,4 @@
-"""The newsletter's periodic tasks, run by ``flask worker`` (``portal.tasks``).
+"""The newsletter's periodic tasks, run by ``flask worker`` (``portal.core.tasks``).
 
 - every minute: queue scheduled campaigns whose time has come; hold rows of paused
   campaigns that a worker gave back after the pause;
@@ -14,9 +14,9 @@ import logging
 from flask import Flask
 from huey import Huey, crontab
 
+from portal.core.tasks import feature_tasks
 from portal.extensions import db
 from portal.newsletter import campaigns, subscriptions, tips
-from portal.tasks import feature_tasks
 
 log = logging.getLogger(__name__)
 

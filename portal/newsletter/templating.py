@@ -17,12 +17,12 @@ from flask import current_app, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 
-from portal.cross_origin import form_token
+from portal.core.render_cache import VersionedCache
 from portal.extensions import db
 from portal.models import Subscriber, TrainingProfile
 from portal.newsletter import bp, subscriptions, tips
 from portal.newsletter.forms import SubscribeForm
-from portal.render_cache import VersionedCache
+from portal.web.cross_origin import form_token
 
 BOX_TEMPLATE = "newsletter/_subscribe_box_form.html"
 # Stands for this request's CSRF token in a kept box (NUL: in no address that is kept).
@@ -33,7 +33,7 @@ BOX_ENTRIES = 1024
 @bp.app_template_global()
 def newsletter_box() -> Markup:
     """The subscribe box for this page and reader, with this request's CSRF token (none
-    for an anonymous reader: ``portal.cross_origin``).
+    for an anonymous reader: ``portal.web.cross_origin``).
 
     Rendering it (a form of six fields through the form macros) cost more than the whole
     cached article page around it, so each process keeps it per key: what the box shows

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from flask import current_app, request
 
+from portal.core.text import normalise_email
 from portal.extensions import limiter
-from portal.text import normalise_email
 
 
 def submitted_address() -> str:

@@ -32,7 +32,8 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from portal.clock import local_now, local_today
+from portal.core.clock import local_now, local_today
+from portal.core.render_cache import bump_selected
 from portal.extensions import db
 from portal.models import Subscriber, TipSend, TipSequence, TipStep
 from portal.models.types import UTCDateTime, table_of, utcnow
@@ -40,7 +41,6 @@ from portal.newsletter import audience
 from portal.newsletter.headers import list_headers
 from portal.newsletter.personalise import NAME
 from portal.newsletter.render_scopes import newsletter_scope_of_subscriber
-from portal.render_cache import bump_selected
 
 TEMPLATE = "newsletter_tip"
 

@@ -22,7 +22,7 @@ from flask import Flask, current_app
 
 from portal.extensions import db
 from portal.models import Subscriber
-from portal.pagination import MAX_ID
+from portal.web.pagination import MAX_ID
 
 
 class Purpose(StrEnum):

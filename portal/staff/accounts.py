@@ -7,10 +7,10 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from portal import audit
-from portal.audit import AuditAction, AuditTarget
 from portal.auth.invitations import EmailTaken, invite_user
 from portal.auth.permissions import admin_required
+from portal.core import audit
+from portal.core.audit import AuditAction, AuditTarget
 from portal.extensions import db
 from portal.models import Role, User
 from portal.staff import bp

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import render_template, url_for
 
-from portal.audit import AuditAction, AuditTarget
 from portal.clients.templating import long_date
+from portal.core.audit import AuditAction, AuditTarget
 from portal.extensions import db
 from portal.models import (
     AuditEntry,
@@ -29,8 +29,8 @@ from portal.models import (
     TipStep,
     User,
 )
-from portal.pagination import id_arg, paginate
 from portal.staff import bp
+from portal.web.pagination import id_arg, paginate
 
 PER_PAGE = 50
 

@@ -14,8 +14,6 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from portal import audit
-from portal.audit import AuditAction, AuditTarget
 from portal.auth.invitations import (
     CannotInvite,
     EmailTaken,
@@ -23,11 +21,11 @@ from portal.auth.invitations import (
     send_invitation,
 )
 from portal.clients import pictures, queries, records
-from portal.clock import local_today
+from portal.core import audit
+from portal.core.audit import AuditAction, AuditTarget
+from portal.core.clock import local_today
 from portal.extensions import db
-from portal.forms import options
 from portal.models import MassageSession, Recommendation, Role, User
-from portal.pagination import id_arg, page_number, paginate
 from portal.staff import bp
 from portal.staff.forms import (
     NO_SESSION,
@@ -36,6 +34,8 @@ from portal.staff.forms import (
     RecommendationForm,
     SessionForm,
 )
+from portal.web.forms import options
+from portal.web.pagination import id_arg, page_number, paginate
 
 CLIENTS_PER_PAGE = 25
 

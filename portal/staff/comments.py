@@ -13,14 +13,14 @@ import sqlalchemy.orm as so
 from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from portal import audit
-from portal.audit import AuditAction, AuditTarget
 from portal.blog import comments as blog_comments
+from portal.core import audit
+from portal.core.audit import AuditAction, AuditTarget
 from portal.extensions import db
 from portal.models import BlockedWord, Comment
-from portal.pagination import MAX_ID, paginate
 from portal.staff import bp
 from portal.staff.forms import BlockedWordsForm
+from portal.web.pagination import MAX_ID, paginate
 
 COMMENTS_PER_PAGE = 50
 QUEUE_STATUSES = ("pending", "approved", "spam", "trash")

@@ -36,8 +36,13 @@ from wtforms.validators import (
 )
 
 from portal.clients.links import is_web_url
-from portal.clock import local_now, local_today, practice_zone
-from portal.forms import (
+from portal.core.clock import local_now, local_today, practice_zone
+from portal.core.text import normalise_email, strip
+from portal.mail.compose import check_address
+from portal.models import Audience, BodyArea, Modality, Pressure, Role, RuleKind, Topic
+from portal.models.newsletter import OFFSET_RANGE as TIP_OFFSETS
+from portal.models.sessions import DURATION_MINUTES, SORENESS
+from portal.web.forms import (
     CheckboxGroupField,
     FilterForm,
     Form,
@@ -49,11 +54,6 @@ from portal.forms import (
     options,
     text_field,
 )
-from portal.mail.compose import check_address
-from portal.models import Audience, BodyArea, Modality, Pressure, Role, RuleKind, Topic
-from portal.models.newsletter import OFFSET_RANGE as TIP_OFFSETS
-from portal.models.sessions import DURATION_MINUTES, SORENESS
-from portal.text import normalise_email, strip
 
 # Sessions are recorded after they happen; none are older than the practice's records.
 FIRST_SESSION_DATE = date(2000, 1, 1)

@@ -25,18 +25,18 @@ from flask import (
 )
 from werkzeug.wrappers import Response as BaseResponse
 
-from portal import audit
-from portal.audit import AuditAction
 from portal.auth.permissions import admin_required
+from portal.core import audit
+from portal.core.audit import AuditAction
+from portal.core.text import is_single_line, normalise_email
 from portal.extensions import db
 from portal.mail import CannotRetry, retry_failed_message
 from portal.models.mailbox import MailboxMessage
 from portal.models.outbox import OutboxMessage, OutboxStatus
 from portal.models.suppression import BouncedAddress
-from portal.pagination import paginate
 from portal.staff import bp
-from portal.text import is_single_line, normalise_email
-from portal.token_links import redact
+from portal.web.pagination import paginate
+from portal.web.token_links import redact
 
 PER_PAGE = 50
 

@@ -17,13 +17,12 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response as BaseResponse
 
-from portal import audit
-from portal.audit import AuditAction, AuditTarget
-from portal.clock import practice_zone
+from portal.core import audit
+from portal.core.audit import AuditAction, AuditTarget
+from portal.core.clock import practice_zone
 from portal.extensions import db
 from portal.models import Campaign, TipSequence, TipStep, User
 from portal.newsletter import campaigns
-from portal.pagination import paginate
 from portal.staff import bp
 from portal.staff.forms import (
     CampaignForm,
@@ -32,6 +31,7 @@ from portal.staff.forms import (
     TipStepForm,
 )
 from portal.staff.mail import EMAIL_HTML_POLICY
+from portal.web.pagination import paginate
 
 PER_PAGE = 25
 

@@ -21,17 +21,17 @@ from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from portal import audit
-from portal.audit import AuditAction, AuditTarget
 from portal.blog import images
 from portal.blog import posts as articles
-from portal.blog.rendering import render_article
-from portal.clock import local_now
+from portal.core import audit
+from portal.core.audit import AuditAction, AuditTarget
+from portal.core.clock import local_now
+from portal.core.rendering import render_article
 from portal.extensions import db
 from portal.models import BlogImage, Post, PostStatus
-from portal.pagination import paginate
 from portal.staff import bp
 from portal.staff.forms import ImageUploadForm, PostForm
+from portal.web.pagination import paginate
 
 POSTS_PER_PAGE = 25
 IMAGES_PER_PAGE = 24
@@ -194,7 +194,7 @@ def _allow_photo_uploads(endpoint: str | None, values: dict[str, Any] | None) ->
 @bp.errorhandler(RequestEntityTooLarge)
 def _upload_too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
     if request.endpoint != "staff.post_images":
-        from portal.errors import handle_http_error
+        from portal.web.errors import handle_http_error
 
         return handle_http_error(error)
     form = ImageUploadForm(formdata=None)

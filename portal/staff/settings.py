@@ -6,8 +6,8 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from portal import practice
 from portal.auth.permissions import admin_required
+from portal.core import practice
 from portal.extensions import db
 from portal.staff import bp
 from portal.staff.forms import PracticeSettingsForm

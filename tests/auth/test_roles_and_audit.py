@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from portal import audit
-from portal.audit import AuditAction
+from portal.core import audit
+from portal.core.audit import AuditAction
 from portal.extensions import db
 from portal.models import AuditEntry, User
 from tests.conftest import sign_in

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from portal.blog.rendering import render_article_markdown, render_comment_markdown
+from portal.core.rendering import render_article_markdown, render_comment_markdown
 from portal.extensions import db
 from portal.models import Comment, CommentStatus, Post, PostStatus
 from portal.models.types import utcnow

@@ -155,7 +155,7 @@ def test_bad_links_are_a_400_page_not_a_500(client, token):
 
 
 def test_token_paths_are_redacted_in_logs():
-    from portal.log_redaction import redact
+    from portal.web.log_redaction import redact
 
     line = (
         '"GET /blog/notifications/stop/MQ.abc_def HTTP/1.1" 200 /blog/notifications/confirm/xyz.1'

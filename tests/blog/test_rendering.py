@@ -9,7 +9,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from portal.blog.rendering import (
+from portal.core.rendering import (
     ARTICLE_TAGS,
     COMMENT_TAGS,
     count_links,

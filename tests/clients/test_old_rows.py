@@ -1,6 +1,6 @@
 """Rows stored before the input rules existed cannot break a page, the feed or the export.
 
-Forms now refuse control characters and absurd dates (``portal.forms``), but a database can
+Forms now refuse control characters and absurd dates (``portal.web.forms``), but a database can
 hold what older versions accepted: a race on 9999-12-31 or 0001-01-01 (date arithmetic on the
 dashboard and in the feed overflowed), a client name with a line break (icalendar refused it:
 the feed was a 500 for good, also for subscribed calendar apps), a "further reading" link with

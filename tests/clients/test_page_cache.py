@@ -300,7 +300,7 @@ def test_the_versions_read_with_the_user_are_those_of_their_scopes(app, rosa, re
     from flask import g
 
     from portal.auth.session import load_user
-    from portal.render_cache import bump, own_scopes, versions
+    from portal.core.render_cache import bump, own_scopes, versions
 
     with app.app_context():
         user = db.session.get(User, rosa)

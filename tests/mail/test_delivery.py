@@ -314,7 +314,7 @@ def test_the_batch_commits_without_waiting_for_the_disk_and_resets_that_after(
     smtp_app, smtp_server, monkeypatch
 ):
     """PostgreSQL: synchronous_commit off for the batch's connection only; SQLite: NORMAL."""
-    from portal.database import is_sqlite
+    from portal.core.database import is_sqlite
     from portal.mail import delivery
 
     seen: list[str] = []

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from portal.core.signals import ArticleNotice, article_published
 from portal.extensions import db
 from portal.models import ArticleMailing, OutboxMessage, SubscriberStatus
 from portal.models.types import utcnow
-from portal.signals import ArticleNotice, article_published
 from tests.fixtures.mail import deliver, rows
 
 

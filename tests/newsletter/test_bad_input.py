@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.log_redaction import redact
 from portal.mail import enqueue_email
 from portal.models import OutboxMessage
+from portal.web.log_redaction import redact
 from tests.fixtures.mail import deliver, rows
 from tests.routes import example_path, rules
 

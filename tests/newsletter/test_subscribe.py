@@ -240,7 +240,7 @@ def test_subscribing_is_throttled_per_address_across_ips(app):
 
 def test_the_box_works_with_csrf_on(app, client):
     """An anonymous reader's box has no token: sent from this site it is accepted, sent
-    from another site it is refused (``portal.cross_origin``)."""
+    from another site it is refused (``portal.web.cross_origin``)."""
     app.config["WTF_CSRF_ENABLED"] = True
     home = client.get("/").get_data(as_text=True)
     assert 'action="/newsletter/subscribe"' in home and "csrf_token" not in home
@@ -304,7 +304,7 @@ def test_the_box_is_kept_per_page_and_reader_with_a_token_for_signed_in_readers(
 
     from flask import template_rendered
 
-    from portal.blog.rendering import render_article_markdown
+    from portal.core.rendering import render_article_markdown
     from portal.models import Post, PostStatus, User
     from portal.newsletter.templating import BOX_TEMPLATE
     from tests.conftest import sign_in

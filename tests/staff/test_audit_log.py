@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from portal import audit
-from portal.audit import AuditAction, AuditTarget
+from portal.core import audit
+from portal.core.audit import AuditAction, AuditTarget
 from portal.extensions import db
 from portal.models import AuditEntry
 

@@ -13,10 +13,10 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import stream_encode_multipart
 
 from portal.blog.posts import announce_due_articles
+from portal.core.signals import article_published
 from portal.extensions import db
 from portal.models import AuditEntry, BlogImage, Post
 from portal.models.types import utcnow
-from portal.signals import article_published
 from tests.blog.conftest import Blog
 
 
@@ -120,8 +120,8 @@ def test_a_scheduled_article_is_announced_by_the_periodic_task_once(
 
 
 def test_the_blog_tasks_are_registered_on_the_worker_queue(app):
+    from portal.core.tasks import register_feature_tasks
     from portal.mail.queue import create_huey
-    from portal.tasks import register_feature_tasks
 
     app.config["HUEY_IMMEDIATE"] = False
     app.config["HUEY_SQLITE_PATH"] = app.instance_path + "/../.pytest-huey-unused.sqlite"

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from portal import practice
 from portal.auth.passwords import hash_password
+from portal.core import practice
 from portal.extensions import db
 from portal.models import AuditEntry, PracticeSettings, Role, User
 from portal.models.types import utcnow

@@ -30,7 +30,7 @@ def token_leaks(deployment: Deployment, database: str) -> Run:
     """Probe requests carrying made-up tokens (path, query, Referer) must not reach any log
     line unredacted: gunicorn's access and error logs, and the app's own access log."""
     from portal import create_app
-    from portal.token_links import token_route_prefixes
+    from portal.web.token_links import token_route_prefixes
 
     create_app("testing")  # the blueprints register their token routes on import
     run = Run("log check", database, "anonymous", "tokens in logs")

@@ -3,7 +3,7 @@
 Why one place: a name, a race name, a subject or a title ends up in outputs with strict
 formats (email headers, iCalendar lines, JSON exports, the database itself: PostgreSQL
 refuses NUL). A line break that slips into a client's name once broke their calendar feed
-for good. Forms refuse such input with a message (``portal.forms``); code that takes text
+for good. Forms refuse such input with a message (``portal.web.forms``); code that takes text
 from elsewhere (imports, the command line) flattens it with ``single_line``.
 """
 

@@ -29,8 +29,8 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 from werkzeug.exceptions import Forbidden
 
-from portal import security_log
 from portal.extensions import csrf
+from portal.web import security_log
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SAME_ORIGIN = frozenset({"same-origin", "none"})

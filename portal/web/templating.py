@@ -12,8 +12,8 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.local import LocalProxy
 
-from portal import practice
 from portal.auth.permissions import is_admin_only
+from portal.core import practice
 from portal.extensions import db
 
 # (endpoint, label, who sees it). Entries whose blueprint is not registered yet are

@@ -7,7 +7,7 @@ the worker's line for that message carries the same id: one ``grep`` finds a pas
 from the click to the SMTP server's answer.
 
 ``LOG_FORMAT=json`` writes one JSON object per line (for a log collector), ``text`` a
-readable line. Paths are logged with their one-time tokens redacted (``portal.log_redaction``).
+readable line. Paths are logged with their one-time tokens redacted (``portal.web.log_redaction``).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, request
 from flask.logging import default_handler
 
-from portal.log_redaction import redact
+from portal.web.log_redaction import redact
 
 REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 _FROM_PROXY = re.compile(r"^[A-Za-z0-9._-]{8,64}$")

@@ -14,7 +14,7 @@ import logging
 
 from flask import has_request_context, request
 
-from portal.log_redaction import redact
+from portal.web.log_redaction import redact
 
 log = logging.getLogger("portal.security")
 

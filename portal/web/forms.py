@@ -4,7 +4,7 @@ Every form derives from ``Form`` (POST, with a CSRF token) or ``FilterForm`` (GE
 searches, which change nothing). Both check every field before anything else runs:
 
 - single-line fields (names, titles, subjects, emails, search terms…) refuse control
-  characters and line breaks (``portal.text``);
+  characters and line breaks (``portal.core.text``);
 - multi-line fields (``TextAreaField``) refuse control characters other than tab and line
   breaks; passwords only refuse NUL;
 - dates (and the day of date-times) must fall between ``EARLIEST_DATE`` and
@@ -36,9 +36,8 @@ from wtforms import Form as PlainForm
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.clock import local_today
-from portal.cross_origin import tokens_apply
-from portal.text import (
+from portal.core.clock import local_today
+from portal.core.text import (
     MULTI_LINE_MESSAGE,
     SINGLE_LINE_MESSAGE,
     clean_text,
@@ -47,6 +46,7 @@ from portal.text import (
     normalise_email,
     strip,
 )
+from portal.web.cross_origin import tokens_apply
 
 EARLIEST_DATE = date(1900, 1, 1)
 LATEST_DATE = date(2100, 12, 31)
@@ -91,7 +91,7 @@ class Form(FlaskForm):
 
     Anonymous readers' forms carry no token (no session, so no cookie: their pages can be
     shared); the origin check of every unsafe request protects them
-    (``portal.cross_origin``).
+    (``portal.web.cross_origin``).
 
     The token's field is always called ``csrf_token``, also in a form with a prefix (the
     account page's ``name-``, ``pw-``…): every form of a page carries the same token anyway,

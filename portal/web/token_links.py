@@ -2,13 +2,13 @@
 
 A one-time link (a password reset, an invitation, an email confirmation…) lets whoever holds
 it act as its recipient until it is used. Two places show links to other people: the access
-log (``portal.log_redaction``) and the development mailbox (``portal.staff.mail``). Both call
+log (``portal.web.log_redaction``) and the development mailbox (``portal.staff.mail``). Both call
 ``redact``, which replaces the secret part of every registered link with ``[redacted]``.
 
 Blueprints register their own token URLs when their routes module is imported, next to the
 routes themselves:
 
-    from portal.token_links import register_token_parameter, register_token_route
+    from portal.web.token_links import register_token_parameter, register_token_route
 
     register_token_route("/newsletter/confirm/", "/newsletter/unsubscribe/")
     register_token_parameter("token")  # for ``…?token=<secret>``

@@ -18,7 +18,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.routing import IntegerConverter, Map, UnicodeConverter
 
-from portal.pagination import MAX_ID
+from portal.web.pagination import MAX_ID
 
 
 class DatabaseIdConverter(IntegerConverter):

@@ -19,13 +19,13 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from flask import current_app, g
 
-from portal import audit
-from portal.audit import AuditAction, AuditTarget
+from portal.core import audit
+from portal.core.audit import AuditAction, AuditTarget
+from portal.core.render_cache import GLOBAL, track
 from portal.extensions import db
 from portal.models import PracticeSettings, User
 from portal.models.practice import SETTINGS_ID
 from portal.models.types import utcnow
-from portal.render_cache import GLOBAL, track
 
 # What an admin edits, in the order of the form.
 EDITABLE = (
@@ -99,7 +99,7 @@ def load(executor: _Executes, config: Mapping[str, Any]) -> PracticeDetails:
 def current() -> PracticeDetails:
     """The details for this request (or app context): read once, then kept on ``g``.
 
-    A page that has read the global render version (``portal.render_cache``) finds them in
+    A page that has read the global render version (``portal.core.render_cache``) finds them in
     the process's cache under it: changing the settings bumps that version.
     """
     details = g.get("practice_details")

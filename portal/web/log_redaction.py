@@ -3,7 +3,7 @@
 Links in account emails carry their token in the path (``/reset-password/<token>``…). The
 development server and gunicorn log every request line; this filter replaces the token with
 ``[redacted]`` before a line is written, so a log file never holds a usable link. Which paths
-carry a token is the one registry in ``portal.token_links``, which blueprints extend.
+carry a token is the one registry in ``portal.web.token_links``, which blueprints extend.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from portal.token_links import redact
+from portal.web.token_links import redact
 
 # gunicorn.error too: gunicorn names the request's URI when a request fails
 # ("Error handling request /reset-password/…").

@@ -11,9 +11,9 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from portal import security_log
-from portal.cross_origin import CrossSiteRequest
 from portal.extensions import db, limiter
+from portal.web import security_log
+from portal.web.cross_origin import CrossSiteRequest
 
 MESSAGES = {
     400: ("Bad request", "The request could not be understood. Please go back and try again."),

@@ -27,6 +27,6 @@ class ArticleNotice:
     title: str
     summary: str
     html: str  # the sanitised article body
-    url: str  # absolute, built with ``portal.urls.external_url``
+    url: str  # absolute, built with ``portal.web.urls.external_url``
     published_at: datetime
     send_by_email: bool

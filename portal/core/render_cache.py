@@ -31,7 +31,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.dialects import postgresql, sqlite
 
-from portal.database import is_sqlite
+from portal.core.database import is_sqlite
 from portal.models.render import RenderVersion
 from portal.models.types import table_of
 
