@@ -236,11 +236,12 @@ class Config:
         self.ACCESS_LOG = _env_bool("ACCESS_LOG")
 
         # The blog (README "Blog"): comment spam defences, moderation digest, images, cache.
-        self.COMMENT_MIN_SECONDS = float(env.get("COMMENT_MIN_SECONDS") or 3)
-        self.COMMENT_FORM_MAX_AGE = _env_int("COMMENT_FORM_MAX_AGE", 2 * 24 * 3600)
         self.COMMENT_FLOOD_SECONDS = _env_int("COMMENT_FLOOD_SECONDS", 15)
         self.COMMENT_MAX_LINKS = _env_int("COMMENT_MAX_LINKS", 2)
         self.COMMENT_LIMIT_PER_IP = env.get("COMMENT_LIMIT_PER_IP") or "10 per minute;60 per hour"
+        # Seconds a shared cache (nginx's microcache) may answer with an anonymous reader's
+        # article page before asking the app again (docs/blog.md, "Shared pages").
+        self.SHARED_PAGE_SECONDS = _env_int("SHARED_PAGE_SECONDS", 2)
         self.COMMENT_DIGEST_MINUTES = _env_int("COMMENT_DIGEST_MINUTES", 10)
         # Top-level threads per page of an article's comments (a reply stays with its thread).
         self.COMMENT_THREADS_PER_PAGE = max(1, _env_int("COMMENT_THREADS_PER_PAGE", 50))
@@ -326,7 +327,6 @@ class TestingConfig(Config):
         self.SERVER_NAME = None
         # Tests post comments one after another from one address, at once; the spam tests
         # switch these back on with @pytest.mark.config.
-        self.COMMENT_MIN_SECONDS = 0
         self.COMMENT_FLOOD_SECONDS = 0
         self.COMMENT_LIMIT_PER_IP = "1000 per minute"
         # Tests post forms directly; CSRF is switched back on by the CSRF tests and by every

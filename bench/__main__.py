@@ -4,7 +4,8 @@ Every figure is a ratio to a baseline measured in the same run, on the same mach
 interleaved rounds (medians reported: the machine is shared and noisy):
 
 1. pages (``bench/pages.py``): the client dashboard and session history (300 sessions) and
-   the popular article (200+ comments), anonymous and signed in, under gunicorn with the
+   the popular article (200+ comments), anonymous (also revalidated: 304, and behind
+   nginx's microcache of ``deploy/nginx/``) and signed in, under gunicorn with the
    production settings and 2 workers, against a bare Flask "hello" route under the same
    gunicorn; wrk with 16 connections, p50/p95 latency reported;
 2. queueing a newsletter campaign to 100,000 subscribers against a bare ``INSERT … SELECT``
@@ -97,11 +98,16 @@ def main() -> int:
         return 2
     missing = [
         tool
-        for tool, needed in ((pages.WRK, "pages"), (SINK, "mail"), (SOURCE, "mail"))
+        for tool, needed in (
+            (pages.WRK, "pages"),
+            (pages.NGINX, "pages"),
+            (SINK, "mail"),
+            (SOURCE, "mail"),
+        )
         if (only in (None, needed)) and not Path(tool).exists()
     ]
     if missing:
-        print(f"bench: missing {', '.join(missing)} (apt-get install wrk postfix)")
+        print(f"bench: missing {', '.join(missing)} (apt-get install wrk nginx postfix)")
         return 1
 
     labels = [label for label, _ in databases()]

@@ -450,8 +450,8 @@ class Browser:
         return found.group(1)
 
     def sign_in(self, email: str, password: str = PASSWORD) -> None:
-        token = self.csrf_token("/login")
-        answer = self.request("/login", {"csrf_token": token, "email": email, "password": password})
+        # An anonymous reader's login form carries no CSRF token (portal.cross_origin).
+        answer = self.request("/login", {"email": email, "password": password})
         if answer.status != 302:
             raise RuntimeError(f"could not sign in as {email}: {answer.status}")
 

@@ -59,7 +59,17 @@ def _copy_table(metadata: sa.MetaData) -> sa.Table:
     from portal.models import OutboxMessage
 
     outbox = OutboxMessage.__table__
-    columns = [column._copy() for column in outbox.columns]
+    columns = [
+        sa.Column(
+            column.name,
+            column.type,
+            primary_key=column.primary_key,
+            nullable=column.nullable,
+            unique=column.unique,
+            index=column.index,
+        )
+        for column in outbox.columns
+    ]
     table = sa.Table(COPY, metadata, *columns)  # idempotency_key keeps its unique flag
     # Columns flagged ``index=True`` (to_address, mailing) bring their own; copy the others.
     for index in outbox.indexes:

@@ -23,9 +23,7 @@ def create_app(config: Config | str | Mapping[str, Any] | None = None) -> Flask:
         config = load_config(config)
     config.validate()
 
-    from portal.application import PortalFlask
-
-    app = PortalFlask(
+    app = Flask(
         __name__,
         instance_path=str(INSTANCE_DIR),
         template_folder=str(BASE_DIR / "templates"),
@@ -44,17 +42,15 @@ def create_app(config: Config | str | Mapping[str, Any] | None = None) -> Flask:
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
         )
 
-    from portal import extensions, hot_reads, models, signed_cookies  # noqa: F401 (models: tables)
+    from portal import extensions, models  # noqa: F401 (models: tables)
     from portal.core.database import configure_database
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db)
     extensions.csrf.init_app(app)
-    signed_cookies.init_app(app)
     extensions.mail.init_app(app)
     extensions.limiter.init_app(app)
     configure_database(app)
-    hot_reads.init_app(app)
 
     from portal.mail import init_app as init_mail_pipeline
 
@@ -63,6 +59,10 @@ def create_app(config: Config | str | Mapping[str, Any] | None = None) -> Flask:
     from portal.auth.session import configure_login
 
     configure_login(app)
+
+    from portal.web import cross_origin
+
+    cross_origin.init_app(app)
 
     from portal.web import (
         compression,

@@ -18,8 +18,6 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from portal.orm_session import Session
-
 # Stable constraint names, so Alembic can alter and drop them on every database.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -45,7 +43,7 @@ def include_in_migrations(
     return True
 
 
-db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
+db = SQLAlchemy(model_class=Base)
 
 # The base class of every model. Flask-SQLAlchemy builds ``db.Model`` (a subclass of ``Base``
 # that also names tables) when ``db`` is created, which a type checker cannot follow; models

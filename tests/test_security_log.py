@@ -81,11 +81,15 @@ def test_refused_access_is_logged(app, make_user, events):
 
 
 @pytest.mark.config(WTF_CSRF_ENABLED=True)
-def test_a_form_without_its_csrf_token_is_logged(app, events):
+def test_a_form_without_its_csrf_token_or_from_another_site_is_logged(app, make_user, events):
+    make_user("rosa@example.com", role=Role.CLIENT)
     browser = app.test_client()
-    assert browser.post("/reset-password", data={"email": "x@example.com"}).status_code == 400
-    (event,) = events()
-    assert event["event"] == "csrf_failed"
+    sign_in(browser, "rosa@example.com")
+    assert browser.post("/account/name", data={"name-name": "R"}).status_code == 400
+    assert events()[-1]["event"] == "csrf_failed"
+    forged = {"Sec-Fetch-Site": "cross-site"}
+    assert browser.post("/reset-password", data={}, headers=forged).status_code == 403
+    assert events()[-1]["event"] == "cross_site_refused"
 
 
 @pytest.mark.config(LOGIN_LIMIT_PER_IP="2 per minute")

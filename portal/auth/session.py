@@ -20,16 +20,14 @@ from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, g, session
 from flask_login import user_loaded_from_cookie, user_logged_in, user_logged_out
+from flask_wtf.csrf import generate_csrf
 
 from portal.core.render_cache import own_versions_columns
 from portal.extensions import db, login_manager
-from portal.hot_reads import HotRead
 from portal.models import User
 from portal.models.types import table_of
-from portal.orm_session import join_when_created
 from portal.web import security_log
 
 SIGNED_IN_AT = "_signed_in_at"
@@ -59,64 +57,32 @@ def configure_login(app: Flask) -> None:
 
 @login_manager.user_loader
 def load_user(session_token: str) -> User | None:
-    """The signed-in person, read with one statement outside the ORM session.
-
-    Every signed-in request runs this, and a cached page needs nothing else from the
-    database: going through the ORM session would begin its transaction (a pooled
-    connection, BEGIN and ROLLBACK on PostgreSQL) and build the object through the full
-    loading machinery only to read one row, about a quarter of a cached page's time
-    (measured). The row (a ``HotRead``) is made into a persistent ``User`` of the request's
-    session, so everything else (changing and committing it, its relationships) works as
-    usual.
-    """
+    """The signed-in person, read with the render versions of their own pages in the same
+    statement (one round trip on every signed-in request)."""
     if not session_token:
         return None
-    row = _LOAD.first(token=session_token)
+    row = db.session.execute(_load_statement(), {"token": session_token}).first()
     if row is None:
         return None
-    user = _persistent_user(row)
-    g.own_versions = (user.id, tuple(int(version or 0) for version in row[len(_user_keys()) :]))
+    user: User = row[0]
+    g.own_versions = (user.id, tuple(int(version or 0) for version in row[1:]))
     return user
 
 
 @cache
-def _user_keys() -> tuple[str, ...]:
-    """The column attributes of ``User``, the primary key first."""
-    keys = [attr.key for attr in sa.inspect(User).column_attrs]
-    keys.remove("id")
-    return ("id", *keys)
-
-
 def _load_statement() -> sa.Select[Any]:
     """Built at the first sign-in check, once every feature has registered its scopes."""
-    mapper = sa.inspect(User)
-    columns = [mapper.column_attrs[key].columns[0] for key in _user_keys()]
-    return sa.select(*columns, *own_versions_columns(table_of(User))).where(
+    return sa.select(User, *own_versions_columns(table_of(User))).where(
         User.session_token == sa.bindparam("token"), User.is_active_account
     )
 
 
-_LOAD = HotRead(_load_statement)
-
-
-def _persistent_user(row: Any) -> User:
-    """``row``'s user as a query would have given it: the instance the request's ORM
-    session already holds, else a new persistent one, which joins that session when the
-    request first uses it (``portal.orm_session``)."""
-    registry = db.session.registry
-    if registry.has():
-        known = registry().identity_map.get((User, (row[0],), None))
-        if known is not None:
-            return known
-    user: User = so.class_mapper(User).class_manager.new_instance()
-    sa.inspect(user).dict.update(zip(_user_keys(), row, strict=False))
-    so.make_transient_to_detached(user)
-    join_when_created(db, user)
-    return user
-
-
 def _stamp() -> None:
+    """At sign-in: the session's clock starts, and it gets its CSRF secret now (a signed-in
+    person's forms carry a token, ``portal.web.cross_origin``), with the cookie the sign-in
+    sends anyway, rather than with a second cookie on their first page."""
     session[SIGNED_IN_AT] = session[SEEN_AT] = now()
+    generate_csrf()
 
 
 def _session_started(_app: Flask, user: User, **_extra: Any) -> None:
@@ -147,9 +113,11 @@ def expiry_reason(signed_in_at: object, seen_at: object, at: int) -> str | None:
 
 
 def end_expired_session() -> None:
-    """Before every request: drop this browser's sign-in if its session has run out."""
+    """Before every request: drop this browser's sign-in if its session has run out.
+
+    Runs before anything asks for ``current_user``, so Flask-Login then loads from what
+    is left: nobody, or the person of a "keep me signed in" cookie."""
     if "_user_id" not in session:
-        _anonymous_unless_remembered()
         return
     at = now()
     signed_in_at, seen_at = session.get(SIGNED_IN_AT), session.get(SEEN_AT)
@@ -163,15 +131,4 @@ def end_expired_session() -> None:
         return
     for key in (*_FLASK_LOGIN_KEYS, SIGNED_IN_AT, SEEN_AT):
         session.pop(key, None)
-    g.pop("_login_user", None)  # Flask-Login loads again: anonymous, or the remember cookie
     security_log.event("session_expired", reason=reason)
-
-
-def _anonymous_unless_remembered() -> None:
-    """A request with no sign-in in its session and no "keep me signed in" cookie is
-    anonymous: tell Flask-Login so, rather than have it find out on first use of
-    ``current_user`` (it hashes the client's address and user agent to check a session
-    that names nobody; a few percent of a cached anonymous page, measured). The login
-    view replaces this user when someone signs in."""
-    if current_app.config["REMEMBER_COOKIE_NAME"] not in request.cookies:
-        g._login_user = login_manager.anonymous_user()

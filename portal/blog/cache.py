@@ -9,8 +9,9 @@ that cached version 7 simply never finds version 8 and renders afresh; no messag
 processes is needed, and nothing is served after the change is committed.
 
 What is cached: the comment thread (shared by everyone who may not edit a comment in it),
-and for anonymous readers the whole page with the CSRF token and the comment form's
-signed timestamp left as placeholders, filled in per request.
+the whole page every anonymous reader shares (with its ``ETag``), and per role the whole
+page of signed-in readers with their CSRF token and name left as placeholders, filled in
+per request (``portal.blog.pages``).
 
 Each entry is keyed by kind and article id and holds one version: a newer version replaces
 it at once. The number of entries is bounded (least recently used goes first).

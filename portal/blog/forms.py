@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from wtforms import (
     BooleanField,
-    HiddenField,
     IntegerField,
     SearchField,
     StringField,
@@ -51,7 +50,6 @@ class CommentForm(Form):
     notify = BooleanField("Email me when someone replies to my comment")
     # A field people never see (hidden by the stylesheet): robots fill in every field.
     website = StringField("Leave this field empty", validators=[Optional(), Length(max=200)])
-    started = HiddenField()
     submit = SubmitField("Post comment")
 
 

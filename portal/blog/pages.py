@@ -3,9 +3,14 @@
 A request reads the article's head row (id, version, visibility) first. Then:
 
 - an anonymous reader with nothing personal on the page (no held comment of theirs, no
-  flash message or comment notice) gets the cached page for its address (``?page=`` of the
-  comment threads, ``?reply_to=`` with the reply form in place), with this request's CSRF
-  token and comment-form timestamp put in (one SQL statement in all);
+  flash message, no comment notice) gets the shared page of its address (``?page=`` of the
+  comment threads, ``?reply_to=`` with the reply form in place): the same bytes for every
+  such reader of this version of the article, with an ``ETag`` (a conditional request gets 304) and a
+  ``Cache-Control`` that lets a shared cache keep it for ``SHARED_PAGE_SECONDS``
+  (docs/blog.md, "Shared pages"). It carries no cookie, no CSRF token and nothing else of
+  the reader's (one SQL statement in all);
+- a signed-in reader with nothing personal on the page gets the cached page of their
+  role, with this request's CSRF token and their name put in;
 - anyone else gets the page rendered around the cached page of the comment thread, unless
   the thread itself is personal for them (their held comments, their comments still
   editable, a notice, a reply form), in which case it is rendered for them alone.
@@ -13,19 +18,18 @@ A request reads the article's head row (id, version, visibility) first. Then:
 
 from __future__ import annotations
 
+import hashlib
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import abort, current_app, render_template, request, session, url_for
+from flask import abort, current_app, make_response, render_template, request, session, url_for
 from flask_login import current_user
-from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
-from jinja2 import TemplateNotFound
 from markupsafe import Markup, escape
+from werkzeug.wrappers import Response as BaseResponse
 
 from portal.blog import held, notices
 from portal.blog.cache import VersionedCache, page_cache
@@ -34,16 +38,15 @@ from portal.blog.forms import CommentForm, GuestCommentForm
 from portal.blog.posts import SLUG_MAX
 from portal.blog.threads import build_thread, load_comments, page_query, threads_per_page
 from portal.extensions import db
-from portal.hot_reads import HotRead
 from portal.models import Comment, CommentStatus, Post, PostStatus
 from portal.models.types import utcnow
-from portal.signed_cookies import generate_csrf
+from portal.web.cross_origin import form_token, signed_in
 from portal.web.pagination import MAX_ID, id_arg, page_number
+from portal.web.templating import slot
 
 # Markers in cached pages for what differs per request. NUL can be in no stored text (forms
 # refuse it, imports strip it, Markdown replaces it), so no comment can forge a marker.
 CSRF_PLACEHOLDER = "\x00csrf\x00"
-STARTED_PLACEHOLDER = "\x00started\x00"
 NAME_PLACEHOLDER = "\x00name\x00"
 # The newsletter's subscribe box (another feature's template) may be personal for a
 # signed-in reader, e.g. say whether they are subscribed: on their pages it is rendered per
@@ -51,77 +54,17 @@ NAME_PLACEHOLDER = "\x00name\x00"
 # their cached page like the rest (its CSRF token marked), as the newsletter reads nothing
 # for it from the database that could change (``portal.newsletter.templating``).
 SUBSCRIBE_PLACEHOLDER = "\x00subscribe\x00"
-SUBSCRIBE_BOX = "newsletter/_subscribe_box.html"
-PLACEHOLDERS = re.compile(
-    f"({CSRF_PLACEHOLDER}|{STARTED_PLACEHOLDER}|{NAME_PLACEHOLDER}|{SUBSCRIBE_PLACEHOLDER})"
-)
-
-
-# --- the comment form's signed timestamp --------------------------------------------------
-
-
-def _timestamp_signer() -> TimestampSigner:
-    signer = current_app.extensions.get("blog.form_signer")
-    if signer is None:
-        signer = TimestampSigner(current_app.config["SECRET_KEY"], salt="blog.comment-form")
-        current_app.extensions["blog.form_signer"] = signer
-    return signer
-
-
-def form_started_token() -> str:
-    """The signed time the form was served. It only says which second that was, so one
-    token serves every request of that second (the same bytes signing would give)."""
-    signer = _timestamp_signer()
-    second = int(time.time())
-    made = current_app.extensions.get("blog.form_started")
-    if made is None or made[0] != second or made[1] is not signer:
-        made = (second, signer, signer.sign(b"comment-form").decode())
-        current_app.extensions["blog.form_started"] = made
-    return made[2]
-
-
-class TooQuick(ValueError):
-    pass
-
-
-def check_form_time(token: str | None) -> None:
-    """Refuse a form sent sooner than ``COMMENT_MIN_SECONDS`` after it was served (robots),
-    or older than ``COMMENT_FORM_MAX_AGE`` or unsigned (replayed or forged)."""
-    config = current_app.config
-    if not token or len(token) > 100:
-        raise TooQuick("The form was incomplete. Please send your comment again.")
-    try:
-        _, signed_at = _timestamp_signer().unsign(
-            token, max_age=config["COMMENT_FORM_MAX_AGE"], return_timestamp=True
-        )
-    except SignatureExpired:
-        raise TooQuick("The form was open for too long. Please send your comment again.") from None
-    except BadSignature:
-        raise TooQuick("The form was incomplete. Please send your comment again.") from None
-    if utcnow() - signed_at < timedelta(seconds=config["COMMENT_MIN_SECONDS"]):
-        raise TooQuick("That was very quick. Please read your comment over once and send it again.")
+PLACEHOLDERS = re.compile(f"({CSRF_PLACEHOLDER}|{NAME_PLACEHOLDER}|{SUBSCRIBE_PLACEHOLDER})")
 
 
 # --- lookups -------------------------------------------------------------------------------
 
 
-def signed_in() -> bool:
-    """``current_user.is_authenticated``, answered without asking Flask-Login (and so the
-    database) when the request carries neither a login session nor a remember-me cookie:
-    the common case of an anonymous reader."""
-    remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-    if "_user_id" not in session and remember not in request.cookies:
-        return False
-    return bool(current_user.is_authenticated)
-
-
 # Built once: this runs on every article request, cache hits included, so it is a plain Core
 # statement (no ORM entity, no per-request construction); visibility is checked in Python.
 _posts = Post.__table__
-_HEAD = HotRead(
-    sa.select(_posts.c.id, _posts.c.version, _posts.c.status, _posts.c.publish_at).where(
-        _posts.c.slug == sa.bindparam("slug")
-    )
+_HEAD = sa.select(_posts.c.id, _posts.c.version, _posts.c.status, _posts.c.publish_at).where(
+    _posts.c.slug == sa.bindparam("slug")
 )
 _PUBLIC_STATUSES = (PostStatus.PUBLISHED.value, PostStatus.SCHEDULED.value)
 
@@ -131,7 +74,17 @@ def article_head(slug: str) -> sa.Row:
     articles, unknown slugs)."""
     if len(slug) > SLUG_MAX:
         abort(404)
-    return _public(_HEAD.first(slug=slug))  # outside the ORM session: no BEGIN, ROLLBACK
+    return _public(_read(_HEAD, slug=slug)[0])
+
+
+def _read(statement: sa.Select[Any], **params: Any) -> list[Any]:
+    """The rows of ``statement`` read on a pooled connection of the Core, at least one
+    (None when it found nothing). Not through the ORM session: a cached page needs no
+    session, and making one to read a row was a third of such a request's time. In
+    autocommit, as one SELECT needs no transaction: no BEGIN and no ROLLBACK round trips
+    to PostgreSQL around it."""
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        return list(connection.execute(statement, params)) or [None]
 
 
 def _public(head: sa.Row | None) -> sa.Row:
@@ -159,7 +112,7 @@ _OWN_COMMENTS = (
 )
 # A signed-in reader's head row and those comments, in one statement (one round trip, not
 # two): the head row once per such comment, or once with no comment.
-_HEAD_AND_OWN = HotRead(
+_HEAD_AND_OWN = (
     sa.select(
         _posts.c.id,
         _posts.c.version,
@@ -170,10 +123,7 @@ _HEAD_AND_OWN = HotRead(
         _recent.label("editable"),
     )
     .select_from(
-        _posts.outerjoin(
-            _comments,
-            sa.and_(_comments.c.post_id == _posts.c.id, *_OWN_COMMENTS),
-        )
+        _posts.outerjoin(_comments, sa.and_(_comments.c.post_id == _posts.c.id, *_OWN_COMMENTS))
     )
     .where(_posts.c.slug == sa.bindparam("slug"))
     .order_by(_comments.c.id)
@@ -182,11 +132,15 @@ _HEAD_AND_OWN = HotRead(
 
 def head_and_own_comments(slug: str) -> tuple[sa.Row, list[int], list[int]]:
     """``article_head`` for a signed-in reader, with the ids of their comments on the
-    article they may still edit and of their held ones (a ``HotRead``: it runs on every
-    signed-in article request)."""
+    article they may still edit and of their held ones."""
     if len(slug) > SLUG_MAX:
         abort(404)
-    rows = _HEAD_AND_OWN.all(slug=slug, author_id=current_user.id, since=utcnow() - EDIT_WINDOW)
+    # On the request's ORM session, which loading the signed-in person already began: the
+    # same connection, no second checkout.
+    rows = db.session.execute(
+        _HEAD_AND_OWN,
+        {"slug": slug, "author_id": current_user.id, "since": utcnow() - EDIT_WINDOW},
+    ).all()
     head = _public(rows[0] if rows else None)
     own = [row for row in rows if row.own_id is not None]
     return (
@@ -198,11 +152,9 @@ def head_and_own_comments(slug: str) -> tuple[sa.Row, list[int], list[int]]:
 
 def comment_form(form: CommentForm | None = None) -> CommentForm:
     if form is not None:
-        form.started.data = form_started_token()
         return form
-    form_class = CommentForm if current_user.is_authenticated else GuestCommentForm
+    form_class = CommentForm if signed_in() else GuestCommentForm
     form = form_class(formdata=None)
-    form.started.data = form_started_token()
     reply_to = id_arg("reply_to")
     if reply_to:
         form.parent_id.data = reply_to
@@ -297,13 +249,11 @@ def thread_html(
     return html
 
 
-# The query string of a page that may be cached: which page of comments, which reply form.
+# The query string of a page that may be shared: which page of comments, which reply form.
 CACHEABLE_ARGS = frozenset({"page", "reply_to"})
 
 
-def article_page(
-    slug: str, form: CommentForm | None = None, status: int = 200
-) -> tuple[str | bytes, int]:
+def article_page(slug: str, form: CommentForm | None = None, status: int = 200) -> BaseResponse:
     anonymous = not signed_in()
     editable_ids: list[int]
     own_held: list[int] = []
@@ -320,8 +270,7 @@ def article_page(
     page_kind = "page:anonymous" if anonymous else f"page:{current_user.role}"
     page_key = (page_kind, head.id, number, id_arg("reply_to"))
     whole_page = (
-        cache is not None
-        and form is None
+        form is None
         and notice is None
         and not held_ids
         and not editable_ids
@@ -331,12 +280,12 @@ def article_page(
     if whole_page and cache is not None:
         pieces = cache.get(page_key, head.version)
         if pieces is not None:
-            return _fill_placeholders(pieces), 200
+            return _whole_page_response(pieces)
 
     parts = article_parts(head, cache)
     form = comment_form(form)
     reply_parent = _reply_parent(head.id, form)
-    commenter_name = NAME_PLACEHOLDER if whole_page else _name()
+    commenter_name = NAME_PLACEHOLDER if whole_page and not anonymous else _name()
     page = render_template(
         "blog/article.html",
         parts=parts,
@@ -359,25 +308,47 @@ def article_page(
         commenter_name=commenter_name,
         subscribe_marker=SUBSCRIBE_PLACEHOLDER if whole_page and not anonymous else None,
     )
-    if whole_page and cache is not None:
-        pieces = _make_placeholders(page, form)
-        cache.put(page_key, head.version, pieces)
-        return _fill_placeholders(pieces), status
-    return page, status
+    if whole_page:
+        pieces = SharedPage.of(page) if anonymous else _make_placeholders(page)
+        if cache is not None:
+            cache.put(page_key, head.version, pieces)
+        return _whole_page_response(pieces)
+    response = make_response(page, status)
+    if anonymous:  # their held comment, a message for them, their form: theirs alone
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@dataclass(frozen=True)
+class SharedPage:
+    """The page every anonymous reader of one version of an article gets, and its
+    ``ETag`` (a digest of exactly these bytes, so it changes whenever they do)."""
+
+    body: bytes
+    etag: str
+
+    @classmethod
+    def of(cls, page: str) -> SharedPage:
+        body = page.encode()
+        return cls(body, hashlib.blake2b(body, digest_size=16).hexdigest())
+
+
+def _whole_page_response(pieces: SharedPage | tuple[bytes | str, ...]) -> BaseResponse:
+    if not isinstance(pieces, SharedPage):
+        return make_response(_fill_placeholders(pieces))
+    response = current_app.response_class(pieces.body, mimetype="text/html")
+    response.set_etag(pieces.etag)
+    # Anyone may keep it, a browser must ask again each time (a 304 when unchanged), and a
+    # shared cache (nginx's microcache, deploy/nginx/) may answer from it for a moment.
+    seconds = int(current_app.config["SHARED_PAGE_SECONDS"])
+    response.headers["Cache-Control"] = f"public, max-age=0, s-maxage={seconds}"
+    return response.make_conditional(request)
 
 
 def _subscribe_box() -> bytes:
-    """The newsletter's box, rendered for this request; nothing while that feature has no
-    box (looked up once per process, not on every request)."""
-    exists = current_app.extensions.get("blog.subscribe_box")
-    if exists is None:
-        try:
-            current_app.jinja_env.get_template(SUBSCRIBE_BOX)
-            exists = True
-        except TemplateNotFound:
-            exists = False
-        current_app.extensions["blog.subscribe_box"] = exists
-    return render_template(SUBSCRIBE_BOX).strip().encode() if exists else b""
+    """What features put in the "subscribe_box" slot (the newsletter's box), rendered for
+    this request; nothing in an app without such a feature."""
+    return "".join(render_template(part).strip() for part in slot("subscribe_box")).encode()
 
 
 def _name() -> str:
@@ -399,13 +370,12 @@ def _reply_parent(post_id: int, form: CommentForm) -> Comment | None:
     )
 
 
-def _make_placeholders(page: str, form: CommentForm) -> tuple[bytes | str, ...]:
-    """The page cut at this request's CSRF token and form timestamp: ``(text, CSRF, text,
-    STARTED, text…)`` with the personal values replaced by markers, joined again per
-    request (one copy of the page instead of a search through it)."""
-    marked = page.replace(generate_csrf(), CSRF_PLACEHOLDER).replace(
-        form.started.data, STARTED_PLACEHOLDER
-    )
+def _make_placeholders(page: str) -> tuple[bytes | str, ...]:
+    """A signed-in reader's page cut at this request's CSRF token: ``(text, CSRF, text,
+    NAME, text…)`` with the personal values replaced by markers, joined again per request
+    (one copy of the page instead of a search through it)."""
+    token = form_token()
+    marked = page.replace(token, CSRF_PLACEHOLDER) if token else page
     # Text kept encoded (the response needs bytes), markers kept as str at odd positions.
     return tuple(
         part if index % 2 else part.encode()
@@ -430,8 +400,7 @@ def _fill_placeholders(parts: tuple[bytes | str, ...]) -> bytes:
 
 
 _PLACEHOLDER_VALUES: dict[str, Callable[[], bytes]] = {
-    CSRF_PLACEHOLDER: lambda: generate_csrf().encode(),
-    STARTED_PLACEHOLDER: lambda: form_started_token().encode(),
+    CSRF_PLACEHOLDER: lambda: form_token().encode(),
     NAME_PLACEHOLDER: lambda: str(escape(_name())).encode(),
     SUBSCRIBE_PLACEHOLDER: lambda: _subscribe_box(),
 }

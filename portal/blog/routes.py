@@ -42,6 +42,7 @@ from portal.blog.forms import (
 )
 from portal.extensions import csrf, db, limiter
 from portal.models import Comment, CommentStatus, Post
+from portal.web.cross_origin import tokens_apply
 from portal.web.token_links import register_token_route
 
 # Said to every guest who asks for reply notifications, whatever the address's history.
@@ -76,13 +77,13 @@ def tag(tag: str) -> str:
 
 
 @bp.route("/<slug>")
-def article(slug: str) -> tuple[str | bytes, int]:
+def article(slug: str) -> BaseResponse:
     return pages.article_page(slug)
 
 
 @bp.post("/<slug>/comments")
 @limiter.limit(_comment_limit, methods=["POST"])
-def add_comment(slug: str) -> BaseResponse | tuple[str | bytes, int]:
+def add_comment(slug: str) -> BaseResponse:
     head = pages.article_head(slug)
     form_class = CommentForm if current_user.is_authenticated else GuestCommentForm
     form = form_class()
@@ -92,11 +93,6 @@ def add_comment(slug: str) -> BaseResponse | tuple[str | bytes, int]:
         # Only robots see the honeypot. Answer as if held, keep nothing.
         flash("Thank you. Your comment is awaiting moderation.", "info")
         return redirect(url_for(".article", slug=slug))
-    try:
-        pages.check_form_time(form.started.data)
-    except pages.TooQuick as problem:
-        form.body.errors = [*form.body.errors, str(problem)]
-        return pages.article_page(slug, form=form, status=422)
     post = pages.load_article(head.id)
     new = comments.NewComment(
         body=form.body.data,
@@ -270,11 +266,12 @@ def stop_notifications(token: str) -> str | BaseResponse | tuple[str, int]:
     """Stop the reply emails of one comment.
 
     Mail providers POST ``List-Unsubscribe=One-Click`` here (RFC 8058): the signed token is
-    the authority, no CSRF token can exist. Every other POST needs the page's CSRF token,
-    and a GET only shows the button, so link scanners stop nothing.
+    the authority, no CSRF token can exist. Every POST passed the cross-site check
+    (``portal.web.cross_origin``); any other POST of a signed-in person also needs the page's
+    CSRF token, and a GET only shows the button, so link scanners stop nothing.
     """
     one_click = request.method == "POST" and request.form.get("List-Unsubscribe") == "One-Click"
-    if request.method == "POST" and not one_click and current_app.config["WTF_CSRF_ENABLED"]:
+    if request.method == "POST" and not one_click and tokens_apply():
         csrf.protect()
     try:
         subscription = notifications.subscription_for_stop_token(token)

@@ -36,9 +36,9 @@ def article_title(slug: str | None) -> str | None:
     """The public article's title for ``slug``; all titles are read once per request."""
     if not slug:
         return None
-    titles = getattr(g, "_blog_article_titles", None)
+    titles = g.get("blog_article_titles")
     if titles is None:
-        titles = g._blog_article_titles = dict(posts.published_choices())
+        titles = g.blog_article_titles = dict(posts.published_choices())
     return titles.get(slug)
 
 

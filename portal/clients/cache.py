@@ -31,6 +31,7 @@ from typing import Any
 
 from flask import Flask, current_app, g, render_template, request, session
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from portal.core.render_cache import (
@@ -43,7 +44,6 @@ from portal.core.render_cache import (
 )
 from portal.extensions import db
 from portal.models import BookingRule, MassageSession, Recommendation, TrainingProfile, User
-from portal.signed_cookies import generate_csrf
 from portal.web import static_files
 
 # Stands for this request's CSRF token in a cached part (NUL: no text of a page contains it;

@@ -111,7 +111,7 @@ def claim_batch(
     claimed = list(conn.execute(statement))  # RETURNING keeps no order of its own
     conn.commit()
     claimed.sort(key=lambda row: (row.priority, row.next_attempt_at, row.id))
-    return [ClaimedRow(**{name: row._mapping[name] for name in CLAIMED_NAMES}) for row in claimed]
+    return [ClaimedRow(**{name: row._mapping[name] for name in CLAIMED_NAMES}) for row in claimed]  # noqa: SLF001 (Row._mapping is public)
 
 
 def release(conn: Connection, *, owner: str, ids: list[int]) -> None:

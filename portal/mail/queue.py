@@ -79,7 +79,7 @@ def current_flask_app() -> Flask:
 
     Flask types ``current_app`` as the app itself, so the proxy's accessor is unknown to mypy.
     """
-    return current_app._get_current_object()  # type: ignore[attr-defined]
+    return current_app._get_current_object()  # type: ignore[attr-defined]  # noqa: SLF001
 
 
 def mail_queue(app: Flask | None = None) -> MailQueue:

@@ -47,7 +47,7 @@ def send(campaign_id: int, here: bool, poll: float) -> None:
         click.echo(f"campaign {campaign_id} is already {campaign.status}; following it")
     progress = campaigns.progress(mailing)
     db.session.rollback()
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # noqa: SLF001
     with click.progressbar(length=progress.total, label="sent", show_pos=True) as bar:
         shown = 0
         while True:

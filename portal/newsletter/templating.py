@@ -22,7 +22,7 @@ from portal.extensions import db
 from portal.models import Subscriber, TrainingProfile
 from portal.newsletter import bp, subscriptions, tips
 from portal.newsletter.forms import SubscribeForm
-from portal.signed_cookies import generate_csrf
+from portal.web.cross_origin import form_token
 
 BOX_TEMPLATE = "newsletter/_subscribe_box_form.html"
 # Stands for this request's CSRF token in a kept box (NUL: in no address that is kept).
@@ -32,7 +32,8 @@ BOX_ENTRIES = 1024
 
 @bp.app_template_global()
 def newsletter_box() -> Markup:
-    """The subscribe box for this page and reader, with this request's CSRF token.
+    """The subscribe box for this page and reader, with this request's CSRF token (none
+    for an anonymous reader: ``portal.web.cross_origin``).
 
     Rendering it (a form of six fields through the form macros) cost more than the whole
     cached article page around it, so each process keeps it per key: what the box shows
@@ -43,7 +44,7 @@ def newsletter_box() -> Markup:
     """
     email = current_user.email if current_user.is_authenticated else None
     path = request.path[:200]
-    token = generate_csrf()
+    token = form_token()
     if "\x00" in path:  # never kept: the marker must stand only where the token was
         return Markup(render_template(BOX_TEMPLATE))  # noqa: S704 (our template's output)
     boxes: VersionedCache | None = current_app.extensions.get("newsletter_boxes")
@@ -52,9 +53,11 @@ def newsletter_box() -> Markup:
     key = (request.script_root, path, email)
     box = boxes.get(key, 0)
     if box is None:
-        box = render_template(BOX_TEMPLATE).replace(token, CSRF_MARK)
+        box = render_template(BOX_TEMPLATE)
+        if token:
+            box = box.replace(token, CSRF_MARK)
         boxes.put(key, 0, box)
-    return Markup(box.replace(CSRF_MARK, token))  # noqa: S704 (our template's output)
+    return Markup(box.replace(CSRF_MARK, token) if token else box)  # noqa: S704 (our template's output)
 
 
 @bp.app_template_global()

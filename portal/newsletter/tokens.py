@@ -40,7 +40,7 @@ def _mac(app: Flask, purpose: Purpose, subscriber_id: int, secret: str) -> str:
 def make_token(
     subscriber_id: int, secret: str, purpose: Purpose = Purpose.MANAGE, app: Flask | None = None
 ) -> str:
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]  # noqa: SLF001
     return f"{subscriber_id}.{_mac(app, purpose, subscriber_id, secret)}"
 
 

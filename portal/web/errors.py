@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.extensions import db, limiter
 from portal.web import security_log
+from portal.web.cross_origin import CrossSiteRequest
 
 MESSAGES = {
     400: ("Bad request", "The request could not be understood. Please go back and try again."),
@@ -46,11 +47,14 @@ def handle_http_error(error: HTTPException) -> ResponseReturnValue:
     if code == 500:
         return handle_server_error(error)
     title, message = MESSAGES.get(code, (error.name, error.description or ""))
+    cross_site = isinstance(error, CrossSiteRequest)  # logged as such where it was refused
+    if cross_site:
+        message = error.description or message
     retry_after = None
     if code == 429:
         retry_after = _retry_after_seconds()
         security_log.event("rate_limited", warning=True, limit=str(limiter.current_limit or "-"))
-    elif code == 403:
+    elif code == 403 and not cross_site:
         security_log.event("access_denied", user_id=_user_id(), warning=True)
     response = render_template(
         "errors/error.html", code=code, title=title, message=message, retry_after=retry_after

@@ -46,6 +46,7 @@ from portal.core.text import (
     normalise_email,
     strip,
 )
+from portal.web.cross_origin import tokens_apply
 
 EARLIEST_DATE = date(1900, 1, 1)
 LATEST_DATE = date(2100, 12, 31)
@@ -86,7 +87,11 @@ def refuse_unsafe_input(form: Any) -> bool:
 
 
 class Form(FlaskForm):
-    """A form that changes something: POST, with a CSRF token.
+    """A form that changes something: POST, with a CSRF token when a signed-in person sends it.
+
+    Anonymous readers' forms carry no token (no session, so no cookie: their pages can be
+    shared); the origin check of every unsafe request protects them
+    (``portal.web.cross_origin``).
 
     The token's field is always called ``csrf_token``, also in a form with a prefix (the
     account page's ``name-``, ``pw-``…): every form of a page carries the same token anyway,
@@ -95,6 +100,10 @@ class Form(FlaskForm):
     """
 
     class Meta(FlaskForm.Meta):
+        @property
+        def csrf(self) -> bool:
+            return tokens_apply()
+
         def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
             if options.get("name") == self.csrf_field_name:
                 options = {**options, "prefix": ""}

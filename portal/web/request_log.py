@@ -111,7 +111,7 @@ def configure_logging(
     process id stays: other handlers in the same process (gunicorn's ``[%(process)d]``)
     format it, and a record without one turns each of their lines into a logging error.
     """
-    logging._srcfile = None
+    logging._srcfile = None  # noqa: SLF001 (the logging HOWTO's documented switch)
     logging.logThreads = logging.logMultiprocessing = False
     handler = _StderrHandler()
     handler.addFilter(RequestIdFilter())

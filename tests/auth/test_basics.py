@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD, sign_in
+from tests.conftest import PASSWORD, csrf_token, sign_in
 from tests.routes import example_path, rules
 
 
@@ -72,8 +72,36 @@ CSRF_EXEMPT = {
 }
 
 
-def test_every_post_route_refuses_a_request_without_a_csrf_token(app, make_user):
-    """Covers every POST route in the URL map, so new routes are checked automatically."""
+CROSS_SITE = (
+    {"Sec-Fetch-Site": "cross-site"},
+    {"Sec-Fetch-Site": "same-site", "Origin": "https://blog.massageworks.example"},
+    {"Origin": "https://evil.example"},  # a browser without Sec-Fetch-Site
+    {"Origin": "null"},  # a sandboxed frame, a redirect from another site
+)
+
+
+def test_every_post_route_refuses_a_cross_site_request(app, make_user):
+    """Covers every POST route in the URL map, exempt ones too, anonymous and signed in:
+    whatever the form carries, a request another site made the browser send is 403."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    make_user("staffer@example.com", role="admin")
+    routes = [example_path(rule) for rule in rules(app, "POST")]
+    assert "/login" in routes and "/newsletter/unsubscribe/x" in routes
+    anonymous, staffer = app.test_client(), app.test_client()
+    assert sign_in(staffer, "staffer@example.com").status_code == 302
+    token = csrf_token(staffer.get("/account").get_data(as_text=True))
+    for client, data in ((anonymous, {"anything": "1"}), (staffer, {"csrf_token": token})):
+        for path in routes:
+            for headers in CROSS_SITE:
+                response = client.post(path, data=data, headers=headers)
+                assert response.status_code == 403, f"{path} accepted {headers}"
+                assert "from another site" in response.get_data(as_text=True)
+    assert staffer.get("/account").status_code == 200  # still signed in: nothing happened
+
+
+def test_every_signed_in_post_route_refuses_a_request_without_a_csrf_token(app, make_user):
+    """Covers every POST route in the URL map, so new routes are checked automatically: a
+    signed-in person's form needs its token as well as coming from this site."""
     app.config["WTF_CSRF_ENABLED"] = True
     make_user("staffer@example.com", role="admin")
     exempt = {
@@ -85,13 +113,15 @@ def test_every_post_route_refuses_a_request_without_a_csrf_token(app, make_user)
     routes = [example_path(rule) for rule in rules(app, "POST") if rule.rule not in CSRF_EXEMPT]
     assert "/login" in routes and "/logout" in routes
     client = app.test_client()
-    assert sign_in(client, "staffer@example.com").status_code == 302  # with the page's token
+    assert sign_in(client, "staffer@example.com").status_code == 302
+    same_origin = {"Sec-Fetch-Site": "same-origin"}
     for path in routes:
-        response = client.post(path, data={"anything": "1"})
+        response = client.post(path, data={"anything": "1"}, headers=same_origin)
         assert response.status_code == 400, f"{path} accepted a POST without a CSRF token"
         assert "Bad request" in response.get_data(as_text=True)
     for path, status in exempt.items():
-        assert client.post(path, data={"anything": "1"}).status_code == status, path
+        response = client.post(path, data={"anything": "1"}, headers=same_origin)
+        assert response.status_code == status, path
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,6 @@ fields as a browser would send them."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -131,28 +130,15 @@ def blog(app: Flask) -> Blog:
     return Blog(app)
 
 
-def started(app: Flask, seconds_ago: int = 10) -> str:
-    """The comment form's signed timestamp, as if the page had been loaded ``seconds_ago``."""
-    from itsdangerous import TimestampSigner
-
-    class Backdated(TimestampSigner):
-        def get_timestamp(self) -> int:
-            return int(time.time()) - seconds_ago
-
-    signer = Backdated(app.config["SECRET_KEY"], salt="blog.comment-form")
-    return signer.sign(b"comment-form").decode()
-
-
 def guest(app: Flask, body: str = "Lovely article, thank you.", **extra: str) -> dict[str, str]:
-    """The guest comment form as a person sends it, ten seconds after loading the page."""
+    """The guest comment form as a person sends it."""
     return {
         "name": "Gina Guest",
         "email": "gina@example.com",
         "body": body,
-        "started": started(app),
         **extra,
     }
 
 
 def member(app: Flask, body: str = "Good points.", **extra: str) -> dict[str, str]:
-    return {"body": body, "started": started(app), **extra}
+    return {"body": body, **extra}

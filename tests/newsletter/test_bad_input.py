@@ -123,7 +123,8 @@ def test_the_feature_tasks_are_on_the_workers_queue(tmp_path):
         HUEY_IMMEDIATE=False,
         HUEY_SQLITE_PATH=str(tmp_path / "tasks.sqlite"),
     )
-    huey = mail_queue(app).huey
-    names = {task.__name__ for task in huey._registry._periodic_tasks}
+    from tests.fixtures.tasks import periodic_task_names
+
+    names = periodic_task_names(mail_queue(app).huey)
     assert {"newsletter_dispatch", "newsletter_tips", "newsletter_expire_pending"} <= names
     assert "sweep_outbox" in names
