@@ -1,5 +1,5 @@
-"""Every unsafe request is judged by ``Sec-Fetch-Site``, else ``Origin`` (``portal.web.cross_origin``);
-signed-in forms also need their Flask-WTF token."""
+"""Every unsafe request is judged by ``Sec-Fetch-Site``, else ``Origin``
+(``portal.web.cross_origin``); signed-in forms also need their Flask-WTF token."""
 
 from __future__ import annotations
 

@@ -5,8 +5,8 @@ A request reads the article's head row (id, version, visibility) first. Then:
 - an anonymous reader with nothing personal on the page (no held comment of theirs, no
   flash message, no comment notice) gets the shared page of its address (``?page=`` of the
   comment threads, ``?reply_to=`` with the reply form in place): the same bytes for every
-  such reader of this version of the article, with an ``ETag`` (a conditional request gets 304) and a
-  ``Cache-Control`` that lets a shared cache keep it for ``SHARED_PAGE_SECONDS``
+  such reader of this version of the article, with an ``ETag`` (a conditional request
+  gets 304) and a ``Cache-Control`` that lets a shared cache keep it for ``SHARED_PAGE_SECONDS``
   (docs/blog.md, "Shared pages"). It carries no cookie, no CSRF token and nothing else of
   the reader's (one SQL statement in all);
 - a signed-in reader with nothing personal on the page gets the cached page of their
