@@ -64,6 +64,10 @@ def create_app(config: Config | str | Mapping[str, Any] | None = None) -> Flask:
 
     cross_origin.init_app(app)
 
+    from portal.web import form_limits
+
+    form_limits.init_app(app)  # after the cross-site check: a foreign request is a 403 first
+
     from portal.web import (
         compression,
         headers,

@@ -40,13 +40,14 @@ from portal.blog.threads import build_thread, load_comments, page_query, threads
 from portal.extensions import db
 from portal.models import Comment, CommentStatus, Post, PostStatus
 from portal.models.types import utcnow
-from portal.web.cross_origin import form_token, signed_in
+from portal.web.cross_origin import CSRF_PLACEHOLDER, form_token
 from portal.web.pagination import MAX_ID, id_arg, page_number
 from portal.web.templating import slot
+from portal.web.visitor import signed_in
 
-# Markers in cached pages for what differs per request. NUL can be in no stored text (forms
-# refuse it, imports strip it, Markdown replaces it), so no comment can forge a marker.
-CSRF_PLACEHOLDER = "\x00csrf\x00"
+# Markers in cached pages for what differs per request, beside the CSRF token's
+# (``CSRF_PLACEHOLDER``). NUL can be in no stored text (forms refuse it, imports strip it,
+# Markdown replaces it), so no comment can forge a marker.
 NAME_PLACEHOLDER = "\x00name\x00"
 # The newsletter's subscribe box (another feature's template) may be personal for a
 # signed-in reader, e.g. say whether they are subscribed: on their pages it is rendered per

@@ -45,10 +45,7 @@ from portal.core.render_cache import (
 from portal.extensions import db
 from portal.models import BookingRule, MassageSession, Recommendation, TrainingProfile, User
 from portal.web import static_files
-
-# Stands for this request's CSRF token in a cached part (NUL: no text of a page contains it;
-# forms refuse it and migration 0007 removed it from stored text).
-CSRF_MARK = "\x00csrf\x00"
+from portal.web.cross_origin import CSRF_PLACEHOLDER
 
 
 def client_versions(client_id: int) -> tuple[int, ...]:
@@ -77,10 +74,10 @@ def cached_part(
     token = generate_csrf()
     part = cache.get((name, client_id, key), version)
     if part is None:
-        part = render().replace(token, CSRF_MARK)
+        part = render().replace(token, CSRF_PLACEHOLDER)
         cache.put((name, client_id, key), version, part)
     # Markup: the part is our own template's output, escaped when it was rendered.
-    return Markup(part.replace(CSRF_MARK, token))  # noqa: S704
+    return Markup(part.replace(CSRF_PLACEHOLDER, token))  # noqa: S704
 
 
 def cached_page(
@@ -100,12 +97,12 @@ def cached_page(
     files = current_app.extensions.get("static_files")
     entry = cache.get(page_key, version)
     if entry is not None and static_files.current(files, entry[1]):
-        return str(entry[0].replace(CSRF_MARK, token))
+        return str(entry[0].replace(CSRF_PLACEHOLDER, token))
     g.static_files_used = []
     page = render_template(template, body=cached_part(name, client_id, key, render))
     used = g.pop("static_files_used")
     noted = tuple((f, files.digest(f)) for f in dict.fromkeys(used)) if files else ()
-    cache.put(page_key, version, (page.replace(token, CSRF_MARK), noted))
+    cache.put(page_key, version, (page.replace(token, CSRF_PLACEHOLDER), noted))
     return page
 
 

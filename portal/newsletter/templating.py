@@ -22,11 +22,9 @@ from portal.extensions import db
 from portal.models import Subscriber, TrainingProfile
 from portal.newsletter import bp, subscriptions, tips
 from portal.newsletter.forms import SubscribeForm
-from portal.web.cross_origin import form_token
+from portal.web.cross_origin import CSRF_PLACEHOLDER, form_token
 
 BOX_TEMPLATE = "newsletter/_subscribe_box_form.html"
-# Stands for this request's CSRF token in a kept box (NUL: in no address that is kept).
-CSRF_MARK = "\x00csrf\x00"
 BOX_ENTRIES = 1024
 
 
@@ -55,9 +53,9 @@ def newsletter_box() -> Markup:
     if box is None:
         box = render_template(BOX_TEMPLATE)
         if token:
-            box = box.replace(token, CSRF_MARK)
+            box = box.replace(token, CSRF_PLACEHOLDER)
         boxes.put(key, 0, box)
-    return Markup(box.replace(CSRF_MARK, token) if token else box)  # noqa: S704 (our template's output)
+    return Markup(box.replace(CSRF_PLACEHOLDER, token) if token else box)  # noqa: S704 (our template's output)
 
 
 @bp.app_template_global()

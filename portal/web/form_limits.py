@@ -13,6 +13,10 @@ lookup) does not expect. Such a body is a 400.
 
 The bytes of a whole body are bounded by ``MAX_CONTENT_LENGTH``; the back office and the
 image upload raise it for their own routes (``portal.staff``).
+
+Every unsafe request's form is read before any view runs (``read_form_first``), after the
+cross-site check: a body over these limits is refused the same way on every route, whether
+its view would read the form or answer without it (a redirect to the sign-in page).
 """
 
 from __future__ import annotations
@@ -20,11 +24,13 @@ from __future__ import annotations
 from io import BytesIO
 from typing import IO, Any
 
-from flask import Request
+from flask import Flask, Request, request
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
 
 URLENCODED = "application/x-www-form-urlencoded"
+FORM_TYPES = frozenset({URLENCODED, "multipart/form-data"})
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class LimitedFormDataParser(FormDataParser):
@@ -52,3 +58,12 @@ class LimitedFormDataParser(FormDataParser):
 
 class LimitedRequest(Request):
     form_data_parser_class = LimitedFormDataParser
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(read_form_first)
+
+
+def read_form_first() -> None:
+    if request.method in UNSAFE_METHODS and request.mimetype in FORM_TYPES:
+        request.form  # noqa: B018 (reading it applies the limits: 400 or 413 here)

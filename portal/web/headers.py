@@ -6,7 +6,9 @@ JavaScript to work. Styles come from our own stylesheet only.
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, request, session
+from flask import Flask, Response, current_app
+
+from portal.web.visitor import carries_sign_in
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -52,16 +54,8 @@ def add_security_headers(response: Response) -> Response:
     for lowered, name, value in current_app.extensions["security_headers"]:
         if lowered not in present:
             headers.add(name, value)
-    if "cache-control" not in present and _signed_in():
+    if "cache-control" not in present and carries_sign_in():
         # ASVS 14.3.2: a signed-in person's pages (records, mail, the back office) stay out
         # of the browser's cache and any shared cache; views that chose a policy keep it.
         headers["Cache-Control"] = "no-store"
     return response
-
-
-def _signed_in() -> bool:
-    """Whether this request carries a signed-in session, without reading the session of a
-    request that sent no session cookie (reading it would add ``Vary: Cookie``)."""
-    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies and not session:
-        return False
-    return "_user_id" in session
