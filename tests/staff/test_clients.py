@@ -437,7 +437,8 @@ def test_a_second_session_on_the_same_day_asks_first_and_keeps_what_was_typed(
     assert asked.status_code == 200
     assert count(app, MassageSession) == 1  # nothing saved yet
     assert re.search(
-        rf"Rosa Runner already has a session on \w+, {yesterday:%b} {yesterday.day}, {yesterday.year}",
+        rf"Rosa Runner already has a session on \w+, {yesterday:%b} {yesterday.day}, "
+        rf"{yesterday.year}",
         page,
     )
     assert "record another?" in page
