@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.local import LocalProxy
 
 from portal.core import locale, practice
+from portal.core.render_cache import VersionedCache
 from portal.extensions import db
 
 # (endpoint, label, who sees it). Entries whose blueprint is not registered yet are
@@ -117,12 +118,13 @@ def nav_items() -> list[NavItem]:
     endpoint = request.endpoint if request else None
     blueprint = request.blueprint if request else None
     key = (audiences, endpoint, blueprint, request.script_root if request else "")
-    built: dict[object, tuple[NavItem, ...]] = current_app.extensions.setdefault("nav_items", {})
-    items = built.get(key)
+    built: VersionedCache | None = current_app.extensions.get("nav_items")
+    if built is None:  # bounded, whatever script roots a server passes
+        built = current_app.extensions["nav_items"] = VersionedCache(NAV_ENTRIES)
+    items = built.get(key, 0)
     if items is None:
-        if len(built) >= NAV_ENTRIES:  # bounded, whatever script roots a server passes
-            built.clear()
-        items = built[key] = tuple(_build_nav_items(audiences, endpoint, blueprint))
+        items = tuple(_build_nav_items(audiences, endpoint, blueprint))
+        built.put(key, 0, items)
     return list(items)
 
 
