@@ -3,6 +3,8 @@ and the mark in the campaign list pass axe-core and fit a 360 px phone."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -31,6 +33,7 @@ def test_the_warnings_of_a_campaign_with_complaints_and_bounces(
     page.get_by_label("Subject").fill("Taper week, and a note on recovery runs")
     page.get_by_label("Text (Markdown)").fill("Keep the easy runs easy.")
     page.get_by_role("button", name="Save campaign").click()
+    page.get_by_role("link", name=re.compile("Send now to 10 subscribers")).click()
     page.get_by_role("button", name="Send now to 10 subscribers").click()
     deliver(app)
     sent = [row.id for row in rows(app)]
