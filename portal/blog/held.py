@@ -7,30 +7,23 @@ The cookie holds ``post_id:comment_id`` pairs (the last ``MAX_HELD``), signed wi
 
 from __future__ import annotations
 
-from flask import current_app, request
-from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.wrappers import Response
 
-COOKIE = "held_comments"
+from portal.blog.browser_memory import BrowserList
+from portal.web.pagination import MAX_ID
+
 MAX_HELD = 20
-MAX_AGE = 30 * 24 * 3600
-
-
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="blog.held-comments")
+HELD = BrowserList("held_comments", "blog.held-comments", MAX_HELD, max_age=30 * 24 * 3600)
 
 
 def held_pairs() -> list[tuple[int, int]]:
-    raw = request.cookies.get(COOKIE)
-    if not raw or len(raw) > 2000:
-        return []
-    try:
-        value = _serializer().loads(raw)
-    except BadSignature:
-        return []
     pairs = []
-    for item in value if isinstance(value, list) else []:
-        if isinstance(item, list) and len(item) == 2 and all(isinstance(n, int) for n in item):
+    for item in HELD.items():
+        if (
+            isinstance(item, list)
+            and len(item) == 2
+            and all(type(n) is int and 0 < n <= MAX_ID for n in item)
+        ):
             pairs.append((item[0], item[1]))
     return pairs[-MAX_HELD:]
 
@@ -42,13 +35,4 @@ def held_ids_for(post_id: int) -> list[int]:
 def remember_held(response: Response, post_id: int, comment_id: int) -> Response:
     pairs = [list(pair) for pair in held_pairs() if pair[1] != comment_id]
     pairs.append([post_id, comment_id])
-    response.set_cookie(
-        COOKIE,
-        _serializer().dumps(pairs[-MAX_HELD:]),
-        max_age=MAX_AGE,
-        httponly=True,
-        samesite="Lax",
-        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
-        path="/blog/",
-    )
-    return response
+    return HELD.store(response, pairs)

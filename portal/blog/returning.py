@@ -12,34 +12,22 @@ written with the address now given.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app, request
-from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.wrappers import Response
 
+from portal.blog.browser_memory import BrowserList
 from portal.extensions import db
 from portal.models import Comment, CommentStatus
 from portal.web.pagination import MAX_ID
 
-COOKIE = "commenter"
 MAX_KEPT = 20
-MAX_AGE = 365 * 24 * 3600
-
-
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="blog.returning-commenter")
+WRITTEN = BrowserList(
+    "commenter", "blog.returning-commenter", MAX_KEPT, max_age=365 * 24 * 3600, max_bytes=1000
+)
 
 
 def written_here() -> list[int]:
     """The comment ids this browser's cookie names (none when absent, forged or malformed)."""
-    raw = request.cookies.get(COOKIE)
-    if not raw or len(raw) > 1000:
-        return []
-    try:
-        value = _serializer().loads(raw)
-    except BadSignature:
-        return []
-    items = value if isinstance(value, list) else []
-    ids = [item for item in items if type(item) is int and 0 < item <= MAX_ID]
+    ids = [item for item in WRITTEN.items() if type(item) is int and 0 < item <= MAX_ID]
     return ids[-MAX_KEPT:]
 
 
@@ -63,13 +51,4 @@ def is_returning_guest(email: str | None, comment_ids: list[int]) -> bool:
 def remember_comment(response: Response, comment_id: int) -> Response:
     ids = [cid for cid in written_here() if cid != comment_id]
     ids.append(comment_id)
-    response.set_cookie(
-        COOKIE,
-        _serializer().dumps(ids[-MAX_KEPT:]),
-        max_age=MAX_AGE,
-        httponly=True,
-        samesite="Lax",
-        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
-        path="/blog/",
-    )
-    return response
+    return WRITTEN.store(response, ids)
